@@ -1,0 +1,217 @@
+/**
+ * The aicontent client: one signed, retried, deadline-bound call,
+ * `PersonalizedTextToImageQueryPreModelInferenceJobInfo`, answered with a normalized `Job`.
+ *
+ * Retries cover only what a repeat of this idempotent GET can fix (throttling, unavailable, 5xx,
+ * dropped connections, garbled bodies), each attempt signed afresh (new date, new nonce), with
+ * full-jitter backoff that honours `x-acs-retry-after` and never runs past the caller's deadline.
+ * A rejected security token asks the credentials provider for fresh credentials once.
+ */
+import { randomBytes } from 'node:crypto';
+import { type BackoffPolicy, backoffDelay } from '#shared/backoff.ts';
+import type { CredentialsProvider } from '#shared/credentials.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { formatAcsDate, percentEncode, sign } from '#shared/signing/acs3.ts';
+import { AicontentError, type AicontentErrorDetails } from './errors.ts';
+import { type Job, parseJob, validateJobId } from './job.ts';
+
+export const DEFAULT_ENDPOINT = 'aicontent.aliyuncs.com';
+const API_VERSION = '20240611';
+const QUERY_ACTION = 'PersonalizedTextToImageQueryPreModelInferenceJobInfo';
+const QUERY_PATH = '/api/v1/personalizedtxt2img/queryPreModelInferenceJobInfo';
+
+export interface RetryPolicy extends BackoffPolicy {
+  /** Tries in all, the first included. */
+  maxAttempts: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseMs: 100, capMs: 2_000, factor: 2 };
+
+export interface AicontentClientOptions {
+  credentials: CredentialsProvider;
+  /** Host (HTTPS implied) or full URL, e.g. `http://127.0.0.1:9100` for the emulator. */
+  endpoint?: string | undefined;
+  retry?: Partial<RetryPolicy> | undefined;
+  /** Longest wait for one attempt; the caller's deadline can cut it shorter. */
+  attemptTimeoutMs?: number | undefined;
+  fetch?: typeof fetch;
+  now?: () => number;
+  random?: () => number;
+  nonce?: () => string;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface QueryOptions {
+  /** Abort the whole call, retries included. */
+  signal?: AbortSignal | undefined;
+  /** Absolute time (epoch ms) after which no attempt starts and no wait ends. */
+  deadline?: number | undefined;
+}
+
+export interface QueryResult {
+  job: Job;
+  requestId: string | undefined;
+  /** How many requests it took (retries and the credentials refresh included). */
+  attempts: number;
+}
+
+export interface AicontentClient {
+  readonly endpoint: URL;
+  queryJob(inferenceJobId: string, options?: QueryOptions): Promise<QueryResult>;
+}
+
+/** `aicontent.aliyuncs.com` → `https://aicontent.aliyuncs.com`; an explicit scheme is kept. */
+export function resolveEndpoint(endpoint: string = DEFAULT_ENDPOINT): URL {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError(`AICONTENT_ENDPOINT is not a host or URL: ${JSON.stringify(endpoint)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`AICONTENT_ENDPOINT must be http(s), got ${url.protocol}`);
+  }
+  return url;
+}
+
+function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function retryAfterOf(headers: Headers): number | undefined {
+  const value = Number(headers.get('x-acs-retry-after'));
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** Reads one answer: a job, or the error it describes. */
+export function readAnswer(
+  status: number,
+  headers: Headers,
+  text: string,
+  jobId: string,
+): QueryResult['job'] {
+  const base = {
+    httpStatus: status,
+    requestId: headers.get('x-acs-request-id') ?? undefined,
+    retryAfterMs: retryAfterOf(headers),
+  };
+  let body: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      body = parsed as Record<string, unknown>;
+    }
+  } catch {
+    // Falls through: a non-JSON body.
+  }
+  if (!body) {
+    throw new AicontentError({ ...base, kind: status >= 400 ? 'gateway' : 'malformed' });
+  }
+  const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const requestId = base.requestId ?? str(body.RequestId) ?? str(body.requestId);
+  if (str(body.Code)) {
+    throw new AicontentError({
+      ...base,
+      requestId,
+      kind: 'gateway',
+      code: str(body.Code),
+      errMessage: str(body.Message),
+    });
+  }
+  if (body.success !== true || status >= 400) {
+    const details: AicontentErrorDetails = {
+      ...base,
+      requestId,
+      kind: str(body.errCode) || status >= 400 ? 'business' : 'malformed',
+      errCode: str(body.errCode),
+      errMessage: str(body.errMessage),
+    };
+    throw new AicontentError(details);
+  }
+  if (typeof body.data !== 'object' || body.data === null) {
+    throw new AicontentError({ ...base, requestId, kind: 'malformed' });
+  }
+  return parseJob(body.data, jobId);
+}
+
+function transportError(error: unknown, timedOut: boolean): AicontentError {
+  if (error instanceof AicontentError) return error;
+  return new AicontentError({ kind: timedOut ? 'timeout' : 'network', cause: error });
+}
+
+export function createAicontentClient(options: AicontentClientOptions): AicontentClient {
+  const endpoint = resolveEndpoint(options.endpoint);
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
+  const doFetch = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const nonce = options.nonce ?? (() => randomBytes(16).toString('hex'));
+  const sleep = options.sleep ?? sleepFor;
+
+  /** One signed request, bounded by the attempt timeout and the caller's deadline and signal. */
+  async function send(jobId: string, refreshCredentials: boolean, call: QueryOptions) {
+    const credentials = await options.credentials(refreshCredentials ? { refresh: true } : undefined);
+    const { host: _, ...headers } = sign(
+      {
+        method: 'GET',
+        pathname: QUERY_PATH,
+        query: { inferenceJobId: jobId },
+        headers: { host: endpoint.host, 'x-acs-action': QUERY_ACTION, 'x-acs-version': API_VERSION },
+      },
+      credentials,
+      { date: formatAcsDate(new Date(now())), nonce: nonce() },
+    ); // fetch sets Host from the URL: the same value that was signed.
+    const url = `${endpoint.origin}${QUERY_PATH}?inferenceJobId=${percentEncode(jobId)}`;
+    const budget = Math.min(attemptTimeoutMs, (call.deadline ?? Number.POSITIVE_INFINITY) - now());
+    const timeout = AbortSignal.timeout(Math.max(1, budget));
+    const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+    try {
+      const response = await doFetch(url, { headers: { ...headers, accept: 'application/json' }, signal });
+      const text = await response.text();
+      return {
+        job: readAnswer(response.status, response.headers, text, jobId),
+        requestId: response.headers.get('x-acs-request-id') ?? undefined,
+      };
+    } catch (error) {
+      throw transportError(error, signal.aborted);
+    }
+  }
+
+  async function queryJob(inferenceJobId: string, call: QueryOptions = {}): Promise<QueryResult> {
+    const jobId = validateJobId(inferenceJobId);
+    const deadline = call.deadline ?? Number.POSITIVE_INFINITY;
+    let refreshCredentials = false;
+    let refreshed = false;
+    let failures = 0;
+    for (let attempts = 1; ; attempts++) {
+      try {
+        return { ...(await send(jobId, refreshCredentials, call)), attempts };
+      } catch (error) {
+        if (!(error instanceof AicontentError) || call.signal?.aborted) throw error;
+        // The first refusal of the token: ask for fresh credentials once, and try again right away.
+        refreshCredentials = error.credentialsRejected && !refreshed;
+        if (refreshCredentials) {
+          refreshed = true;
+          continue;
+        }
+        failures++;
+        if (!error.retryable || failures >= retry.maxAttempts) throw error;
+        const delay = backoffDelay(failures, retry, random, error.retryAfterMs);
+        if (now() + delay >= deadline) throw error;
+        await sleep(delay, call.signal);
+      }
+    }
+  }
+
+  return { endpoint, queryJob };
+}
