@@ -9,6 +9,8 @@ export interface AppErrorOptions extends ErrorOptions {
   expose?: boolean;
   /** How long the caller should wait before asking again (throttling, unavailable). */
   retryAfterMs?: number | undefined;
+  /** Extra HTTP headers the answer needs (e.g. `allow` for a 405). */
+  headers?: Record<string, string>;
 }
 
 export class AppError extends Error {
@@ -17,6 +19,7 @@ export class AppError extends Error {
   readonly statusCode: number;
   readonly expose: boolean;
   readonly retryAfterMs: number | undefined;
+  readonly headers: Record<string, string>;
 
   constructor(code: string, message: string, options: AppErrorOptions = {}) {
     super(message, options);
@@ -24,6 +27,7 @@ export class AppError extends Error {
     this.statusCode = options.statusCode ?? 500;
     this.expose = options.expose ?? this.statusCode < 500;
     this.retryAfterMs = options.retryAfterMs;
+    this.headers = options.headers ?? {};
   }
 }
 

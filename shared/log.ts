@@ -1,0 +1,65 @@
+/**
+ * JSON-lines logging: one object per line with `time`, `level`, `msg` and the invocation's
+ * `requestId`, `function` and `trigger`. Written with `process.stdout.write` because FC prefixes
+ * `console.log` lines with its own text, which would break the JSON (fc-runtime.md §8).
+ *
+ * Secrets never reach a line: any field whose name looks like a secret is replaced, at any depth.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+const RANK: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
+export const LOG_LEVELS = Object.keys(RANK) as LogLevel[];
+
+const SECRET_KEY = /secret|token|password|authorization|signature|credential/i;
+const REDACTED = '[redacted]';
+
+export type LogFields = Record<string, unknown>;
+
+function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6 || typeof value !== 'object' || value === null) return value;
+  if (value instanceof Error) return redact(errorFields(value), depth + 1);
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const out: LogFields = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) ? REDACTED : redact(item, depth + 1);
+  }
+  return out;
+}
+
+function errorFields(error: Error): LogFields {
+  const own = 'toJSON' in error && typeof error.toJSON === 'function' ? (error.toJSON() as LogFields) : {};
+  return { name: error.name, message: error.message, ...own, stack: error.stack };
+}
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger whose lines all carry `fields` too (e.g. the invocation's request id). */
+  child(fields: LogFields): Logger;
+}
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  write?: (line: string) => void;
+  now?: () => Date;
+}
+
+export function createLogger(options: LoggerOptions = {}, base: LogFields = {}): Logger {
+  const threshold = RANK[options.level ?? 'info'];
+  const write = options.write ?? ((line: string) => process.stdout.write(line));
+  const now = options.now ?? (() => new Date());
+  const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
+    if (RANK[level] < threshold) return;
+    const line = { time: now().toISOString(), level, msg, ...base, ...(redact(fields ?? {}) as LogFields) };
+    write(`${JSON.stringify(line)}\n`);
+  };
+  return {
+    debug: (msg, fields) => emit('debug', msg, fields),
+    info: (msg, fields) => emit('info', msg, fields),
+    warn: (msg, fields) => emit('warn', msg, fields),
+    error: (msg, fields) => emit('error', msg, fields),
+    child: (fields) => createLogger(options, { ...base, ...(redact(fields) as LogFields) }),
+  };
+}

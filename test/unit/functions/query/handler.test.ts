@@ -1,0 +1,253 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FcHandler } from '#shared/fc/handler.ts';
+import { FAKE_CREDENTIALS, fcContext, httpEvent, invokeEvent, timerEvent } from '#test/helpers/fc.ts';
+import {
+  gatewayError,
+  jobAnswer,
+  type ScriptedServer,
+  startScriptedServer,
+} from '#test/helpers/scriptedServer.ts';
+
+let server: ScriptedServer;
+let handler: FcHandler;
+let logLines: string[];
+
+beforeAll(async () => {
+  server = await startScriptedServer();
+  vi.stubEnv('AICONTENT_ENDPOINT', server.url);
+  vi.stubEnv('AICONTENT_MAX_ATTEMPTS', '1');
+  vi.stubEnv('POLL_HINT_SECONDS', '7');
+  vi.resetModules();
+  ({ handler } = await import('#functions/query/handler.ts'));
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await server.close();
+});
+
+beforeEach(() => {
+  server.script.length = 0;
+  server.requests.length = 0;
+  logLines = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    logLines.push(String(chunk));
+    return true;
+  });
+  return () => vi.restoreAllMocks();
+});
+
+const pending = {
+  id: '20',
+  jobStatus: 'INFERRING',
+  modelId: 'm',
+  promptId: 'p',
+  createTime: '2024-07-12T14:44:19.362931',
+};
+const finished = { ...pending, jobStatus: 'FINISHED', resultImageUrl: ['0000.png'] };
+
+interface HttpResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+async function get(path: string, method = 'GET'): Promise<HttpResult & { json: Record<string, unknown> }> {
+  const result = (await handler(httpEvent({ method, path }), fcContext())) as HttpResult;
+  return { ...result, json: JSON.parse(result.body) };
+}
+
+describe('query function over HTTP', () => {
+  it('answers a pending job with a poll hint and no caching', async () => {
+    server.script.push(jobAnswer(pending));
+    const result = await get('/jobs/20');
+    expect(result.statusCode).toBe(200);
+    expect(result.isBase64Encoded).toBe(false);
+    expect(result.headers).toMatchObject({ 'retry-after': '7', 'cache-control': 'no-store' });
+    expect(result.headers['content-type']).toMatch(/^application\/json/);
+    expect(result.json).toMatchObject({
+      job: { id: '20', state: 'pending', status: 'INFERRING' },
+      terminal: false,
+      retryAfterSeconds: 7,
+    });
+  });
+
+  it('answers a finished job as immutable', async () => {
+    server.script.push(jobAnswer(finished));
+    const result = await get('/jobs/20');
+    expect(result.headers['cache-control']).toContain('immutable');
+    expect(result.headers['retry-after']).toBeUndefined();
+    expect(result.json).toMatchObject({
+      job: { state: 'succeeded', images: ['0000.png'] },
+      terminal: true,
+      retryAfterSeconds: 0,
+    });
+  });
+
+  it('passes ids with slashes and spaces through', async () => {
+    server.script.push(jobAnswer(pending));
+    await get('/jobs/a b/c');
+    expect(server.requests[0]?.url).toContain('inferenceJobId=a%20b%2Fc');
+  });
+
+  it.each([
+    [
+      'an unknown job',
+      { status: 404, body: { success: false, errCode: 'B_DATA_NOT_FOUND_EXCEPTION' } },
+      404,
+      'JobNotFound',
+    ],
+    [
+      'throttling',
+      gatewayError(400, 'Throttling.User', { 'x-acs-retry-after': '3000' }),
+      429,
+      'UpstreamThrottled',
+    ],
+    ['an unavailable upstream', gatewayError(503, 'ServiceUnavailable'), 503, 'UpstreamUnavailable'],
+    ['an upstream auth failure', gatewayError(400, 'SignatureDoesNotMatch'), 502, 'UpstreamRejected'],
+  ])('maps %s to %i', async (_, step, status, code) => {
+    server.script.push(step as never);
+    const result = await get('/jobs/20');
+    expect(result.statusCode).toBe(status);
+    expect(result.json).toMatchObject({ error: { code, requestId: '1-6543abcd-0123456789abcdef0123' } });
+    expect(result.headers['cache-control']).toBe('no-store');
+  });
+
+  it('gives Retry-After from x-acs-retry-after on throttling', async () => {
+    server.script.push(gatewayError(400, 'Throttling.User', { 'x-acs-retry-after': '3000' }));
+    expect((await get('/jobs/20')).headers['retry-after']).toBe('3');
+  });
+
+  it('names the gateway code of an auth failure in the body', async () => {
+    server.script.push(gatewayError(403, 'InvalidSecurityToken.Expired'));
+    server.script.push(gatewayError(403, 'InvalidSecurityToken.Expired'));
+    const result = await get('/jobs/20');
+    expect(result.statusCode).toBe(502);
+    expect(result.json.error).toMatchObject({
+      message: expect.stringContaining('InvalidSecurityToken.Expired'),
+    });
+  });
+
+  it.each([
+    ['/jobs/', 400, 'InvalidJobId'],
+    [`/jobs/${'x'.repeat(300)}`, 400, 'InvalidJobId'],
+    ['/nope', 404, 'NotFound'],
+    ['/', 404, 'NotFound'],
+  ])('answers %s with %i and calls nothing upstream', async (path, status, code) => {
+    const result = await get(path);
+    expect(result.statusCode).toBe(status);
+    expect(result.json).toMatchObject({ error: { code } });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('answers a wrong method with 405 and Allow', async () => {
+    const result = await get('/jobs/20', 'DELETE');
+    expect(result.statusCode).toBe(405);
+    expect(result.headers.allow).toBe('GET');
+  });
+
+  it('rejects a malformed HTTP event with a 400 HTTP response', async () => {
+    const event = JSON.parse(httpEvent({ path: '/jobs/1' }).toString());
+    event.isBase64Encoded = true;
+    event.body = '***';
+    const result = (await handler(Buffer.from(JSON.stringify(event)), fcContext())) as HttpResult;
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({ error: { code: 'InvalidEvent' } });
+  });
+
+  it('hides internal errors: no credentials is a bare 500 with the request id', async () => {
+    const result = (await handler(
+      httpEvent({ path: '/jobs/20' }),
+      fcContext({ credentials: {} }),
+    )) as HttpResult;
+    expect(result.statusCode).toBe(500);
+    expect(JSON.parse(result.body)).toEqual({
+      error: {
+        code: 'InternalError',
+        message: 'internal error',
+        requestId: '1-6543abcd-0123456789abcdef0123',
+      },
+    });
+    expect(logLines.join('')).toContain('RAM role');
+  });
+});
+
+describe('query function by direct invocation', () => {
+  it('returns the same body without an HTTP envelope', async () => {
+    server.script.push(jobAnswer(finished));
+    const result = await handler(invokeEvent({ inferenceJobId: '20' }), fcContext());
+    expect(result).toMatchObject({
+      job: { id: '20', state: 'succeeded' },
+      terminal: true,
+      retryAfterSeconds: 0,
+    });
+    expect(result).not.toHaveProperty('statusCode');
+  });
+
+  it.each([
+    ['not JSON', 'hello', 'InvalidPayload'],
+    ['no id', { jobId: '1' }, 'InvalidPayload'],
+    ['a number id', { inferenceJobId: 20 }, 'InvalidJobId'],
+    ['an empty id', { inferenceJobId: '' }, 'InvalidJobId'],
+  ])('answers %s with an error body', async (_, payload, code) => {
+    const result = await handler(invokeEvent(payload), fcContext());
+    expect(result).toEqual({
+      error: { code, message: expect.any(String), requestId: '1-6543abcd-0123456789abcdef0123' },
+    });
+  });
+
+  it('returns upstream errors as an error body', async () => {
+    server.script.push({ status: 404, body: { success: false, errCode: 'B_DATA_NOT_FOUND_EXCEPTION' } });
+    expect(await handler(invokeEvent({ inferenceJobId: 'x' }), fcContext())).toMatchObject({
+      error: { code: 'JobNotFound' },
+    });
+  });
+
+  it('answers a timer event with an error body (a retry would not help)', async () => {
+    expect(await handler(timerEvent(), fcContext())).toMatchObject({ error: { code: 'InvalidEvent' } });
+  });
+});
+
+describe('query function per invocation', () => {
+  it('signs with the credentials of the current invocation', async () => {
+    server.script.push(jobAnswer(pending), jobAnswer(pending));
+    await handler(invokeEvent({ inferenceJobId: '20' }), fcContext());
+    const rotated = {
+      accessKeyId: 'STS.ROTATEDFAKE',
+      accessKeySecret: 'rotated-fake',
+      securityToken: 'CAIS.rotated',
+    };
+    await handler(invokeEvent({ inferenceJobId: '20' }), fcContext({ credentials: rotated }));
+    expect(server.requests.map((r) => r.headers['x-acs-security-token'])).toEqual([
+      FAKE_CREDENTIALS.securityToken,
+      'CAIS.rotated',
+    ]);
+    expect(server.requests[1]?.headers.authorization).toContain('Credential=STS.ROTATEDFAKE,');
+  });
+
+  it('logs one JSON line per invocation with requestId, function and trigger, and no secrets', async () => {
+    server.script.push(jobAnswer(pending));
+    await get('/jobs/20');
+    const lines = logLines.map((line) => JSON.parse(line));
+    expect(lines.at(-1)).toMatchObject({
+      level: 'info',
+      msg: 'invocation done',
+      requestId: '1-6543abcd-0123456789abcdef0123',
+      function: 'aicontent-jobs-query',
+      trigger: 'http GET /jobs/20',
+      status: 200,
+    });
+    const text = logLines.join('');
+    for (const secret of Object.values(FAKE_CREDENTIALS)) expect(text).not.toContain(secret);
+  });
+
+  it('answers before FC kills it when upstream is slower than the function timeout', async () => {
+    server.script.push({ ...(jobAnswer(pending) as object), delayMs: 3000 } as never);
+    const started = Date.now();
+    const context = fcContext({ function: { name: 'q', handler: 'index.handler', memory: 128, timeout: 2 } });
+    const result = (await handler(httpEvent({ path: '/jobs/20' }), context)) as HttpResult;
+    expect(result.statusCode).toBe(504);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { envBool, envEnum, envInt, envString, readQueryConfig } from '#shared/config.ts';
+import { ConfigError } from '#shared/errors.ts';
+
+describe('env getters', () => {
+  it('use the default when a variable is unset or blank', () => {
+    expect(envString({ A: '  ' }, 'A', 'd')).toBe('d');
+    expect(envInt({}, 'A', 5, { min: 1, max: 9 })).toBe(5);
+    expect(envBool({ A: '' }, 'A', true)).toBe(true);
+    expect(envEnum({}, 'A', ['x', 'y'], 'y')).toBe('y');
+  });
+
+  it('parse values', () => {
+    expect(envInt({ A: ' 7 ' }, 'A', 5, { min: 1, max: 9 })).toBe(7);
+    expect(['1', 'true', 'YES', 'on'].map((v) => envBool({ A: v }, 'A', false))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(['0', 'false', 'No', 'off'].map((v) => envBool({ A: v }, 'A', true))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(envEnum({ A: 'x' }, 'A', ['x', 'y'], 'y')).toBe('x');
+  });
+
+  it.each([
+    [
+      () => envInt({ N: 'ten' }, 'N', 1, { min: 1, max: 9 }),
+      /N must be a whole number from 1 to 9, got "ten"/,
+    ],
+    [() => envInt({ N: '10' }, 'N', 1, { min: 1, max: 9 }), /N must be a whole number/],
+    [() => envInt({ N: '1.5' }, 'N', 1, { min: 1, max: 9 }), /N must be a whole number/],
+    [() => envBool({ B: 'maybe' }, 'B', true), /B must be true or false, got "maybe"/],
+    [() => envEnum({ E: 'z' }, 'E', ['x', 'y'], 'x'), /E must be one of x, y, got "z"/],
+  ])('throw a ConfigError naming the variable (%#)', (read, message) => {
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(message);
+  });
+});
+
+describe('readQueryConfig', () => {
+  it('has documented defaults', () => {
+    expect(readQueryConfig({})).toEqual({
+      aicontentEndpoint: 'aicontent.aliyuncs.com',
+      logLevel: 'info',
+      aicontentMaxAttempts: 3,
+      aicontentTimeoutMs: 10_000,
+      pollHintSeconds: 10,
+    });
+  });
+
+  it('rejects a bad LOG_LEVEL', () => {
+    expect(() => readQueryConfig({ LOG_LEVEL: 'loud' })).toThrow(
+      /LOG_LEVEL must be one of debug, info, warn, error/,
+    );
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '#shared/log.ts';
+
+function capture(level?: 'debug' | 'info' | 'warn' | 'error') {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    level,
+    write: (line) => lines.push(JSON.parse(line)),
+    now: () => new Date('2026-11-25T00:00:00Z'),
+  });
+  return { logger, lines };
+}
+
+describe('createLogger', () => {
+  it('writes one JSON object per line with time, level, msg and fields', () => {
+    const { logger, lines } = capture();
+    logger.child({ requestId: 'r1', function: 'f' }).info('hello', { n: 1 });
+    expect(lines).toEqual([
+      { time: '2026-11-25T00:00:00.000Z', level: 'info', msg: 'hello', requestId: 'r1', function: 'f', n: 1 },
+    ]);
+  });
+
+  it('drops lines below the level', () => {
+    const { logger, lines } = capture('warn');
+    logger.debug('a');
+    logger.info('b');
+    logger.warn('c');
+    logger.error('d');
+    expect(lines.map((line) => line.msg)).toEqual(['c', 'd']);
+  });
+
+  it('redacts secret-looking fields at any depth, in child fields too', () => {
+    const { logger, lines } = capture();
+    logger.child({ securityToken: 'T1' }).info('x', {
+      credentials: { accessKeyId: 'id', accessKeySecret: 'S1' },
+      nested: [{ password: 'P1', Authorization: 'A1' }],
+    });
+    const text = JSON.stringify(lines);
+    for (const secret of ['T1', 'S1', 'P1', 'A1']) expect(text).not.toContain(secret);
+    expect(lines[0]).toMatchObject({ securityToken: '[redacted]', nested: [{ password: '[redacted]' }] });
+  });
+
+  it('logs errors with their name, message and own fields', () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new Error('boom'), { toJSON: () => ({ code: 'X' }) });
+    logger.error('failed', { error });
+    expect(lines[0]?.error).toMatchObject({
+      name: 'Error',
+      message: 'boom',
+      code: 'X',
+      stack: expect.any(String),
+    });
+  });
+});
