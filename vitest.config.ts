@@ -7,7 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     coverage: {
       provider: 'v8',
-      include: ['shared/**', 'functions/**', 'local/**'],
+      include: ['shared/**/*.ts', 'functions/**/*.ts', 'local/**/*.ts'],
       reporter: ['text-summary'],
     },
   },

@@ -16,7 +16,11 @@ export interface BundleOptions {
   minify?: boolean;
 }
 
-export function bundle({ entry, outfile, minify = true }: BundleOptions): Promise<BuildResult<{ metafile: true }>> {
+export function bundle({
+  entry,
+  outfile,
+  minify = true,
+}: BundleOptions): Promise<BuildResult<{ metafile: true }>> {
   return build({
     entryPoints: [entry],
     outfile,

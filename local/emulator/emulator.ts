@@ -1,0 +1,193 @@
+/**
+ * The aicontent emulator: an HTTP server that answers like the aicontent ROA API behind its gateway.
+ *
+ * Each request to the API goes: fault plan (latency, then maybe a fault in place of the answer) →
+ * gateway checks (`RequestVerifier`: signature, date, nonce, AccessKey, STS token) → the API
+ * (`serveApi`). Requests under `/_emulator/` go to the local admin endpoints instead, with no signature
+ * and no faults. Every reply carries `x-acs-request-id`.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ADMIN_PREFIX, serveAdmin } from './admin.ts';
+import type { Answer, RequestContext } from './answer.ts';
+import { serveApi } from './api.ts';
+import { FaultPlan, type Faults, faultAnswer } from './faults.ts';
+import { gatewayError, gatewayReply } from './gateway-errors.ts';
+import { checkJobSpec, DEFAULT_SCHEDULE, type JobSchedule, type JobSpec } from './job-spec.ts';
+import { JobTable } from './jobs.ts';
+import { type StsCredentials, StsIssuer } from './sts.ts';
+import { RequestVerifier } from './verify.ts';
+
+/** The AccessKey pair accepted by default: obviously fake, never a real key. */
+export const FAKE_ACCESS_KEY_ID = 'LTAI5tEMULATORFAKEKEY0';
+export const FAKE_ACCESS_KEY_SECRET = 'EmulatorFakeSecretNotARealKey000';
+const DEFAULT_STS_TTL_MS = 3600_000;
+
+export interface EmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** The one permanent AccessKey pair accepted; default the fake pair above. */
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  /** Default job timing, merged over 2 s WAIT_SCHEDULE + 8 s INFERRING → FINISHED. */
+  schedule?: Partial<JobSchedule>;
+  faults?: Faults;
+  /** Epoch ms; default `Date.now`. Drives job states, the 15-minute date window, nonces and STS expiry. */
+  clock?: () => number;
+  /** In [0, 1); default `Math.random`. Used for fault decisions only: pass `seededRandom(n)` to replay them. */
+  random?: () => number;
+  /** Called with one line per request (method, path, status, duration, request id); never headers. */
+  log?: (line: string) => void;
+}
+
+export interface EmulatorStats {
+  /** TCP connections accepted: fewer than requests when clients reuse keep-alive connections. */
+  connections: number;
+  /** HTTP requests received, admin ones included. */
+  requests: number;
+  /** Requests to the aicontent API (not `/_emulator/`). */
+  apiRequests: number;
+  /** Requests answered by destroying the socket. */
+  dropped: number;
+  /** Replies sent, by HTTP status. */
+  byStatus: Record<number, number>;
+}
+
+export interface Emulator {
+  /** `http://host:port`, no trailing slash. */
+  readonly url: string;
+  readonly port: number;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  /** Live counters (read them, do not write). */
+  readonly stats: Readonly<EmulatorStats>;
+  close(): Promise<void>;
+  /** Temporary credentials the emulator accepts (default 1 hour); not stored anywhere. */
+  mintStsCredentials(ttlMs?: number): StsCredentials;
+  /** Adds a job; returns its id. Throws `JobSpecError` on a bad spec. */
+  createJob(spec?: JobSpec): string;
+  /** Replaces the faults in force (counts and every-Nth restart). */
+  setFaults(faults: Faults): void;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const host = options.host ?? '127.0.0.1';
+  const clock = options.clock ?? Date.now;
+  const random = options.random ?? Math.random;
+  const accessKeyId = options.accessKeyId ?? FAKE_ACCESS_KEY_ID;
+  const accessKeySecret = options.accessKeySecret ?? FAKE_ACCESS_KEY_SECRET;
+  const sts = new StsIssuer();
+  const verifier = new RequestVerifier({ accessKeyId, accessKeySecret, sts });
+  // The default schedule is checked as a job spec's schedule is: a bad one fails here, not per job.
+  const schedule = checkJobSpec({ schedule: options.schedule ?? {} }).schedule;
+  const jobs = new JobTable({ ...DEFAULT_SCHEDULE, ...schedule });
+  let plan = new FaultPlan(options.faults ?? {}, random);
+  const stats: EmulatorStats = { connections: 0, requests: 0, apiRequests: 0, dropped: 0, byStatus: {} };
+  const mintSts = (ttlMs = DEFAULT_STS_TTL_MS) => sts.mint(clock(), ttlMs);
+
+  async function answer(request: IncomingMessage, ctx: RequestContext, body: Buffer): Promise<Answer> {
+    const url = request.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const pathname = queryAt < 0 ? url : url.slice(0, queryAt);
+    const method = request.method ?? 'GET';
+    if (pathname.startsWith(ADMIN_PREFIX)) {
+      return serveAdmin(method, pathname, body, { jobs, now: clock(), mintSts, stats: () => stats });
+    }
+    stats.apiRequests += 1;
+    const decision = plan.next();
+    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    const real = (): Answer => {
+      const query = Object.fromEntries(new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1)));
+      const now = clock();
+      const verdict = verifier.verify({ method, pathname, query, rawHeaders: request.rawHeaders, body }, now);
+      if (!verdict.ok) return gatewayError(ctx, verdict.code, verdict.detail);
+      const { action, version } = verdict;
+      return serveApi(
+        { ctx, method, pathname, query, body, now, action, version },
+        { jobs, faults: () => plan.faults },
+      );
+    };
+    return decision.fault ? faultAnswer(decision.fault, ctx, plan.faults, real) : real();
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = performance.now();
+    stats.requests += 1;
+    const ctx: RequestContext = { requestId: randomUUID().toUpperCase(), host: request.headers.host ?? host };
+    let reply: Answer;
+    try {
+      reply = await answer(request, ctx, await readBody(request));
+    } catch (error) {
+      // A bug in the emulator, or the client went away mid-body (then nobody reads this reply).
+      reply = gatewayReply(ctx, 500, 'InternalError', `The emulator failed: ${String(error)}`);
+    }
+    let outcome: string;
+    if (reply === 'drop') {
+      stats.dropped += 1;
+      request.socket.destroy();
+      outcome = 'dropped';
+    } else {
+      stats.byStatus[reply.status] = (stats.byStatus[reply.status] ?? 0) + 1;
+      response.writeHead(reply.status, {
+        ...reply.headers,
+        'content-length': Buffer.byteLength(reply.body),
+        'x-acs-request-id': ctx.requestId,
+      });
+      response.end(reply.body);
+      outcome = String(reply.status);
+    }
+    const ms = (performance.now() - started).toFixed(1);
+    options.log?.(`${request.method} ${request.url} ${outcome} ${ms}ms ${ctx.requestId}`);
+  }
+
+  const server = createServer((request, response) => {
+    // `handle` answers its own failures; this only keeps a failure to write from crashing the server.
+    handle(request, response).catch((error: unknown) => {
+      options.log?.(`${request.method} ${request.url} failed: ${String(error)}`);
+      response.destroy();
+    });
+  });
+  server.on('connection', () => {
+    stats.connections += 1;
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    accessKeyId,
+    accessKeySecret,
+    stats,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Idle keep-alive connections would otherwise hold close() open until they time out.
+        server.closeAllConnections();
+      }),
+    mintStsCredentials: mintSts,
+    createJob: (spec = {}) => jobs.create(checkJobSpec(spec), clock()).id,
+    setFaults: (faults) => {
+      plan = new FaultPlan(faults, random);
+    },
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}

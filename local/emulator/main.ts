@@ -1,0 +1,56 @@
+/**
+ * `npm run emulator -- [--port N] ...`: runs the aicontent emulator until SIGINT/SIGTERM, with one demo
+ * job. Bad arguments and a busy port end with a message and exit code 1, never a stack trace.
+ */
+import { parseEmulatorArgs, USAGE, UsageError } from './args.ts';
+import { startupBanner } from './banner.ts';
+import { startEmulator } from './emulator.ts';
+
+async function main(): Promise<number | undefined> {
+  let args: ReturnType<typeof parseEmulatorArgs>;
+  try {
+    args = parseEmulatorArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`emulator: ${error.message}\n\n${USAGE}`);
+    return 1;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator({
+      port: args.port,
+      host: args.host,
+      accessKeyId: args.accessKeyId,
+      accessKeySecret: args.accessKeySecret,
+      ...(args.quiet ? {} : { log: (line: string) => console.log(line) }),
+    });
+  } catch (error) {
+    console.error(`emulator: cannot listen on ${args.host}:${args.port}: ${(error as Error).message}`);
+    return 1;
+  }
+
+  const demoJobId = emulator.createJob();
+  console.log(startupBanner({ ...args, url: emulator.url, demoJobId }));
+
+  const stop = (signal: NodeJS.Signals) => {
+    console.log(`emulator: ${signal}, stopping`);
+    emulator.close().then(
+      () => console.log('emulator: stopped'),
+      (error: unknown) => {
+        console.error(`emulator: could not stop cleanly: ${String(error)}`);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return undefined;
+}
+
+const code = await main();
+if (code !== undefined) process.exitCode = code;

@@ -1,0 +1,150 @@
+/**
+ * The `JobStore` port: where tracked jobs live between sweeps. Adapters (shared/stores/) implement
+ * it for Redis/Tair, an embedded SQLite file and memory; one contract suite (test/contract/) holds
+ * them all to the same behaviour.
+ *
+ * Concurrency model. A job is worked on only under a *lease*: `claimDue` atomically hands due jobs to
+ * one owner until `leaseExpiresAt`, so two sweepers never hold the same job. Every change goes
+ * through `commit`, a compare-and-set on (lease owner, version): a sweeper whose lease expired and
+ * was taken over cannot overwrite the newer owner's work. A crashed sweeper's jobs come back when
+ * their lease expires.
+ */
+
+/** Where to send the news that a job ended. */
+export type NotifyTarget =
+  /** An FC 3.0 function, invoked asynchronously through InvokeFunction. */
+  | { type: 'function'; name: string; qualifier?: string }
+  /** A function still in an FC 2.0 service, invoked through `@alicloud/fc2`. */
+  | { type: 'fc2'; service: string; name: string; qualifier?: string }
+  /** An HTTPS endpoint, POSTed a signed JSON body. */
+  | { type: 'webhook'; url: string };
+
+export type TrackedState = 'pending' | 'succeeded' | 'failed' | 'gave_up';
+export const TRACKED_STATES: readonly TrackedState[] = ['pending', 'succeeded', 'failed', 'gave_up'];
+
+export type NotificationState = 'none' | 'pending' | 'sent';
+
+export interface TrackedJob {
+  id: string;
+  state: TrackedState;
+  /** The upstream `jobStatus` last seen ('' before the first poll). */
+  status: string;
+  /** Polls made so far, failed ones included. */
+  attempts: number;
+  firstSeenAt: number;
+  /** When the sweeper should next look at the job; null once there is nothing left to do. */
+  nextPollAt: number | null;
+  lastPolledAt: number | null;
+  lastError: string | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  /** Per-job target; null means the deployment's default (NOTIFY_FUNCTION / NOTIFY_URL), if any. */
+  notify: NotifyTarget | null;
+  /** Resource ids of the generated images, once succeeded. */
+  images: string[];
+  finishedAt: number | null;
+  /** Why the sweeper gave up (age or attempts budget). */
+  reason: string | null;
+  notification: NotificationState;
+  notifyAttempts: number;
+  /** Bumped by every claim and commit: the compare-and-set token. */
+  version: number;
+}
+
+/** The fields a commit may change; lease and version are the store's business. */
+export type JobChanges = Partial<Omit<TrackedJob, 'id' | 'leaseOwner' | 'leaseExpiresAt' | 'version'>>;
+
+export interface TrackInput {
+  id: string;
+  notify?: NotifyTarget | null | undefined;
+  now: number;
+}
+
+export interface ClaimInput {
+  owner: string;
+  now: number;
+  limit: number;
+  leaseMs: number;
+}
+
+export interface ListInput {
+  state: TrackedState;
+  limit: number;
+  /** Opaque: the `cursor` a previous page returned. */
+  cursor?: string | undefined;
+}
+
+export interface JobStore {
+  /**
+   * Starts tracking a job, due at once. Idempotent: tracking a known job changes nothing and
+   * returns it with `created: false`.
+   */
+  track(input: TrackInput): Promise<{ job: TrackedJob; created: boolean }>;
+  /**
+   * Atomically leases up to `limit` due jobs (`nextPollAt <= now`, no live lease) to `owner`,
+   * earliest due first. No job is ever held by two owners at once.
+   */
+  claimDue(input: ClaimInput): Promise<TrackedJob[]>;
+  /**
+   * Applies `changes` and releases the lease, only if `owner` still holds the lease of `job` and the
+   * stored version is still `job.version`. Returns the stored job, or null when the compare-and-set
+   * lost (the lease expired and someone else took the job).
+   */
+  commit(job: TrackedJob, owner: string, changes: JobChanges): Promise<TrackedJob | null>;
+  get(id: string): Promise<TrackedJob | null>;
+  /** For operators: jobs in one state, a page at a time. */
+  list(input: ListInput): Promise<{ jobs: TrackedJob[]; cursor: string | null }>;
+  close(): Promise<void>;
+}
+
+/** A job as `track` creates it. Shared by the adapters so they agree on defaults. */
+export function newTrackedJob(input: TrackInput): TrackedJob {
+  return {
+    id: input.id,
+    state: 'pending',
+    status: '',
+    attempts: 0,
+    firstSeenAt: input.now,
+    nextPollAt: input.now,
+    lastPolledAt: null,
+    lastError: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    notify: input.notify ?? null,
+    images: [],
+    finishedAt: null,
+    reason: null,
+    notification: 'none',
+    notifyAttempts: 0,
+    version: 0,
+  };
+}
+
+/** Whether `owner` may commit over the stored job (same lease holder, same version). */
+export function canCommit(stored: TrackedJob, job: TrackedJob, owner: string): boolean {
+  return stored.leaseOwner === owner && stored.version === job.version;
+}
+
+/** The stored job after a commit: changes applied, lease released, version bumped. */
+export function committed(stored: TrackedJob, changes: JobChanges): TrackedJob {
+  return { ...stored, ...changes, leaseOwner: null, leaseExpiresAt: null, version: stored.version + 1 };
+}
+
+/** The stored job after a claim. */
+export function claimed(stored: TrackedJob, input: ClaimInput): TrackedJob {
+  return {
+    ...stored,
+    leaseOwner: input.owner,
+    leaseExpiresAt: input.now + input.leaseMs,
+    version: stored.version + 1,
+  };
+}
+
+/** Whether a job is due for `claimDue` at `now`. */
+export function isDue(job: TrackedJob, now: number): boolean {
+  return (
+    job.nextPollAt !== null &&
+    job.nextPollAt <= now &&
+    (job.leaseExpiresAt === null || job.leaseExpiresAt <= now)
+  );
+}

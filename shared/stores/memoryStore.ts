@@ -1,0 +1,70 @@
+/**
+ * An in-memory `JobStore` for unit tests and benchmarks: one process, nothing durable. It passes the
+ * same contract suite as the real adapters; every read and write copies, as a real store serializes.
+ */
+import {
+  type ClaimInput,
+  canCommit,
+  claimed,
+  committed,
+  isDue,
+  type JobChanges,
+  type JobStore,
+  type ListInput,
+  newTrackedJob,
+  type TrackedJob,
+  type TrackInput,
+} from '#shared/jobs/jobStore.ts';
+
+export function createMemoryStore(): JobStore {
+  const jobs = new Map<string, TrackedJob>();
+  const copy = (job: TrackedJob) => structuredClone(job);
+
+  return {
+    async track(input: TrackInput) {
+      const existing = jobs.get(input.id);
+      if (existing) return { job: copy(existing), created: false };
+      const job = newTrackedJob(input);
+      jobs.set(job.id, copy(job));
+      return { job, created: true };
+    },
+
+    async claimDue(input: ClaimInput) {
+      const due = [...jobs.values()]
+        .filter((job) => isDue(job, input.now))
+        .sort((a, b) => (a.nextPollAt ?? 0) - (b.nextPollAt ?? 0))
+        .slice(0, input.limit);
+      return due.map((job) => {
+        const next = claimed(job, input);
+        jobs.set(job.id, next);
+        return copy(next);
+      });
+    },
+
+    async commit(job: TrackedJob, owner: string, changes: JobChanges) {
+      const stored = jobs.get(job.id);
+      if (!stored || !canCommit(stored, job, owner)) return null;
+      const next = committed(stored, changes);
+      jobs.set(job.id, next);
+      return copy(next);
+    },
+
+    async get(id: string) {
+      const job = jobs.get(id);
+      return job ? copy(job) : null;
+    },
+
+    async list(input: ListInput) {
+      const matching = [...jobs.values()]
+        .filter((job) => job.state === input.state)
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      const start = input.cursor ? matching.findIndex((job) => job.id > (input.cursor ?? '')) : 0;
+      const page = start < 0 ? [] : matching.slice(start, start + input.limit);
+      const last = page.at(-1);
+      const more = start >= 0 && start + input.limit < matching.length;
+      return { jobs: page.map(copy), cursor: more && last ? last.id : null };
+    },
+
+    async close() {},
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * The one behaviour every `JobStore` adapter must have. Each adapter's test file calls
+ * `describeJobStoreContract` with a way to open connections to one fresh, shared backend; tests
+ * open several connections to race them, as several sweepers (processes, FC instances) would.
+ * Time is an input of every operation, so leases expire without waiting.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JobStore, NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
+
+export interface ContractBackend {
+  /** A new connection to the backend under test (fresh for each test, shared by its connections). */
+  open(): Promise<JobStore>;
+  /** Called after each test: close what is left and delete the backend's data. */
+  dispose(): Promise<void>;
+}
+
+const T0 = Date.UTC(2026, 10, 25);
+const LEASE = 60_000;
+
+export function describeJobStoreContract(name: string, createBackend: () => Promise<ContractBackend>): void {
+  describe(`JobStore contract: ${name}`, () => {
+    let backend: ContractBackend;
+    let store: JobStore;
+    const opened: JobStore[] = [];
+
+    async function connect(): Promise<JobStore> {
+      const connection = await backend.open();
+      opened.push(connection);
+      return connection;
+    }
+
+    beforeEach(async () => {
+      backend = await createBackend();
+      store = await connect();
+    });
+
+    afterEach(async () => {
+      for (const connection of opened.splice(0)) await connection.close();
+      await backend.dispose();
+    });
+
+    async function trackMany(count: number, now = T0): Promise<string[]> {
+      const ids = Array.from({ length: count }, (_, i) => `job-${String(i).padStart(5, '0')}`);
+      for (const id of ids) await store.track({ id, now });
+      return ids;
+    }
+
+    describe('track', () => {
+      it('creates a pending job due at once, then is idempotent', async () => {
+        const target: NotifyTarget = { type: 'function', name: 'on-job-done' };
+        const first = await store.track({ id: 'a', notify: target, now: T0 });
+        expect(first.created).toBe(true);
+        expect(first.job).toMatchObject({
+          id: 'a',
+          state: 'pending',
+          status: '',
+          attempts: 0,
+          firstSeenAt: T0,
+          nextPollAt: T0,
+          lastPolledAt: null,
+          leaseOwner: null,
+          notify: target,
+          notification: 'none',
+        });
+        const again = await store.track({
+          id: 'a',
+          notify: { type: 'webhook', url: 'https://x.test' },
+          now: T0 + 5,
+        });
+        expect(again.created).toBe(false);
+        expect(again.job).toEqual(first.job);
+        expect(await store.get('a')).toEqual(first.job);
+      });
+
+      it('stores any id and every notify target exactly', async () => {
+        const targets: NotifyTarget[] = [
+          { type: 'function', name: 'f', qualifier: 'prod' },
+          { type: 'fc2', service: 'svc', name: 'f' },
+          { type: 'webhook', url: 'https://hooks.example.test/a?b=c' },
+        ];
+        const ids = ['中文✓ 😀', 'a/b?c=d&e', 'x'.repeat(256)];
+        for (const [i, id] of ids.entries()) {
+          await store.track({ id, notify: targets[i], now: T0 });
+          expect(await store.get(id)).toMatchObject({ id, notify: targets[i] });
+        }
+      });
+
+      it('answers null for a job it does not know', async () => {
+        expect(await store.get('nope')).toBeNull();
+      });
+    });
+
+    describe('claimDue', () => {
+      it('leases due jobs, earliest first, up to the limit', async () => {
+        await store.track({ id: 'late', now: T0 + 2 });
+        await store.track({ id: 'early', now: T0 });
+        await store.track({ id: 'future', now: T0 + 10_000 });
+        const jobs = await store.claimDue({ owner: 's1', now: T0 + 5, limit: 1, leaseMs: LEASE });
+        expect(jobs.map((job) => job.id)).toEqual(['early']);
+        expect(jobs[0]).toMatchObject({ leaseOwner: 's1', leaseExpiresAt: T0 + 5 + LEASE, version: 1 });
+        const rest = await store.claimDue({ owner: 's1', now: T0 + 5, limit: 10, leaseMs: LEASE });
+        expect(rest.map((job) => job.id)).toEqual(['late']);
+      });
+
+      it('never hands a leased job to another owner until the lease expires', async () => {
+        await trackMany(3);
+        const first = await store.claimDue({ owner: 's1', now: T0, limit: 10, leaseMs: LEASE });
+        expect(first).toHaveLength(3);
+        expect(await store.claimDue({ owner: 's2', now: T0 + LEASE - 1, limit: 10, leaseMs: LEASE })).toEqual(
+          [],
+        );
+        const taken = await store.claimDue({ owner: 's2', now: T0 + LEASE, limit: 10, leaseMs: LEASE });
+        expect(taken.map((job) => job.leaseOwner)).toEqual(['s2', 's2', 's2']);
+      });
+
+      it('returns nothing when nothing is due', async () => {
+        expect(await store.claimDue({ owner: 's1', now: T0, limit: 10, leaseMs: LEASE })).toEqual([]);
+      });
+    });
+
+    describe('commit', () => {
+      it('applies the changes, releases the lease and bumps the version', async () => {
+        await store.track({ id: 'a', now: T0 });
+        const [job] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+        if (!job) throw new Error('not claimed');
+        const saved = await store.commit(job, 's1', {
+          attempts: 1,
+          status: 'INFERRING',
+          lastPolledAt: T0,
+          nextPollAt: T0 + 1000,
+          lastError: 'Throttling.User',
+        });
+        expect(saved).toMatchObject({
+          attempts: 1,
+          status: 'INFERRING',
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          version: 2,
+        });
+        expect(await store.get('a')).toEqual(saved);
+      });
+
+      it('reschedules: the job is due again at nextPollAt and not before', async () => {
+        await store.track({ id: 'a', now: T0 });
+        const [job] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+        await store.commit(job as TrackedJob, 's1', { nextPollAt: T0 + 30_000 });
+        expect(await store.claimDue({ owner: 's1', now: T0 + 29_999, limit: 1, leaseMs: LEASE })).toEqual([]);
+        expect(
+          await store.claimDue({ owner: 's1', now: T0 + 30_000, limit: 1, leaseMs: LEASE }),
+        ).toHaveLength(1);
+      });
+
+      it('finishes: a job with nextPollAt null is never due again', async () => {
+        await store.track({ id: 'a', now: T0 });
+        const [job] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+        await store.commit(job as TrackedJob, 's1', {
+          state: 'succeeded',
+          status: 'FINISHED',
+          images: ['0000.png', '0001.png'],
+          finishedAt: T0,
+          nextPollAt: null,
+          notification: 'sent',
+          notifyAttempts: 1,
+        });
+        expect(await store.claimDue({ owner: 's1', now: T0 + 10 ** 9, limit: 1, leaseMs: LEASE })).toEqual(
+          [],
+        );
+        expect(await store.get('a')).toMatchObject({ state: 'succeeded', images: ['0000.png', '0001.png'] });
+      });
+
+      it('refuses a commit from an owner who does not hold the lease', async () => {
+        await store.track({ id: 'a', now: T0 });
+        const [job] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+        expect(await store.commit(job as TrackedJob, 's2', { attempts: 9 })).toBeNull();
+        expect(await store.get('a')).toMatchObject({ attempts: 0, leaseOwner: 's1' });
+      });
+
+      it('refuses a stale commit after the lease expired and the job was taken over', async () => {
+        await store.track({ id: 'a', now: T0 });
+        const [stale] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+        const [fresh] = await store.claimDue({ owner: 's1', now: T0 + LEASE, limit: 1, leaseMs: LEASE });
+        expect(await store.commit(stale as TrackedJob, 's1', { attempts: 5 })).toBeNull();
+        expect(await store.commit(fresh as TrackedJob, 's1', { attempts: 1 })).toMatchObject({ attempts: 1 });
+      });
+
+      it('refuses a commit for a job it does not know', async () => {
+        await store.track({ id: 'a', now: T0 });
+        const [job] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+        expect(await store.commit({ ...(job as TrackedJob), id: 'other' }, 's1', {})).toBeNull();
+      });
+    });
+
+    describe('list', () => {
+      it('lists one state a page at a time', async () => {
+        const ids = await trackMany(5);
+        const claimedJobs = await store.claimDue({ owner: 's', now: T0, limit: 2, leaseMs: LEASE });
+        for (const job of claimedJobs)
+          await store.commit(job, 's', { state: 'gave_up', reason: 'too old', nextPollAt: null });
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 10; page++) {
+          const result = await store.list({ state: 'pending', limit: 2, cursor });
+          seen.push(...result.jobs.map((job) => job.id));
+          if (!result.cursor) break;
+          cursor = result.cursor;
+        }
+        expect(seen.sort()).toEqual(ids.slice(2));
+        const gaveUp = await store.list({ state: 'gave_up', limit: 10 });
+        expect(gaveUp.jobs.map((job) => job.reason)).toEqual(['too old', 'too old']);
+        expect(gaveUp.cursor).toBeNull();
+      });
+    });
+
+    describe('racing sweepers', () => {
+      async function race(sweepers: number, jobs: number) {
+        const ids = await trackMany(jobs);
+        const connections = [store, ...(await Promise.all(Array.from({ length: sweepers - 1 }, connect)))];
+        const processed = new Map<string, number>();
+        await Promise.all(
+          connections.map(async (connection, i) => {
+            const owner = `sweeper-${i}`;
+            for (;;) {
+              const batch = await connection.claimDue({ owner, now: T0, limit: 25, leaseMs: LEASE });
+              if (batch.length === 0) return;
+              for (const job of batch) {
+                const saved = await connection.commit(job, owner, { state: 'succeeded', nextPollAt: null });
+                if (saved) processed.set(job.id, (processed.get(job.id) ?? 0) + 1);
+              }
+            }
+          }),
+        );
+        expect([...processed.keys()].sort()).toEqual(ids);
+        expect([...processed.values()].every((count) => count === 1)).toBe(true);
+      }
+
+      it('two sweepers over 1,000 jobs: every job processed, none twice', async () => {
+        await race(2, 1_000);
+      }, 60_000);
+
+      it('eight sweepers over 1,000 jobs: every job processed, none twice', async () => {
+        await race(8, 1_000);
+      }, 60_000);
+
+      it('a sweeper killed mid-sweep: its jobs are picked up after the lease expires', async () => {
+        const ids = await trackMany(100);
+        const killed = await store.claimDue({ owner: 'killed', now: T0, limit: 60, leaseMs: LEASE });
+        expect(killed).toHaveLength(60);
+        const survivor = await connect();
+        const before = await survivor.claimDue({
+          owner: 'survivor',
+          now: T0 + 1,
+          limit: 1000,
+          leaseMs: LEASE,
+        });
+        expect(before).toHaveLength(40);
+        for (const job of before) await survivor.commit(job, 'survivor', { nextPollAt: null });
+        const after = await survivor.claimDue({
+          owner: 'survivor',
+          now: T0 + LEASE,
+          limit: 1000,
+          leaseMs: LEASE,
+        });
+        expect(after.map((job) => job.id).sort()).toEqual(killed.map((job) => job.id).sort());
+        for (const job of after)
+          expect(await survivor.commit(job, 'survivor', { nextPollAt: null })).not.toBeNull();
+        expect(ids).toHaveLength(100);
+      });
+    });
+  });
+}
