@@ -81,3 +81,43 @@ export function readQueryConfig(env: Env): QueryConfig {
     pollHintSeconds: envInt(env, 'POLL_HINT_SECONDS', 10, { min: 1, max: 3600 }),
   };
 }
+
+/** How the sweeper paces polls, gives up, and shares work (DESIGN.md, Sweeper). */
+export interface SweepPolicy {
+  /** Most jobs one sweep claims. */
+  batchSize: number;
+  /** Most aicontent requests in flight at once. */
+  concurrency: number;
+  /** How long a claimed job stays reserved to one sweeper; independent of the FC timeout. */
+  leaseMs: number;
+  /** Stop claiming when less than this is left of the invocation. */
+  safetyMarginMs: number;
+  /** First wait between polls of a pending job, growing by `backoffFactor` up to `maxPollIntervalMs`. */
+  pollIntervalMs: number;
+  backoffFactor: number;
+  maxPollIntervalMs: number;
+  /** `full`: a random wait up to the backoff ceiling (spreads load); `none`: exactly the ceiling. */
+  jitter: 'full' | 'none';
+  /** Give up on a job after this many polls… */
+  maxAttempts: number;
+  /** …or once it has been tracked this long. */
+  maxAgeMs: number;
+  /** First wait before retrying a failed notification (doubling, at most an hour). */
+  notifyRetryMs: number;
+}
+
+export function readSweepPolicy(env: Env): SweepPolicy {
+  return {
+    batchSize: envInt(env, 'SWEEP_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
+    concurrency: envInt(env, 'SWEEP_CONCURRENCY', 16, { min: 1, max: 512 }),
+    leaseMs: envInt(env, 'LEASE_SECONDS', 120, { min: 5, max: 86_400 }) * 1000,
+    safetyMarginMs: envInt(env, 'SWEEP_SAFETY_MARGIN_SECONDS', 5, { min: 1, max: 600 }) * 1000,
+    pollIntervalMs: envInt(env, 'POLL_INTERVAL_SECONDS', 10, { min: 1, max: 86_400 }) * 1000,
+    backoffFactor: envInt(env, 'POLL_BACKOFF_PERCENT', 150, { min: 100, max: 1000 }) / 100,
+    maxPollIntervalMs: envInt(env, 'MAX_POLL_INTERVAL_SECONDS', 300, { min: 1, max: 86_400 }) * 1000,
+    jitter: envEnum(env, 'POLL_JITTER', ['full', 'none'] as const, 'full'),
+    maxAttempts: envInt(env, 'MAX_POLL_ATTEMPTS', 200, { min: 1, max: 1_000_000 }),
+    maxAgeMs: envInt(env, 'MAX_JOB_AGE_SECONDS', 86_400, { min: 60, max: 30 * 86_400 }) * 1000,
+    notifyRetryMs: envInt(env, 'NOTIFY_RETRY_SECONDS', 30, { min: 1, max: 3600 }) * 1000,
+  };
+}
