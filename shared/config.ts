@@ -70,15 +70,37 @@ export function readCommonConfig(env: Env): CommonConfig {
   };
 }
 
-export interface QueryConfig extends CommonConfig {
+/** Where tracked jobs live and who may be told about them. */
+export interface TrackingConfig {
+  /** `redis://…`/`rediss://…` (Redis/Tair), or `file:`/`sqlite:` for the embedded store. */
+  jobStoreUrl: string;
+  /** Key prefix in Redis, so deployments can share one instance. */
+  jobStorePrefix: string;
+  /** Accept `http:` webhook URLs (local runs on loopback); `https:` only otherwise. */
+  allowHttpWebhooks: boolean;
+}
+
+export function readTrackingConfig(env: Env): TrackingConfig {
+  return {
+    jobStoreUrl: envString(env, 'JOB_STORE_URL', 'file:.data/jobs.db'),
+    jobStorePrefix: envString(env, 'JOB_STORE_PREFIX', 'aicontent-jobs:'),
+    allowHttpWebhooks: envBool(env, 'NOTIFY_ALLOW_HTTP', false),
+  };
+}
+
+export interface QueryConfig extends CommonConfig, TrackingConfig {
   /** The `retryAfterSeconds` hint (and `Retry-After`) given for a job that is still pending. */
   pollHintSeconds: number;
+  /** Start tracking a pending job when somebody queries it. */
+  trackOnQuery: boolean;
 }
 
 export function readQueryConfig(env: Env): QueryConfig {
   return {
     ...readCommonConfig(env),
+    ...readTrackingConfig(env),
     pollHintSeconds: envInt(env, 'POLL_HINT_SECONDS', 10, { min: 1, max: 3600 }),
+    trackOnQuery: envBool(env, 'TRACK_ON_QUERY', true),
   };
 }
 

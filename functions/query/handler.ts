@@ -1,16 +1,20 @@
 /**
- * The query function: `GET /jobs/{inferenceJobId}` over its HTTP trigger, or `{"inferenceJobId"}` by
- * direct invocation. Config is read once per instance; credentials are read per invocation.
+ * The query function: `GET /jobs/{inferenceJobId}`, `POST /jobs` (track) and `GET /jobs?state=` over
+ * its HTTP trigger, or the same as direct-invocation payloads (chaining). Config and the job store
+ * live for the instance; credentials are read per invocation.
  */
 import { createAicontentClient } from '#shared/aicontent/client.ts';
 import { readQueryConfig } from '#shared/config.ts';
 import { credentialsFromContext } from '#shared/fc/context.ts';
 import { createFcHandler } from '#shared/fc/handler.ts';
 import { createLogger } from '#shared/log.ts';
+import { parseNotifyTarget } from '#shared/notify/notifyTarget.ts';
 import { answerQuery } from '#shared/query/queryApi.ts';
+import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
 const config = readQueryConfig(process.env);
 const logger = createLogger({ level: config.logLevel });
+const store = lazyJobStore(() => openJobStore(config));
 
 /** Leave this much of the invocation's time to answer after the last aicontent attempt. */
 const ANSWER_MARGIN_MS = 1_000;
@@ -24,9 +28,14 @@ export const handler = createFcHandler(
         retry: { maxAttempts: config.aicontentMaxAttempts },
         attemptTimeoutMs: config.aicontentTimeoutMs,
       }),
+      store,
+      parseNotify: (input) => parseNotifyTarget(input, { allowHttp: config.allowHttpWebhooks }),
+      trackOnQuery: config.trackOnQuery,
       pollHintSeconds: config.pollHintSeconds,
       deadline: context.deadline - ANSWER_MARGIN_MS,
       signal,
+      now: Date.now,
+      log: context.log,
     }),
   { logger },
 );

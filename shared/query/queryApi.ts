@@ -1,13 +1,22 @@
 /**
- * The query function's logic: "what is the state of job X?", asked over HTTP
- * (`GET /jobs/{inferenceJobId}`) or by direct invocation (`{"inferenceJobId": "…"}`, for chaining).
- * Both get the same body: `{job, terminal, retryAfterSeconds}`.
+ * The query function's logic, for HTTP and for direct invocation (chaining):
+ *
+ * | HTTP                        | direct invocation payload                          | answer |
+ * |-----------------------------|----------------------------------------------------|--------|
+ * | `GET /jobs/{id}`            | `{"inferenceJobId"}`                               | `{job, terminal, retryAfterSeconds}` |
+ * | `POST /jobs` `{inferenceJobId, notify?}` | `{"action":"track", "inferenceJobId", "notify"?}` | 202 `{tracking, created}` |
+ * | `GET /jobs?state=&limit=&cursor=` | `{"action":"list", "state", "limit"?, "cursor"?}` | `{jobs, cursor}` |
+ *
+ * A query of a pending job that is not tracked yet starts tracking it when `trackOnQuery` is on.
  */
 import type { AicontentClient } from '#shared/aicontent/client.ts';
 import { type Job, validateJobId } from '#shared/aicontent/job.ts';
 import { AppError, InvalidInputError } from '#shared/errors.ts';
 import type { FcEvent, HttpRequest } from '#shared/fc/event.ts';
 import type { Reply } from '#shared/fc/reply.ts';
+import type { JobStore, NotifyTarget } from '#shared/jobs/jobStore.ts';
+import { listTracked, parseListInput, trackReply } from '#shared/jobs/tracking.ts';
+import type { Logger } from '#shared/log.ts';
 
 export interface JobAnswer {
   job: Job;
@@ -18,18 +27,28 @@ export interface JobAnswer {
 
 export interface QueryRequest {
   client: AicontentClient;
+  /** The job store, opened on first use; absent when tracking is not configured. */
+  store: () => Promise<JobStore>;
+  /** Validates a user-supplied notify target (`POST /jobs`). */
+  parseNotify: (input: unknown) => NotifyTarget | null;
+  trackOnQuery: boolean;
   /** The `retryAfterSeconds` hint for a pending job. */
   pollHintSeconds: number;
   deadline: number;
   signal: AbortSignal;
+  now: () => number;
+  log: Logger;
 }
 
-const JOBS_PREFIX = '/jobs/';
+/** Bodies larger than this are refused: a track request is a few hundred bytes. */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 export class RouteNotFoundError extends AppError {
   override name = 'RouteNotFoundError';
   constructor(path: string) {
-    super('NotFound', `no route for ${path}; try GET /jobs/{inferenceJobId}`, { statusCode: 404 });
+    super('NotFound', `no route for ${path}; try GET /jobs/{inferenceJobId} or POST /jobs`, {
+      statusCode: 404,
+    });
   }
 }
 
@@ -53,30 +72,82 @@ export function jobReply(job: Job, pollHintSeconds: number): Reply {
   return { statusCode: 200, body, headers };
 }
 
-/** The job id of `GET /jobs/{id}`: everything after the prefix, so ids holding `/` work too. */
-function jobIdFromHttp(request: HttpRequest): string {
-  if (!request.path.startsWith(JOBS_PREFIX)) throw new RouteNotFoundError(request.path);
-  if (request.method !== 'GET' && request.method !== 'HEAD')
-    throw new MethodNotAllowedError(request.method, 'GET');
-  return request.path.slice(JOBS_PREFIX.length);
+async function answerJob(id: unknown, request: QueryRequest): Promise<Reply> {
+  const jobId = validateJobId(id);
+  const { job } = await request.client.queryJob(jobId, {
+    deadline: request.deadline,
+    signal: request.signal,
+  });
+  if (request.trackOnQuery && !job.terminal) {
+    // Tracking is a convenience here: a store problem must not cost the caller the answer.
+    try {
+      await (await request.store()).track({ id: jobId, now: request.now() });
+    } catch (error) {
+      request.log.error('could not start tracking a queried job', { jobId, error });
+    }
+  }
+  return jobReply(job, request.pollHintSeconds);
 }
 
-function jobIdFromPayload(payload: unknown): unknown {
-  if (typeof payload !== 'object' || payload === null || !('inferenceJobId' in payload)) {
+async function track(input: Record<string, unknown>, request: QueryRequest): Promise<Reply> {
+  const id = validateJobId(input.inferenceJobId);
+  const notify = request.parseNotify(input.notify);
+  return trackReply(await request.store(), { id, notify, now: request.now() });
+}
+
+function jsonBody(request: HttpRequest): Record<string, unknown> {
+  if (request.body.length > MAX_BODY_BYTES) {
+    throw new AppError('PayloadTooLarge', `the body is over ${MAX_BODY_BYTES} bytes`, { statusCode: 413 });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(request.body.toString('utf8'));
+  } catch {
+    throw new InvalidInputError('the body must be JSON like {"inferenceJobId": "…"}', 'InvalidBody');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidInputError('the body must be a JSON object like {"inferenceJobId": "…"}', 'InvalidBody');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+async function answerHttp(http: HttpRequest, request: QueryRequest): Promise<Reply> {
+  const method = http.method === 'HEAD' ? 'GET' : http.method;
+  if (http.path === '/jobs' || http.path === '/jobs/') {
+    if (method === 'POST') return track(jsonBody(http), request);
+    if (method === 'GET') return listTracked(await request.store(), parseListInput(http.query));
+    throw new MethodNotAllowedError(http.method, 'GET, POST');
+  }
+  if (!http.path.startsWith('/jobs/')) throw new RouteNotFoundError(http.path);
+  if (method !== 'GET') throw new MethodNotAllowedError(http.method, 'GET');
+  // Everything after the prefix, so ids holding `/` work too.
+  return answerJob(http.path.slice('/jobs/'.length), request);
+}
+
+async function answerInvocation(payload: unknown, request: QueryRequest): Promise<Reply> {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new InvalidInputError('expected a JSON payload like {"inferenceJobId": "…"}', 'InvalidPayload');
   }
-  return payload.inferenceJobId;
+  const input = payload as Record<string, unknown>;
+  switch (input.action ?? 'query') {
+    case 'query':
+      if (!('inferenceJobId' in input)) {
+        throw new InvalidInputError('expected a JSON payload like {"inferenceJobId": "…"}', 'InvalidPayload');
+      }
+      return answerJob(input.inferenceJobId, request);
+    case 'track':
+      return track(input, request);
+    case 'list':
+      return listTracked(await request.store(), parseListInput(input));
+    default:
+      throw new InvalidInputError('action must be "query", "track" or "list"', 'InvalidPayload');
+  }
 }
 
 export async function answerQuery(event: FcEvent, request: QueryRequest): Promise<Reply> {
   if (event.kind === 'timer')
     throw new InvalidInputError('the query function has no timer trigger', 'InvalidEvent');
-  const jobId = validateJobId(
-    event.kind === 'http' ? jobIdFromHttp(event.request) : jobIdFromPayload(event.payload),
-  );
-  const { job } = await request.client.queryJob(jobId, {
-    deadline: request.deadline,
-    signal: request.signal,
-  });
-  return jobReply(job, request.pollHintSeconds);
+  return event.kind === 'http'
+    ? answerHttp(event.request, request)
+    : answerInvocation(event.payload, request);
 }

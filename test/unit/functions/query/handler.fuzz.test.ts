@@ -3,6 +3,9 @@
  * bodies, odd paths, methods and headers, wrong field types. Every answer must be a 4xx carrying a
  * JSON error, never a crash and never a 5xx. Upstream answers every job it is asked about with 404.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FcHandler } from '#shared/fc/handler.ts';
@@ -19,6 +22,7 @@ beforeAll(async () => {
   });
   vi.stubEnv('AICONTENT_ENDPOINT', server.url);
   vi.stubEnv('LOG_LEVEL', 'error');
+  vi.stubEnv('JOB_STORE_URL', `file:${mkdtempSync(join(tmpdir(), 'query-fuzz-'))}/jobs.db`);
   vi.resetModules();
   ({ handler } = await import('#functions/query/handler.ts'));
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true);

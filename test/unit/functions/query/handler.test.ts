@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FcHandler } from '#shared/fc/handler.ts';
 import { FAKE_CREDENTIALS, fcContext, httpEvent, invokeEvent, timerEvent } from '#test/helpers/fc.ts';
@@ -17,6 +20,7 @@ beforeAll(async () => {
   vi.stubEnv('AICONTENT_ENDPOINT', server.url);
   vi.stubEnv('AICONTENT_MAX_ATTEMPTS', '1');
   vi.stubEnv('POLL_HINT_SECONDS', '7');
+  vi.stubEnv('JOB_STORE_URL', `file:${mkdtempSync(join(tmpdir(), 'query-test-'))}/jobs.db`);
   vi.resetModules();
   ({ handler } = await import('#functions/query/handler.ts'));
 });
@@ -130,7 +134,7 @@ describe('query function over HTTP', () => {
   });
 
   it.each([
-    ['/jobs/', 400, 'InvalidJobId'],
+    ['/jobs/', 400, 'InvalidState'],
     [`/jobs/${'x'.repeat(300)}`, 400, 'InvalidJobId'],
     ['/nope', 404, 'NotFound'],
     ['/', 404, 'NotFound'],
@@ -249,5 +253,110 @@ describe('query function per invocation', () => {
     const result = (await handler(httpEvent({ path: '/jobs/20' }), context)) as HttpResult;
     expect(result.statusCode).toBe(504);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('query function tracking jobs', () => {
+  async function post(body: string, path = '/jobs') {
+    const result = (await handler(httpEvent({ method: 'POST', path, body }), fcContext())) as HttpResult;
+    return { ...result, json: JSON.parse(result.body) };
+  }
+
+  it('POST /jobs registers a job (202), idempotently', async () => {
+    const first = await post(
+      JSON.stringify({ inferenceJobId: 'track-1', notify: { function: 'on-job-done' } }),
+    );
+    expect(first.statusCode).toBe(202);
+    expect(first.json).toMatchObject({
+      created: true,
+      tracking: {
+        id: 'track-1',
+        state: 'pending',
+        notify: { type: 'function', name: 'on-job-done' },
+        attempts: 0,
+      },
+    });
+    expect(first.json.tracking.firstSeenAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const again = await post(JSON.stringify({ inferenceJobId: 'track-1' }));
+    expect(again.statusCode).toBe(202);
+    expect(again.json).toMatchObject({ created: false, tracking: { notify: { name: 'on-job-done' } } });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('tracks by direct invocation too, and lists tracked jobs by state', async () => {
+    expect(
+      await handler(invokeEvent({ action: 'track', inferenceJobId: 'track-2' }), fcContext()),
+    ).toMatchObject({
+      created: true,
+      tracking: { id: 'track-2' },
+    });
+    const listed = (await handler(invokeEvent({ action: 'list', state: 'pending' }), fcContext())) as {
+      jobs: { id: string }[];
+    };
+    expect(listed.jobs.map((job) => job.id)).toContain('track-2');
+  });
+
+  it('GET /jobs lists one state a page at a time', async () => {
+    const event = JSON.parse(
+      httpEvent({ path: '/jobs', query: { state: 'pending', limit: '1' } }).toString(),
+    );
+    const result = (await handler(Buffer.from(JSON.stringify(event)), fcContext())) as HttpResult;
+    expect(result.statusCode).toBe(200);
+    const body = JSON.parse(result.body);
+    expect(body.jobs).toHaveLength(1);
+    expect(typeof body.cursor).toBe('string');
+  });
+
+  it('starts tracking a pending job when it is queried', async () => {
+    server.script.push(jobAnswer({ ...pending, id: 'seen-1' }), jobAnswer({ ...finished, id: 'seen-2' }));
+    await get('/jobs/seen-1');
+    await get('/jobs/seen-2');
+    const listed = (await handler(
+      invokeEvent({ action: 'list', state: 'pending', limit: 500 }),
+      fcContext(),
+    )) as {
+      jobs: { id: string }[];
+    };
+    const ids = listed.jobs.map((job) => job.id);
+    expect(ids).toContain('seen-1');
+    expect(ids).not.toContain('seen-2');
+  });
+
+  it.each([
+    ['not JSON', 'nope', 400, 'InvalidBody'],
+    ['an array', '[1]', 400, 'InvalidBody'],
+    ['no id', '{}', 400, 'InvalidJobId'],
+    [
+      'a bad notify target',
+      '{"inferenceJobId":"x","notify":{"url":"http://insecure.test"}}',
+      400,
+      'InvalidNotifyTarget',
+    ],
+    [
+      'an unknown notify shape',
+      '{"inferenceJobId":"x","notify":{"email":"a@b"}}',
+      400,
+      'InvalidNotifyTarget',
+    ],
+    ['a huge body', JSON.stringify({ inferenceJobId: 'x', pad: 'x'.repeat(70_000) }), 413, 'PayloadTooLarge'],
+  ])('refuses %s', async (_, body, status, code) => {
+    const result = await post(body);
+    expect(result.statusCode).toBe(status);
+    expect(result.json).toMatchObject({ error: { code } });
+  });
+
+  it.each([
+    [{ action: 'list', state: 'done' }, 'InvalidState'],
+    [{ action: 'list', state: 'pending', limit: 0 }, 'InvalidLimit'],
+    [{ action: 'list', state: 'pending', cursor: 5 }, 'InvalidCursor'],
+    [{ action: 'explode' }, 'InvalidPayload'],
+  ])('refuses the invocation %j', async (payload, code) => {
+    expect(await handler(invokeEvent(payload), fcContext())).toMatchObject({ error: { code } });
+  });
+
+  it('answers PUT /jobs with 405 and Allow: GET, POST', async () => {
+    const result = (await handler(httpEvent({ method: 'PUT', path: '/jobs' }), fcContext())) as HttpResult;
+    expect(result.statusCode).toBe(405);
+    expect(result.headers.allow).toBe('GET, POST');
   });
 });

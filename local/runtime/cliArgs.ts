@@ -1,0 +1,93 @@
+/** The local runtime CLI's arguments: flags first, then the environment, then the defaults. */
+import { parseArgs } from 'node:util';
+import type { RuntimeMode } from './handlerModule.ts';
+
+export const DEFAULT_PORT = 9000;
+
+export const USAGE = `Usage: tsx local/runtime/main.ts [options]
+
+Runs the functions of s.yaml locally: HTTP triggers, timer triggers and direct invocation, no Docker.
+
+Options:
+  --port N            port to listen on (0: any free port); default $PORT, else ${DEFAULT_PORT}
+  --source            run functions/<resource>/handler.ts (TypeScript) instead of the built bundles
+  --emulator URL      the aicontent emulator: functions get STS credentials it mints and call it
+                      (AICONTENT_ENDPOINT); without it they get made-up credentials
+  --s-yaml PATH       the Serverless Devs file; default ./s.yaml
+  --root NAME         the function served at the root when several have an HTTP trigger
+  --help              show this help`;
+
+export interface RuntimeArgs {
+  help: boolean;
+  port: number;
+  mode: RuntimeMode;
+  emulatorUrl: string | undefined;
+  sYamlPath: string;
+  rootFunction: string | undefined;
+}
+
+/** Bad arguments: the message says what is wrong, for the user, without a stack trace. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseRuntimeArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): RuntimeArgs {
+  let values: ReturnType<typeof parseFlags>;
+  try {
+    values = parseFlags(argv);
+  } catch (error) {
+    // node:util's messages are clear ("Unknown option '--x'"); only the error class changes.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  return {
+    help: values.help ?? false,
+    port: port(values.port ?? env.PORT),
+    mode: values.source ? 'source' : 'bundle',
+    emulatorUrl: values.emulator === undefined ? undefined : emulatorUrl(values.emulator),
+    sYamlPath: values['s-yaml'] ?? 's.yaml',
+    rootFunction: values.root,
+  };
+}
+
+function parseFlags(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      source: { type: 'boolean' },
+      emulator: { type: 'string' },
+      's-yaml': { type: 'string' },
+      root: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+}
+
+function port(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_PORT;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number > 65535) {
+    throw new UsageError(`the port must be a whole number from 0 to 65535, not ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function emulatorUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(
+      `--emulator needs a URL such as http://127.0.0.1:9100, not ${JSON.stringify(value)}`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--emulator must be an http(s) URL, not ${JSON.stringify(value)}`);
+  }
+  return url.origin;
+}

@@ -1,0 +1,99 @@
+/**
+ * One function of s.yaml, ready to invoke: it hands each invocation fresh credentials and an FC-shaped
+ * context, and runs it on one of the function's instances.
+ */
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import type { CredentialsSource, HandedOutCredentials, IssuedCredentials } from './credentials.ts';
+import { FunctionPool } from './functionPool.ts';
+import type { HandlerModule } from './handlerModule.ts';
+import { Instance } from './instance.ts';
+import { contextData } from './invocationContext.ts';
+import type { InvocationOutcome } from './outcome.ts';
+import type { FunctionDefinition } from './serverlessYaml.ts';
+
+export interface LocalFunctionOptions {
+  definition: FunctionDefinition;
+  /** Where the handler is (see `handlerModule.ts`). */
+  handler: HandlerModule;
+  /** Merged over the function's `environmentVariables`. */
+  envOverrides: Readonly<Record<string, string>>;
+  credentials: CredentialsSource;
+  handedOut: HandedOutCredentials;
+  region: string;
+  accountId: string;
+  maxInstances: number;
+  /** Receives each line the function prints. */
+  output: (line: string) => void;
+}
+
+export class LocalFunction {
+  readonly definition: FunctionDefinition;
+  readonly #options: LocalFunctionOptions;
+  readonly #pool: FunctionPool;
+
+  constructor(options: LocalFunctionOptions) {
+    this.definition = options.definition;
+    this.#options = options;
+    this.#pool = new FunctionPool(() => this.#startInstance(), options.maxInstances);
+  }
+
+  /** Rejects only when the credentials source fails; the function's own failures are outcomes. */
+  async invoke(event: Buffer, requestId: string): Promise<InvocationOutcome> {
+    const { region, accountId } = this.#options;
+    const credentials = await this.#issueCredentials();
+    const context = contextData(this.definition, { requestId, credentials, region, accountId });
+    return { requestId, ...(await this.#pool.invoke(event, context)) };
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  async #issueCredentials(): Promise<IssuedCredentials> {
+    const credentials = await this.#options.credentials();
+    this.#options.handedOut.remember(credentials, Date.now());
+    return credentials;
+  }
+
+  /** FC also puts the role's credentials in each instance's environment when it starts (fc-runtime.md §5). */
+  async #startInstance(): Promise<Instance> {
+    const { handler, output } = this.#options;
+    return Instance.start({
+      moduleUrl: pathToFileURL(handler.modulePath).href,
+      exportName: handler.exportName,
+      env: this.#instanceEnv(await this.#issueCredentials()),
+      timeout: this.definition.timeout,
+      output,
+    });
+  }
+
+  /**
+   * What FC sets (fc-runtime.md §5), the function's `environmentVariables`, then the overrides. Of the
+   * runtime's own environment only what a process needs to work is passed on: no developer's
+   * AccessKey, nothing one function sets is seen by another.
+   */
+  #instanceEnv(credentials: IssuedCredentials): Record<string, string> {
+    const { definition, handler, region, accountId, envOverrides } = this.#options;
+    const inherited = Object.fromEntries(
+      INHERITED.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])),
+    );
+    return {
+      ...inherited,
+      FC_FUNC_CODE_PATH: handler.codePath,
+      FC_ACCOUNT_ID: accountId,
+      FC_FUNCTION_HANDLER: definition.handler,
+      FC_FUNCTION_MEMORY_SIZE: String(definition.memorySize),
+      FC_FUNCTION_NAME: definition.functionName,
+      FC_REGION: region,
+      FC_INSTANCE_ID: randomUUID(),
+      ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+      ALIBABA_CLOUD_SECURITY_TOKEN: credentials.securityToken,
+      ...definition.environmentVariables,
+      ...envOverrides,
+    };
+  }
+}
+
+const INHERITED = ['PATH', 'HOME', 'LANG', 'TMPDIR'];

@@ -1,0 +1,60 @@
+/**
+ * `tsx local/runtime/main.ts [--port N] [--source] [--emulator URL] [--s-yaml PATH]`: runs the functions
+ * of s.yaml locally until SIGINT/SIGTERM. Bad arguments and start-up failures (a missing bundle, a bad
+ * s.yaml, a busy port) end with a message and exit code 1, never a stack trace.
+ */
+import { startupBanner } from './banner.ts';
+import { parseRuntimeArgs, USAGE, UsageError } from './cliArgs.ts';
+import { emulatorCredentialsSource } from './credentials.ts';
+import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
+
+async function main(): Promise<number | undefined> {
+  let args: ReturnType<typeof parseRuntimeArgs>;
+  try {
+    args = parseRuntimeArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`local runtime: ${error.message}\n\n${USAGE}`);
+    return 1;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+
+  const { emulatorUrl } = args;
+  let runtime: LocalRuntime;
+  try {
+    runtime = await startLocalRuntime({
+      sYamlPath: args.sYamlPath,
+      port: args.port,
+      mode: args.mode,
+      rootFunction: args.rootFunction,
+      ...(emulatorUrl
+        ? { credentials: emulatorCredentialsSource(emulatorUrl), env: { AICONTENT_ENDPOINT: emulatorUrl } }
+        : {}),
+    });
+  } catch (error) {
+    console.error(`local runtime: cannot start: ${(error as Error).message}`);
+    return 1;
+  }
+  const credentials = emulatorUrl ? `STS from the emulator at ${emulatorUrl}` : 'made-up STS (no --emulator)';
+  console.log(startupBanner(runtime, { mode: args.mode, credentials }));
+
+  const stop = (signal: NodeJS.Signals) => {
+    console.log(`local runtime: ${signal}, stopping`);
+    runtime.close().then(
+      () => console.log('local runtime: stopped'),
+      (error: unknown) => {
+        console.error(`local runtime: could not stop cleanly: ${String(error)}`);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return undefined;
+}
+
+const code = await main();
+if (code !== undefined) process.exitCode = code;

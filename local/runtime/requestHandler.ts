@@ -1,0 +1,67 @@
+/**
+ * The runtime's one HTTP handler: FC's request limits first, then the invoke paths (`invokeRoutes.ts`),
+ * then the HTTP triggers (`httpTriggers.ts`). Every answer carries `x-fc-request-id`, the id the
+ * invocation's context gets too.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BadHttpRequestError } from './httpEvent.ts';
+import { httpTarget, serveHttpTrigger } from './httpTriggers.ts';
+import { newRequestId } from './invocationContext.ts';
+import { type InvokeDependencies, matchInvokeRoute, serveInvoke } from './invokeRoutes.ts';
+import { BodyTooLargeError, requestLimitViolation } from './limits.ts';
+import type { LocalFunction } from './localFunction.ts';
+import { apiError, type Reply, send, withHeaders } from './replies.ts';
+
+export interface RequestHandlerDependencies extends InvokeDependencies {
+  /** The function served at the root of the port, if any. */
+  root: LocalFunction | undefined;
+  accountId: string;
+  log: (line: string) => void;
+}
+
+export function requestHandler(deps: RequestHandlerDependencies) {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const receivedAt = Date.now();
+    const requestId = newRequestId(receivedAt);
+    let reply: Reply;
+    try {
+      reply = await route(request, requestId, receivedAt, deps);
+    } catch (error) {
+      reply = failureReply(error, requestId, deps.log);
+    }
+    send(response, reply, requestId);
+  };
+}
+
+async function route(
+  request: IncomingMessage,
+  requestId: string,
+  receivedAt: number,
+  deps: RequestHandlerDependencies,
+): Promise<Reply> {
+  const violation = requestLimitViolation(request);
+  if (violation) return apiError(400, 'InvalidArgument', violation, requestId);
+  const url = request.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
+  const rawQuery = queryAt < 0 ? '' : url.slice(queryAt + 1);
+
+  const invokeRoute = matchInvokeRoute(rawPath);
+  if (invokeRoute) {
+    return serveInvoke(invokeRoute, { request, rawPath, rawQuery, requestId, receivedAt }, deps);
+  }
+  const target = httpTarget(rawPath, deps.invocations, deps.root, requestId);
+  if ('status' in target) return target;
+  const { accountId } = deps;
+  return serveHttpTrigger(target, { request, rawQuery, requestId, receivedAt, accountId }, deps.invocations);
+}
+
+function failureReply(error: unknown, requestId: string, log: (line: string) => void): Reply {
+  if (error instanceof BodyTooLargeError) {
+    // The rest of the body is not read: the connection cannot be reused.
+    return withHeaders(apiError(413, 'EntityTooLarge', error.message, requestId), { connection: 'close' });
+  }
+  if (error instanceof BadHttpRequestError) return apiError(400, 'InvalidArgument', error.message, requestId);
+  log(`${requestId}: ${(error as Error).stack ?? String(error)}`);
+  return apiError(500, 'InternalError', `the local runtime failed: ${(error as Error).message}`, requestId);
+}

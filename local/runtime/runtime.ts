@@ -1,0 +1,202 @@
+/**
+ * The local FC 3.0 runtime: the functions of an s.yaml, each in its own worker threads, behind one
+ * HTTP port that serves their HTTP triggers and the invoke APIs, with their timer triggers firing on
+ * schedule. No Docker, no cloud. See DESIGN.md "Running with no cloud".
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RequestVerifier } from '#local/emulator/verify.ts';
+import { type CredentialsSource, HandedOutCredentials, localCredentialsSource } from './credentials.ts';
+import { handlerModule, type RuntimeMode } from './handlerModule.ts';
+import { httpTriggerOf } from './httpTriggers.ts';
+import { newRequestId } from './invocationContext.ts';
+import { type InvocationRecord, Invocations } from './invocations.ts';
+import { LocalFunction } from './localFunction.ts';
+import type { InvocationOutcome } from './outcome.ts';
+import { requestHandler } from './requestHandler.ts';
+import {
+  type FunctionDefinition,
+  isHttpTrigger,
+  isTimerTrigger,
+  LOCAL_ACCOUNT_ID,
+  loadServerlessYaml,
+} from './serverlessYaml.ts';
+import { TimerTriggers } from './timers.ts';
+
+export interface LocalRuntimeOptions {
+  /** The Serverless Devs file; `functions/` (source mode) and relative `code` dirs are found next to it. */
+  sYamlPath: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** `bundle` (default) runs the built code, `source` the TypeScript: see `handlerModule.ts`. */
+  mode?: RuntimeMode;
+  /** Merged over every function's `environmentVariables` (e.g. AICONTENT_ENDPOINT of the emulator). */
+  env?: Readonly<Record<string, string>>;
+  /** What `${env('X')}` in s.yaml reads; default `process.env`. */
+  templateEnv?: Readonly<Record<string, string | undefined>>;
+  /** Asked for fresh STS credentials per invocation; default made-up ones (`localCredentialsSource`). */
+  credentials?: CredentialsSource;
+  /** `context.accountId` and `${config('AccountID')}`; default 1234567890123456. */
+  accountId?: string;
+  /** `context.region`; default each function's `region` in s.yaml, else cn-shanghai. */
+  region?: string;
+  /** Which HTTP function the root of the port serves when several have an HTTP trigger. */
+  rootFunction?: string;
+  /** Fire timer triggers on their schedule (default true); `fireTimer` works either way. */
+  timers?: boolean;
+  /** Instances per function at most (concurrent invocations beyond wait); default 8. */
+  maxInstancesPerFunction?: number;
+  /** The runtime's notices and everything the functions print; default `console.log`. */
+  log?: (line: string) => void;
+  /** Called when any invocation ends, sync or async. */
+  onInvocation?: (record: InvocationRecord) => void;
+}
+
+export type Payload = string | Uint8Array;
+
+export interface LocalRuntime {
+  /** `http://host:port`, no trailing slash. */
+  readonly url: string;
+  readonly port: number;
+  readonly functions: readonly FunctionDefinition[];
+  /** The functionName served at the root of the port, if any. */
+  readonly rootFunction: string | undefined;
+  /** Invokes by functionName or resource name, like `POST /invoke/{name}`. */
+  invoke(name: string, payload: Payload, options?: { async?: false }): Promise<InvocationOutcome>;
+  invoke(name: string, payload: Payload, options: { async: true }): Promise<{ requestId: string }>;
+  /** Fires a timer trigger now, as its schedule would, and resolves when the invocation ends. */
+  fireTimer(functionName: string, triggerName: string): Promise<InvocationOutcome | undefined>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_REGION = 'cn-shanghai';
+const DEFAULT_MAX_INSTANCES = 8;
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
+  const mode = options.mode ?? 'bundle';
+  const yaml = await loadServerlessYaml(options.sYamlPath, options.templateEnv ?? process.env, { accountId });
+
+  const handedOut = new HandedOutCredentials();
+  const credentials = options.credentials ?? localCredentialsSource();
+  const functions = yaml.functions.map((definition) => {
+    if (!definition.runtime.startsWith('nodejs')) {
+      throw new Error(
+        `${definition.functionName}: runtime ${definition.runtime} cannot run locally (nodejs only)`,
+      );
+    }
+    return new LocalFunction({
+      definition,
+      handler: handlerModule(definition, mode, yaml.rootDir),
+      envOverrides: options.env ?? {},
+      credentials,
+      handedOut,
+      region: options.region ?? definition.region ?? DEFAULT_REGION,
+      accountId,
+      maxInstances: options.maxInstancesPerFunction ?? DEFAULT_MAX_INSTANCES,
+      output: log,
+    });
+  });
+  const invocations = new Invocations(functions, log, options.onInvocation);
+  const root = rootFunction(functions, invocations, options.rootFunction, log);
+  noticeUnenforced(functions, log);
+
+  const handle = requestHandler({
+    invocations,
+    root,
+    accountId,
+    log,
+    handedOut,
+    // No permanent AccessKey is accepted: an empty id never matches a parsed Credential.
+    acs3Verifier: new RequestVerifier({ accessKeyId: '', accessKeySecret: '', sts: handedOut }),
+  });
+  const server = createServer((request, response) => void handle(request, response));
+  const address = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  const timers = new TimerTriggers(functions, invocations);
+  const stopTimers = options.timers === false ? () => {} : timers.start();
+
+  async function invoke(name: string, payload: Payload, invokeOptions: { async?: boolean } = {}) {
+    const fn = invocations.byAnyName(name);
+    if (!fn) throw new Error(`FunctionNotFound: no function named ${name} in ${yaml.path}`);
+    const requestId = newRequestId();
+    const async = invokeOptions.async ?? false;
+    return (
+      (await invocations.dispatch(fn, Buffer.from(payload), requestId, 'invoke', async)) ?? { requestId }
+    );
+  }
+
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    functions: yaml.functions,
+    rootFunction: root?.definition.functionName,
+    invoke: invoke as LocalRuntime['invoke'],
+    fireTimer: async (functionName, triggerName) => timers.fire(functionName, triggerName),
+    async close() {
+      stopTimers();
+      server.closeAllConnections();
+      await Promise.all([
+        new Promise<void>((resolve) => server.close(() => resolve())),
+        ...functions.map((fn) => fn.close()),
+      ]);
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** The function whose HTTP trigger the root of the port serves. */
+function rootFunction(
+  functions: readonly LocalFunction[],
+  invocations: Invocations,
+  wanted: string | undefined,
+  log: (line: string) => void,
+): LocalFunction | undefined {
+  const withHttp = functions.filter((fn) => httpTriggerOf(fn));
+  if (wanted !== undefined) {
+    const fn = invocations.byAnyName(wanted);
+    if (!fn || !httpTriggerOf(fn)) {
+      throw new Error(`rootFunction ${wanted} is not a function with an HTTP trigger`);
+    }
+    return fn;
+  }
+  if (withHttp.length > 1) {
+    const names = withHttp.map((fn) => fn.definition.functionName).join(', ');
+    log(`several functions have an HTTP trigger (${names}): none is served at the root; set rootFunction`);
+  }
+  return withHttp.length === 1 ? withHttp[0] : undefined;
+}
+
+function noticeUnenforced(functions: readonly LocalFunction[], log: (line: string) => void): void {
+  const guarded = functions.flatMap((fn) => {
+    const trigger = httpTriggerOf(fn);
+    return trigger && trigger.authType !== 'anonymous'
+      ? [`${fn.definition.functionName} (${trigger.authType})`]
+      : [];
+  });
+  if (guarded.length > 0) {
+    log(
+      `HTTP trigger auth is not enforced locally for ${guarded.join(', ')}; ` +
+        'the deployed triggers stay authenticated',
+    );
+  }
+  const unserved = functions.flatMap((fn) =>
+    fn.definition.triggers
+      .filter((trigger) => !isHttpTrigger(trigger) && !isTimerTrigger(trigger))
+      .map((trigger) => `${fn.definition.functionName}/${trigger.name} (${trigger.type})`),
+  );
+  if (unserved.length > 0) log(`triggers not served locally: ${unserved.join(', ')}`);
+}

@@ -1,0 +1,78 @@
+/**
+ * What callers see of tracking: registering a job (`POST /jobs`), and listing tracked jobs by state
+ * for operators (`GET /jobs?state=gave_up`). Leases and versions stay inside the store.
+ */
+import { InvalidInputError } from '#shared/errors.ts';
+import type { Reply } from '#shared/fc/reply.ts';
+import {
+  type JobStore,
+  TRACKED_STATES,
+  type TrackedJob,
+  type TrackedState,
+  type TrackInput,
+} from './jobStore.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** A tracked job as the API shows it: times as ISO-8601, no lease or version. */
+export function trackingView(job: TrackedJob) {
+  return {
+    id: job.id,
+    state: job.state,
+    status: job.status,
+    attempts: job.attempts,
+    firstSeenAt: iso(job.firstSeenAt),
+    nextPollAt: iso(job.nextPollAt),
+    lastPolledAt: iso(job.lastPolledAt),
+    lastError: job.lastError,
+    images: job.images,
+    finishedAt: iso(job.finishedAt),
+    reason: job.reason,
+    notify: job.notify,
+    notification: job.notification,
+  };
+}
+
+/** 202 whether the job was new or already tracked: registering twice is harmless. */
+export async function trackReply(store: JobStore, input: TrackInput): Promise<Reply> {
+  const { job, created } = await store.track(input);
+  return {
+    statusCode: 202,
+    body: { tracking: trackingView(job), created },
+    headers: { 'cache-control': 'no-store' },
+  };
+}
+
+export const MAX_LIST_LIMIT = 500;
+
+/** `state`, `limit` (1–500, default 100) and `cursor`, from a query string or a payload. */
+export function parseListInput(input: Record<string, unknown>): {
+  state: TrackedState;
+  limit: number;
+  cursor?: string;
+} {
+  const state = input.state;
+  if (typeof state !== 'string' || !TRACKED_STATES.includes(state as TrackedState)) {
+    throw new InvalidInputError(`state must be one of ${TRACKED_STATES.join(', ')}`, 'InvalidState');
+  }
+  const limit = input.limit === undefined ? 100 : Number(input.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new InvalidInputError(`limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`, 'InvalidLimit');
+  }
+  if (input.cursor !== undefined && typeof input.cursor !== 'string') {
+    throw new InvalidInputError('cursor must be the string a previous page returned', 'InvalidCursor');
+  }
+  return { state: state as TrackedState, limit, ...(input.cursor ? { cursor: input.cursor } : {}) };
+}
+
+export async function listTracked(
+  store: JobStore,
+  input: { state: TrackedState; limit: number; cursor?: string },
+): Promise<Reply> {
+  const page = await store.list(input);
+  return {
+    statusCode: 200,
+    body: { jobs: page.jobs.map(trackingView), cursor: page.cursor },
+    headers: { 'cache-control': 'no-store' },
+  };
+}

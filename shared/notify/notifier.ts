@@ -1,0 +1,154 @@
+/**
+ * The notifier: tells a job's target that the job ended (succeeded, failed or gave up).
+ *
+ * The target is the job's own (`POST /jobs` `notify`), else the deployment's default (`NOTIFY_FUNCTION`
+ * / `NOTIFY_URL`), else nobody. Each kind sends the same JSON payload (payload.ts): an FC 3.0 function
+ * through an asynchronous InvokeFunction (fcInvoke.ts), an FC 2.0 function through `@alicloud/fc2`
+ * (fc2Invoke.ts), a webhook as a signed POST (webhook.ts). Every kind is retried alike (delivery.ts).
+ *
+ * The notifier keeps no state: when `notify` throws, the sweeper records the `NotifyError` on the job
+ * and tries again on a later sweep.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as wait } from 'node:timers/promises';
+import { DEFAULT_RETRY, type RetryPolicy } from '#shared/aicontent/client.ts';
+import type { CredentialsProvider } from '#shared/credentials.ts';
+import { ConfigError } from '#shared/errors.ts';
+import type { NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
+import { type Attempt, deliver } from './delivery.ts';
+import { type Fc2ClientFactory, fc2Client, invokeFc2 } from './fc2Invoke.ts';
+import { fcEndpoint, invokeFunction } from './fcInvoke.ts';
+import { targetProblem } from './notifyTarget.ts';
+import { buildNotification, type Notification } from './payload.ts';
+import { postWebhook } from './webhook.ts';
+
+/** A shorter shared secret could be guessed from signed requests. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+export interface NotifierOptions {
+  /** The FC account and region (the invocation's `context.accountId` and `context.region`). */
+  accountId: string;
+  region: string;
+  /** Invoke functions through the VPC-internal endpoint (the default); false for the public one. */
+  internal?: boolean | undefined;
+  /** An explicit FC endpoint (`FC_ENDPOINT`), e.g. `http://127.0.0.1:9000` for the local runtime. */
+  fcEndpoint?: string | undefined;
+  /** Signs FC invocations: the invocation's STS credentials, asked for on every attempt. */
+  credentials: CredentialsProvider;
+  /** The deployment's target, from `notifyTargetFromConfig`; used for jobs without their own. */
+  defaultTarget?: NotifyTarget | null | undefined;
+  /** Signs webhooks; webhook targets fail without it. At least 16 characters. */
+  webhookSecret?: string | undefined;
+  /** Let webhooks use `http:` (the local runtime and tests, on loopback). */
+  allowHttpWebhooks?: boolean | undefined;
+  retry?: Partial<RetryPolicy> | undefined;
+  /** Longest wait for one attempt; the caller's deadline can cut it shorter. */
+  attemptTimeoutMs?: number | undefined;
+  fetch?: typeof fetch;
+  now?: () => number;
+  random?: () => number;
+  nonce?: () => string;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Builds the `@alicloud/fc2` client; tests inject a fake. */
+  fc2ClientFactory?: Fc2ClientFactory;
+}
+
+export interface NotifyOptions {
+  /** Absolute time (epoch ms) after which no attempt runs and no wait ends. */
+  deadline?: number | undefined;
+  /** Abort the notification, retries included. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface JobNotifier {
+  /** The job's own target, else the default, else null (nobody to tell). */
+  targetFor(job: TrackedJob): NotifyTarget | null;
+  /**
+   * Tells the job's target that it ended. Resolves once the target accepted the news (at least once:
+   * see the payload's `idempotencyKey`), and at once if there is no target; throws `NotifyError`.
+   */
+  notify(job: TrackedJob, options?: NotifyOptions): Promise<void>;
+}
+
+/** Waits, ending early (without error) if the signal aborts. */
+async function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
+  await wait(ms, undefined, { signal }).catch(() => undefined);
+}
+
+function checkWebhookSecret(options: NotifierOptions): string | undefined {
+  const secret = options.webhookSecret || undefined;
+  if (secret !== undefined && secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+    throw new ConfigError(`the webhook secret must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters long`);
+  }
+  if (options.defaultTarget?.type === 'webhook' && secret === undefined) {
+    throw new ConfigError(
+      'NOTIFY_URL needs a webhook secret (NOTIFY_WEBHOOK_SECRET): webhooks are always signed',
+    );
+  }
+  return secret;
+}
+
+export function createNotifier(options: NotifierOptions): JobNotifier {
+  const allowHttp = options.allowHttpWebhooks ?? false;
+  const defaultTarget = options.defaultTarget ?? null;
+  const problem = defaultTarget && targetProblem(defaultTarget, { allowHttp });
+  if (problem) throw new ConfigError(`the default notify target is not usable: ${problem}`);
+  const secret = checkWebhookSecret(options);
+  const internal = options.internal ?? true;
+  const { accountId, region } = options;
+  const endpoint = fcEndpoint({ accountId, region, internal, endpoint: options.fcEndpoint });
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
+  const doFetch = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const nonce = options.nonce ?? randomUUID;
+  const sleep = options.sleep ?? sleepFor;
+  const credentials = options.credentials;
+
+  function send(target: NotifyTarget, notification: Notification, attempt: Attempt): Promise<void> {
+    switch (target.type) {
+      case 'function':
+        return invokeFunction(target, notification, attempt, {
+          endpoint,
+          credentials,
+          fetch: doFetch,
+          now,
+          nonce,
+        });
+      case 'fc2':
+        return invokeFc2(target, notification, attempt, {
+          accountId,
+          region,
+          internal,
+          // Only an explicit endpoint is passed on: fc2 computes FC's own host the same way.
+          endpoint: options.fcEndpoint ? endpoint : undefined,
+          credentials,
+          createClient: options.fc2ClientFactory ?? fc2Client,
+        });
+      case 'webhook':
+        return postWebhook(target, notification, attempt, { secret, allowHttp, fetch: doFetch, now });
+    }
+  }
+
+  function targetFor(job: TrackedJob): NotifyTarget | null {
+    return job.notify ?? defaultTarget;
+  }
+
+  async function notify(job: TrackedJob, call: NotifyOptions = {}): Promise<void> {
+    const target = targetFor(job);
+    if (!target) return;
+    const notification = buildNotification(job);
+    await deliver(target, (attempt) => send(target, notification, attempt), {
+      retry,
+      attemptTimeoutMs,
+      deadline: call.deadline,
+      signal: call.signal,
+      now,
+      random,
+      sleep,
+    });
+  }
+
+  return { targetFor, notify };
+}

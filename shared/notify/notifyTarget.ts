@@ -1,0 +1,218 @@
+/**
+ * Notify targets: where the news that a job ended goes (`NotifyTarget`, shared/jobs/jobStore.ts), as a
+ * deployment configures it (`NOTIFY_FUNCTION` / `NOTIFY_URL`) and as a caller of `POST /jobs` asks for it.
+ *
+ * One set of rules checks every target wherever it comes from, so a name or URL the notifier would
+ * refuse is refused up front: with a `ConfigError` at cold start, an `InvalidInputError` (400) on
+ * `POST /jobs`, or a non-retryable `NotifyError` if one still reaches the notifier.
+ *
+ * Caution: a per-job target lets whoever may call `POST /jobs` have the sweeper invoke any function its
+ * role may invoke, or POST to any URL it can reach. Scope the role's `fc:InvokeFunction` to the intended
+ * functions, and keep `POST /jobs` behind the HTTP trigger's authentication.
+ */
+import { envString } from '#shared/config.ts';
+import { ConfigError, InvalidInputError } from '#shared/errors.ts';
+import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+
+/**
+ * FC 3.0 function names: letters, digits, `_`, `-`, 1–128 characters, not starting with a digit or `-`;
+ * `$` appears in functions migrated from 2.0 (`<service>$<function>`).
+ */
+const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_$-]{0,127}$/;
+/** FC 2.0 service and function names: the same, without `$`. */
+const FC2_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+/** A version number, `LATEST` or an alias name. No `.`: fc2 sends it as `<service>.<qualifier>`. */
+const QUALIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,127}$/;
+const MAX_URL_LENGTH = 2048;
+
+const SHAPES = '{"function": "name"}, {"fc2": {"service": "s", "function": "f"}} or {"url": "https://…"}';
+
+export interface TargetRules {
+  /** Accept `http:` webhook URLs (the local runtime and tests, on loopback); `https:` only otherwise. */
+  allowHttp?: boolean | undefined;
+}
+
+function nameProblem(what: string, value: string, pattern: RegExp): string | undefined {
+  if (pattern.test(value)) return undefined;
+  const dollar = pattern === FUNCTION_NAME ? ' (and "$" in a function migrated from FC 2.0)' : '';
+  return (
+    `${what} ${JSON.stringify(value)} is not valid: use 1 to 128 letters, digits, "_" or "-"${dollar}, ` +
+    'not starting with a digit or "-"'
+  );
+}
+
+function qualifierProblem(qualifier: string | undefined): string | undefined {
+  if (qualifier === undefined || QUALIFIER.test(qualifier)) return undefined;
+  return (
+    `qualifier ${JSON.stringify(qualifier)} is not valid: use a version number, LATEST or an alias name ` +
+    '(1 to 128 letters, digits, "_" or "-")'
+  );
+}
+
+function urlProblem(url: string, rules: TargetRules): string | undefined {
+  if (url.length > MAX_URL_LENGTH) return `the webhook URL is over ${MAX_URL_LENGTH} characters long`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `the webhook URL ${JSON.stringify(url)} is not an absolute URL`;
+  }
+  if (parsed.protocol !== 'https:' && !(rules.allowHttp && parsed.protocol === 'http:')) {
+    return `the webhook URL must use https:, not ${parsed.protocol}`;
+  }
+  // fetch refuses such a URL anyway; better said when the target is given.
+  if (parsed.username || parsed.password) return 'the webhook URL must not hold a user name or password';
+  return undefined;
+}
+
+/** What is wrong with a target, or undefined when it is usable. */
+export function targetProblem(target: NotifyTarget, rules: TargetRules = {}): string | undefined {
+  switch (target.type) {
+    case 'function':
+      return nameProblem('function name', target.name, FUNCTION_NAME) ?? qualifierProblem(target.qualifier);
+    case 'fc2':
+      return (
+        nameProblem('FC 2.0 service name', target.service, FC2_NAME) ??
+        nameProblem('FC 2.0 function name', target.name, FC2_NAME) ??
+        qualifierProblem(target.qualifier)
+      );
+    case 'webhook':
+      return urlProblem(target.url, rules);
+  }
+}
+
+/**
+ * A target for messages and logs: `function name[:qualifier]`, `fc2 service/name[:qualifier]`, or
+ * `webhook <origin><path>` (never the query string, which may hold a token).
+ */
+export function describeTarget(target: NotifyTarget): string {
+  const qualified = (name: string, qualifier?: string) => (qualifier ? `${name}:${qualifier}` : name);
+  switch (target.type) {
+    case 'function':
+      return `function ${qualified(target.name, target.qualifier)}`;
+    case 'fc2':
+      return `fc2 ${target.service}/${qualified(target.name, target.qualifier)}`;
+    case 'webhook':
+      try {
+        const url = new URL(target.url);
+        return `webhook ${url.origin}${url.pathname}`;
+      } catch {
+        return 'webhook (invalid URL)';
+      }
+  }
+}
+
+function invalid(message: string): InvalidInputError {
+  return new InvalidInputError(`notify: ${message}`, 'InvalidNotifyTarget');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function onlyKeys(input: Record<string, unknown>, allowed: readonly string[], where: string): void {
+  const unknown = Object.keys(input).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    throw invalid(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in ${where}`);
+  }
+}
+
+function stringField(input: Record<string, unknown>, key: string, where: string): string {
+  const value = input[key];
+  if (typeof value !== 'string') throw invalid(`${where}.${key} must be a string`);
+  return value;
+}
+
+function optionalString(input: Record<string, unknown>, key: string, where: string): string | undefined {
+  return input[key] === undefined ? undefined : stringField(input, key, where);
+}
+
+/** The one shape `POST /jobs` takes, mapped to a target (the stored `{type: …}` form is not accepted). */
+function targetOf(input: Record<string, unknown>): NotifyTarget {
+  const kinds = ['function', 'fc2', 'url'].filter((key) => input[key] !== undefined);
+  if (kinds.length !== 1) {
+    throw invalid(`give exactly one of "function", "fc2" or "url", like ${SHAPES}`);
+  }
+  const [kind] = kinds;
+  if (kind === 'function') {
+    onlyKeys(input, ['function', 'qualifier'], 'notify');
+    const qualifier = optionalString(input, 'qualifier', 'notify');
+    const name = stringField(input, 'function', 'notify');
+    return qualifier === undefined ? { type: 'function', name } : { type: 'function', name, qualifier };
+  }
+  if (kind === 'fc2') {
+    onlyKeys(input, ['fc2'], 'notify');
+    const fc2 = input.fc2;
+    if (!isRecord(fc2)) throw invalid('notify.fc2 must be an object like {"service": "s", "function": "f"}');
+    onlyKeys(fc2, ['service', 'function', 'qualifier'], 'notify.fc2');
+    const service = stringField(fc2, 'service', 'notify.fc2');
+    const name = stringField(fc2, 'function', 'notify.fc2');
+    const qualifier = optionalString(fc2, 'qualifier', 'notify.fc2');
+    return qualifier === undefined
+      ? { type: 'fc2', service, name }
+      : { type: 'fc2', service, name, qualifier };
+  }
+  onlyKeys(input, ['url'], 'notify');
+  return { type: 'webhook', url: stringField(input, 'url', 'notify') };
+}
+
+/**
+ * Reads the `notify` field of `POST /jobs`:
+ *
+ * - `{"function": "on-job-done", "qualifier"?: "LIVE"}`: an FC 3.0 function, invoked asynchronously;
+ * - `{"fc2": {"service": "legacy", "function": "on-job-done", "qualifier"?: "LIVE"}}`: a function in an
+ *   FC 2.0 service;
+ * - `{"url": "https://example.com/hooks/aicontent"}`: a webhook, POSTed a signed JSON body.
+ *
+ * Absent or null means the deployment's default target. Throws `InvalidInputError` (400) saying what is
+ * wrong with anything else.
+ */
+export function parseNotifyTarget(input: unknown, rules: TargetRules = {}): NotifyTarget | null {
+  if (input === undefined || input === null) return null;
+  if (!isRecord(input)) throw invalid(`must be an object like ${SHAPES}`);
+  const target = targetOf(input);
+  const problem = targetProblem(target, rules);
+  if (problem) throw invalid(problem);
+  return target;
+}
+
+/** A type alias, not an interface: it must pass as the plain record config.ts's helpers read. */
+export type NotifyConfigEnv = {
+  /** An FC 3.0 function to invoke; with `NOTIFY_FC2_SERVICE`, a function in that FC 2.0 service. */
+  NOTIFY_FUNCTION?: string | undefined;
+  NOTIFY_FUNCTION_QUALIFIER?: string | undefined;
+  NOTIFY_FC2_SERVICE?: string | undefined;
+  /** A webhook URL; exclusive with `NOTIFY_FUNCTION`. */
+  NOTIFY_URL?: string | undefined;
+};
+
+/**
+ * The deployment's default target, from `NOTIFY_FUNCTION` (plus `NOTIFY_FUNCTION_QUALIFIER`, and
+ * `NOTIFY_FC2_SERVICE` for an FC 2.0 function) or `NOTIFY_URL`; null when neither is set. Throws
+ * `ConfigError` for both at once, for a qualifier or service without a function, and for a bad value.
+ */
+export function notifyTargetFromConfig(env: NotifyConfigEnv, rules: TargetRules = {}): NotifyTarget | null {
+  const read = (name: keyof NotifyConfigEnv) => envString(env, name, '') || undefined;
+  const name = read('NOTIFY_FUNCTION');
+  const qualifier = read('NOTIFY_FUNCTION_QUALIFIER');
+  const service = read('NOTIFY_FC2_SERVICE');
+  const url = read('NOTIFY_URL');
+  if (name && url) {
+    throw new ConfigError('set NOTIFY_FUNCTION or NOTIFY_URL, not both: a job is notified in one place');
+  }
+  if (!name && (qualifier || service)) {
+    throw new ConfigError('NOTIFY_FUNCTION_QUALIFIER and NOTIFY_FC2_SERVICE need NOTIFY_FUNCTION');
+  }
+  let target: NotifyTarget;
+  if (name) {
+    target = service ? { type: 'fc2', service, name } : { type: 'function', name };
+    if (qualifier) target.qualifier = qualifier;
+  } else if (url) {
+    target = { type: 'webhook', url };
+  } else {
+    return null;
+  }
+  const problem = targetProblem(target, rules);
+  if (problem) throw new ConfigError(`${url ? 'NOTIFY_URL' : 'NOTIFY_FUNCTION'}: ${problem}`);
+  return target;
+}

@@ -1,0 +1,747 @@
+/**
+ * The production `JobStore`: Redis, i.e. ApsaraDB for Redis / Tair in the function's VPC. Several
+ * sweepers (FC instances, overlapping timer ticks) share one instance; every read-then-write is one Lua
+ * script, which Redis runs atomically, so claims and compare-and-set commits are race-free across them.
+ *
+ * Data model (`P` is the key prefix, default `aicontent-jobs:`; `M` is the job's member, below):
+ *
+ * - `P job:M` — a hash, one field per `TrackedJob` property, each value that property's JSON
+ *   (`attempts` → `3`, `status` → `"INFERRING"`, `nextPollAt` → `1795564800123` or `null`, `notify` →
+ *   `{"type":"function",...}`). Why a hash of JSON values rather than one JSON string: a commit is then a
+ *   plain HSET of the changed fields (the merge `{...stored, ...changes}` done by Redis, exactly), a claim
+ *   an HSET of the lease fields, and the scripts never decode JSON. No cjson, so none of its traps (empty
+ *   arrays turned into `{}`, numbers printed with 14 significant digits): values are written by
+ *   `JSON.stringify` and read by `JSON.parse`, and round-trip exactly. Scripts read only `state`,
+ *   `nextPollAt`, `leaseOwner`, `leaseExpiresAt` and `version`, compare them as strings (the owner as its
+ *   JSON, so `"s1"`), hand the numbers to Redis as scores (Redis parses them as doubles: exact for epoch
+ *   milliseconds), and bump `version` with HINCRBY. A script returns a job as one JSON object that it
+ *   concatenates from the field values (`{"id":` .. id .. `,"state":` .. …), so TypeScript parses one
+ *   string per job.
+ * - `P due` — sorted set of the jobs that wait for their next poll and hold no lease, scored by
+ *   `nextPollAt`. Finished jobs (`nextPollAt` null) are in no sorted set but their state's.
+ * - `P leased` — sorted set of the leased jobs, scored by `leaseExpiresAt`. Each claim first moves the
+ *   leases expired by `now` back to `due` at their `nextPollAt`, so a crashed sweeper's jobs come back,
+ *   and are claimed in the same order as the memory store's (by `nextPollAt`, not by lease expiry).
+ *   Claims thus cost O(limit · log n), plus O(log n) once per expired lease; commits O(log n).
+ * - `P state:<state>` — one sorted set per state, every score 0, for `list`: ZRANGEBYLEX pages in member
+ *   order with the last id as the cursor.
+ * - `P corrupt` — jobs taken out of `due` / `leased` because their hash could not be read (not a hash,
+ *   fields missing, or a value that does not parse), scored by when that was found. See "Corrupt data".
+ *
+ * Members. `M` is the id in CESU-8: UTF-8, except that each UTF-16 code unit is encoded on its own, so
+ * astral characters are two 3-byte surrogates. For ids without astral characters (all real ones) that is
+ * their UTF-8, readable in redis-cli. Byte order of CESU-8 equals JavaScript's string order (UTF-16 code
+ * units; plain UTF-8 puts astral characters after U+E000–U+FFFF), so `list` pages like the memory store,
+ * and ids that are not well-formed UTF-16 (lone surrogates) stay distinct. Ids of any length (the port
+ * allows 256 characters) and any bytes are fine as Redis keys and members.
+ *
+ * Time is always an argument (`now`), never Redis TIME, so clocks are the callers' (as with the other
+ * adapters) and tests travel in time. Same behaviour as the memory store (the contract suite), except
+ * that jobs due at the very same millisecond are claimed in id order rather than in tracking order.
+ *
+ * Corrupt data (a key clobbered by hand, a job written by an incompatible version): `claimDue` and
+ * `list` skip such a job and report it through `onCorrupt` (default: a warn log line); `claimDue` also
+ * moves it from `due` / `leased` to `P corrupt` so it does not come back every sweep (its hash is left
+ * for an operator). `get` and `track` of that id reject with code `JobStoreCorrupt`; `commit` answers
+ * null. A job whose hash is gone but whose member is left in a set is dropped from the set quietly.
+ *
+ * Connection (serverless): ioredis connects on first use (`lazyConnect`), commands wait for the
+ * connection at most `commandTimeoutMs`, and a refused connection fails the pending commands after one
+ * retry (`maxRetriesPerRequest: 1`), so a down Redis rejects an operation within seconds with an
+ * `AppError` `JobStoreUnavailable` (503) naming the server (never its password) and the last connection
+ * error, instead of hanging the invocation. ioredis keeps reconnecting in the background (a thawed FC
+ * instance finds its socket closed); `close()` quits. Each store owns one connection.
+ *
+ * Deployments: a standard (master-replica) instance works as is. A cluster instance needs a prefix with a
+ * hash tag (`{aicontent-jobs}:`) so every key is in one slot, and `script_check_enable` set to 0: the
+ * claim and list scripts derive job keys from set members, which the proxy's script check refuses.
+ */
+import { isIP } from 'node:net';
+import { Redis, type RedisOptions } from 'ioredis';
+import { AppError, ConfigError } from '#shared/errors.ts';
+import {
+  type ClaimInput,
+  type JobChanges,
+  type JobStore,
+  type ListInput,
+  newTrackedJob,
+  TRACKED_STATES,
+  type TrackedJob,
+  type TrackInput,
+} from '#shared/jobs/jobStore.ts';
+import { createLogger } from '#shared/log.ts';
+
+export const DEFAULT_PREFIX = 'aicontent-jobs:';
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+
+/** A job the store could not read; see "Corrupt data" above. */
+export interface CorruptJob {
+  /** The id (decoded from the member; best effort if the member was not written by this store). */
+  id: string;
+  /** The Redis key of its hash. */
+  key: string;
+  reason: string;
+}
+
+export interface RedisStoreOptions {
+  /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://…` for TLS. */
+  url: string;
+  /** Prepended to every key, so deployments can share one instance (default `aicontent-jobs:`). */
+  prefix?: string;
+  /** Longest wait for the TCP (and TLS) connection (default 3 s). */
+  connectTimeoutMs?: number;
+  /** Longest wait for one command, connecting included (default 5 s). */
+  commandTimeoutMs?: number;
+  /** Extra ioredis options, applied last (e.g. `tls: { ca }`). `keyPrefix` is refused: use `prefix`. */
+  redis?: Partial<RedisOptions>;
+  /** Told about every corrupt job `claimDue` or `list` skips (default: a warn log line). */
+  onCorrupt?: (problem: CorruptJob) => void;
+}
+
+// --- URL ---------------------------------------------------------------------------------------------
+
+export interface RedisLocation {
+  tls: boolean;
+  host: string;
+  port: number;
+  db: number;
+  username: string | undefined;
+  password: string | undefined;
+  /** The URL without its password, for messages and logs. */
+  display: string;
+}
+
+const URL_FORMS = 'redis://[[user]:password@]host[:port][/db] or rediss://… (TLS)';
+
+/**
+ * Reads a Redis URL. `redis://:password@host` authenticates with the password alone (AUTH password);
+ * `redis://user:password@host` as an ACL user (AUTH user password, Redis 6+). ApsaraDB's older
+ * `account:password` single-argument form is `redis://:account%3Apassword@host`. Percent-escapes in user
+ * and password are decoded. Errors never repeat the password.
+ */
+export function parseRedisUrl(url: string): RedisLocation {
+  const match =
+    /^([a-z][a-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?(\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?(\/[^?#]*)?([?#].*)?$/is.exec(
+      url.trim(),
+    );
+  const redacted = redactUrl(url);
+  if (!match) throw new ConfigError(`Redis URL ${redacted} must look like ${URL_FORMS}`);
+  const [, schemeText = '', userinfo, hostText = '', portText, path, rest] = match;
+  const scheme = schemeText.toLowerCase();
+  if (scheme !== 'redis' && scheme !== 'rediss') {
+    throw new ConfigError(`Redis URL ${redacted} has scheme ${scheme}:, expected redis: or rediss: (TLS)`);
+  }
+  const host = hostText.startsWith('[') ? hostText.slice(1, -1) : hostText;
+  if (host === '') throw new ConfigError(`Redis URL ${redacted} names no host; use ${URL_FORMS}`);
+  let port = 6379;
+  if (portText !== undefined) {
+    port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
+    if (!(port >= 1 && port <= 65_535)) {
+      throw new ConfigError(
+        `Redis URL ${redacted} has port ${JSON.stringify(portText)}; expected 1 to 65535`,
+      );
+    }
+  }
+  let db = 0;
+  if (path !== undefined && path !== '/') {
+    const dbText = path.slice(1);
+    db = /^\d{1,5}$/.test(dbText) ? Number(dbText) : Number.NaN;
+    if (!Number.isInteger(db)) {
+      throw new ConfigError(
+        `Redis URL ${redacted} has database ${JSON.stringify(dbText)}; expected a number`,
+      );
+    }
+  }
+  if (rest !== undefined) {
+    throw new ConfigError(`Redis URL ${redacted}: query strings and fragments are not supported`);
+  }
+  let username: string | undefined;
+  let password: string | undefined;
+  if (userinfo !== undefined && userinfo !== '') {
+    const colon = userinfo.indexOf(':');
+    try {
+      const user = decodeURIComponent(colon < 0 ? userinfo : userinfo.slice(0, colon));
+      username = user === '' ? undefined : user;
+      password = colon < 0 ? undefined : decodeURIComponent(userinfo.slice(colon + 1));
+    } catch {
+      throw new ConfigError(`Redis URL ${redacted} has a bad %-escape in its user or password`);
+    }
+  }
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const user = username === undefined ? '' : `${encodeURIComponent(username)}${password ? ':***' : ''}@`;
+  const auth = username === undefined && password ? ':***@' : user;
+  return {
+    tls: scheme === 'rediss',
+    host,
+    port,
+    db,
+    username,
+    password,
+    display: `${scheme}://${auth}${hostPart}:${port}/${db}`,
+  };
+}
+
+/** `url` with any password replaced, for error messages about a URL that may not even parse. */
+function redactUrl(url: string): string {
+  return JSON.stringify(url.trim().replace(/^([^:/?#]*:\/\/[^:@/?#]*:)[^@/?#]*@/, '$1***@'));
+}
+
+/** The ioredis options for a store: the URL's, the serverless defaults, then `options.redis`. */
+export function redisConnectionOptions(options: RedisStoreOptions): RedisOptions {
+  const location = parseRedisUrl(options.url);
+  if (options.redis?.keyPrefix) {
+    throw new ConfigError('The Redis job store takes its key prefix from `prefix`, not ioredis `keyPrefix`');
+  }
+  return {
+    host: location.host,
+    port: location.port,
+    db: location.db,
+    ...(location.username === undefined ? {} : { username: location.username }),
+    ...(location.password === undefined ? {} : { password: location.password }),
+    ...(location.tls ? { tls: isIP(location.host) ? {} : { servername: location.host } } : {}),
+    lazyConnect: true,
+    connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    // Commands issued while (re)connecting wait in the offline queue, bounded by commandTimeout; a
+    // refused connection fails them after one retry rather than after the default 20.
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(100 * 2 ** (times - 1), 2_000),
+    ...options.redis,
+  };
+}
+
+// --- Fields, members, keys ---------------------------------------------------------------------------
+
+type Check = (value: unknown) => boolean;
+const isString: Check = (value) => typeof value === 'string';
+const isNumber: Check = (value) => typeof value === 'number' && Number.isFinite(value);
+const orNull =
+  (check: Check): Check =>
+  (value) =>
+    value === null || check(value);
+const isObject: Check = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Every property of a stored job, in the order of the hash fields and of `TrackedJob`, with its check. */
+const FIELD_CHECKS: Readonly<Record<keyof TrackedJob, Check>> = {
+  id: isString,
+  state: (value) => TRACKED_STATES.includes(value as TrackedJob['state']),
+  status: isString,
+  attempts: isNumber,
+  firstSeenAt: isNumber,
+  nextPollAt: orNull(isNumber),
+  lastPolledAt: orNull(isNumber),
+  lastError: orNull(isString),
+  leaseOwner: orNull(isString),
+  leaseExpiresAt: orNull(isNumber),
+  notify: orNull(isObject),
+  images: (value) => Array.isArray(value) && value.every(isString),
+  finishedAt: orNull(isNumber),
+  reason: orNull(isString),
+  notification: (value) => value === 'none' || value === 'pending' || value === 'sent',
+  notifyAttempts: isNumber,
+  version: (value) => Number.isSafeInteger(value) && (value as number) >= 0,
+};
+const FIELDS = Object.keys(FIELD_CHECKS) as (keyof TrackedJob)[];
+/** What `commit` may change: the rest is the store's business (as in `committed`). */
+const PROTECTED = new Set<string>(['id', 'leaseOwner', 'leaseExpiresAt', 'version']);
+
+/** The job a script returned (one JSON object), or why it is not one. */
+function decodeJob(json: string): TrackedJob | string {
+  let job: unknown;
+  try {
+    job = JSON.parse(json);
+  } catch (error) {
+    return `unparsable: ${(error as Error).message}`;
+  }
+  if (!isObject(job)) return 'not an object';
+  const record = job as Record<string, unknown>;
+  const bad = FIELDS.filter((field) => !FIELD_CHECKS[field](record[field]));
+  return bad.length === 0 ? (job as TrackedJob) : `bad ${bad.join(', ')}`;
+}
+
+/** The JSON of each change to write, checked so that a commit cannot write what a read would refuse. */
+function changeArgs(changes: JobChanges): string[] {
+  const args: string[] = [];
+  for (const [field, value] of Object.entries(changes)) {
+    // Unknown and store-owned properties are not the commit's to write; undefined means "unchanged".
+    if (value === undefined || PROTECTED.has(field) || !(field in FIELD_CHECKS)) continue;
+    if (!FIELD_CHECKS[field as keyof TrackedJob](value)) {
+      throw new TypeError(`commit: ${field} cannot be ${JSON.stringify(value)}`);
+    }
+    args.push(field, JSON.stringify(value));
+  }
+  return args;
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** The member of an id: CESU-8 (see the top of the file). */
+export function encodeId(id: string): Buffer {
+  if (!SURROGATE.test(id)) return Buffer.from(id, 'utf8');
+  const bytes: number[] = [];
+  for (let i = 0; i < id.length; i++) {
+    const unit = id.charCodeAt(i);
+    if (unit < 0x80) bytes.push(unit);
+    else if (unit < 0x800) bytes.push(0xc0 | (unit >> 6), 0x80 | (unit & 0x3f));
+    else bytes.push(0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f));
+  }
+  return Buffer.from(bytes);
+}
+
+/** The id of a member written by `encodeId`. */
+export function decodeId(member: Buffer): string {
+  const units: number[] = [];
+  for (let i = 0; i < member.length; ) {
+    const lead = member[i] ?? 0;
+    const next = (offset: number) => (member[i + offset] ?? 0) & 0x3f;
+    if (lead < 0x80) {
+      units.push(lead);
+      i += 1;
+    } else if (lead < 0xe0) {
+      units.push(((lead & 0x1f) << 6) | next(1));
+      i += 2;
+    } else {
+      units.push(((lead & 0x0f) << 12) | (next(1) << 6) | next(2));
+      i += 3;
+    }
+  }
+  let id = '';
+  for (let i = 0; i < units.length; i += 8192) id += String.fromCharCode(...units.slice(i, i + 8192));
+  return id;
+}
+
+// --- Scripts -----------------------------------------------------------------------------------------
+
+const lua = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const luaList = (items: readonly string[]) => `{${items.map(lua).join(', ')}}`;
+const fieldIndex = (field: keyof TrackedJob) => FIELDS.indexOf(field) + 1;
+
+/**
+ * Shared by the scripts: the field list, `load` (read and sanity-check a job's hash: the fields the
+ * scripts use must be well-formed, so no later command of the script can fail half-way) and `encode`.
+ */
+const PRELUDE = `
+local FIELDS = ${luaList(FIELDS)}
+local HEADS = ${luaList(FIELDS.map((field, i) => `${i === 0 ? '{' : ','}${JSON.stringify(field)}:`))}
+local INDEX = {${FIELDS.map((field, i) => `[${lua(field)}] = ${i + 1}`).join(', ')}}
+local STATES = {${TRACKED_STATES.map((state, i) => `[${lua(JSON.stringify(state))}] = ${i + 1}`).join(', ')}}
+local STATE, NEXT, OWNER, EXPIRES, VERSION = ${[
+  'state',
+  'nextPollAt',
+  'leaseOwner',
+  'leaseExpiresAt',
+  'version',
+]
+  .map((field) => fieldIndex(field as keyof TrackedJob))
+  .join(', ')}
+
+local function numberOrNull(value)
+  return value == 'null' or (tonumber(value) ~= nil and string.find(value, '^[-+.%deE]+$') ~= nil)
+end
+
+-- The job's field values; nil if there is no job; nil and a reason if the job is corrupt.
+local function load(key)
+  local values = redis.pcall('HMGET', key, unpack(FIELDS))
+  if values.err then return nil, values.err end
+  local present = 0
+  for i = 1, #FIELDS do
+    if values[i] then present = present + 1 end
+  end
+  if present == 0 then return nil end
+  if present < #FIELDS then return nil, 'missing fields' end
+  if not STATES[values[STATE]] then return nil, 'bad state' end
+  if not string.find(values[VERSION], '^%d+$') or #values[VERSION] > 15 then return nil, 'bad version' end
+  if not numberOrNull(values[NEXT]) then return nil, 'bad nextPollAt' end
+  if not numberOrNull(values[EXPIRES]) then return nil, 'bad leaseExpiresAt' end
+  return values
+end
+
+local function encode(values)
+  local parts = {}
+  for i = 1, #FIELDS do
+    parts[2 * i - 1] = HEADS[i]
+    parts[2 * i] = values[i]
+  end
+  parts[2 * #FIELDS + 1] = '}'
+  return table.concat(parts)
+end
+`;
+
+/** KEYS: job. → {1, job} | {0} (no such job) | {-1, reason} */
+const GET = `${PRELUDE}
+local values, problem = load(KEYS[1])
+if values then return {1, encode(values)} end
+if problem then return {-1, problem} end
+return {0}
+`;
+
+/**
+ * KEYS: job, due, state set of the new job. ARGV: member, then the new job's values in field order.
+ * → {1} (created) | {0, existing job} | {-1, reason}
+ */
+const TRACK = `${PRELUDE}
+local values, problem = load(KEYS[1])
+if values then return {0, encode(values)} end
+if problem then return {-1, problem} end
+local set = {}
+for i = 1, #FIELDS do
+  set[2 * i - 1] = FIELDS[i]
+  set[2 * i] = ARGV[i + 1]
+end
+redis.call('HSET', KEYS[1], unpack(set))
+if ARGV[NEXT + 1] ~= 'null' then redis.call('ZADD', KEYS[2], ARGV[NEXT + 1], ARGV[1]) end
+redis.call('ZADD', KEYS[3], 0, ARGV[1])
+return {1}
+`;
+
+/**
+ * KEYS: due, leased, corrupt. ARGV: job key prefix, now, limit, owner (JSON), lease expiry (JSON).
+ * → {jobs, problems}: {member, job} per claimed job, earliest nextPollAt first; {member, reason} per
+ * corrupt job.
+ */
+const CLAIM = `${PRELUDE}
+local due, leased, corrupt = KEYS[1], KEYS[2], KEYS[3]
+local jobPrefix, now, limit, owner, expires = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local nowNumber = tonumber(now)
+local jobs, problems = {}, {}
+
+local function quarantine(member, reason)
+  redis.call('ZREM', due, member)
+  redis.call('ZREM', leased, member)
+  redis.call('ZADD', corrupt, now, member)
+  problems[#problems + 1] = {member, reason}
+end
+
+-- Leases expired by now: back to due, at their nextPollAt.
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', leased, '-inf', now)) do
+  local values, problem = load(jobPrefix .. member)
+  if values then
+    redis.call('ZREM', leased, member)
+    if values[NEXT] ~= 'null' then redis.call('ZADD', due, values[NEXT], member) end
+  elseif problem then
+    quarantine(member, problem)
+  else
+    redis.call('ZREM', leased, member)
+  end
+end
+
+-- A job in due may still hold a lease as seen from this caller's clock (another sweeper, whose clock
+-- is ahead, moved it): it stays, and the next window starts after it.
+local skipped = 0
+while #jobs < limit do
+  local batch = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', skipped, limit - #jobs)
+  if #batch == 0 then break end
+  for _, member in ipairs(batch) do
+    local key = jobPrefix .. member
+    local values, problem = load(key)
+    if values then
+      if values[EXPIRES] ~= 'null' and tonumber(values[EXPIRES]) > nowNumber then
+        skipped = skipped + 1
+      else
+        local version = redis.call('HINCRBY', key, 'version', 1)
+        redis.call('HSET', key, 'leaseOwner', owner, 'leaseExpiresAt', expires)
+        redis.call('ZREM', due, member)
+        redis.call('ZADD', leased, expires, member)
+        values[OWNER], values[EXPIRES], values[VERSION] = owner, expires, string.format('%d', version)
+        jobs[#jobs + 1] = {member, encode(values)}
+      end
+    elseif problem then
+      quarantine(member, problem)
+    else
+      redis.call('ZREM', due, member)
+    end
+  end
+end
+return {jobs, problems}
+`;
+
+/**
+ * KEYS: job, due, leased, then the state sets in TRACKED_STATES order.
+ * ARGV: member, owner (JSON), version, then field / JSON value pairs to set.
+ * → {1, job} | {0} (compare-and-set lost, or no such job) | {-1, reason}
+ */
+const COMMIT = `${PRELUDE}
+local key, due, leased = KEYS[1], KEYS[2], KEYS[3]
+local member = ARGV[1]
+local values, problem = load(key)
+if not values then
+  if problem then return {-1, problem} end
+  return {0}
+end
+if values[OWNER] ~= ARGV[2] or values[VERSION] ~= ARGV[3] then return {0} end
+local before = values[STATE]
+local set = {}
+for i = 4, #ARGV, 2 do
+  values[INDEX[ARGV[i]]] = ARGV[i + 1]
+  set[#set + 1] = ARGV[i]
+  set[#set + 1] = ARGV[i + 1]
+end
+values[OWNER], values[EXPIRES] = 'null', 'null'
+set[#set + 1], set[#set + 2], set[#set + 3], set[#set + 4] = 'leaseOwner', 'null', 'leaseExpiresAt', 'null'
+redis.call('HSET', key, unpack(set))
+values[VERSION] = string.format('%d', redis.call('HINCRBY', key, 'version', 1))
+redis.call('ZREM', leased, member)
+if values[NEXT] == 'null' then
+  redis.call('ZREM', due, member)
+else
+  redis.call('ZADD', due, values[NEXT], member)
+end
+if values[STATE] ~= before then
+  redis.call('ZREM', KEYS[3 + STATES[before]], member)
+  redis.call('ZADD', KEYS[3 + STATES[values[STATE]]], 0, member)
+end
+return {1, encode(values)}
+`;
+
+/**
+ * KEYS: state set. ARGV: job key prefix, ZRANGEBYLEX min, limit.
+ * → {jobs, problems, cursor member or false}: {member, job} per job, {member, reason} per corrupt one.
+ */
+const LIST = `${PRELUDE}
+local jobPrefix, limit = ARGV[1], tonumber(ARGV[3])
+local members = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[2], '+', 'LIMIT', 0, limit + 1)
+local jobs, problems, last = {}, {}, false
+for i = 1, math.min(#members, limit) do
+  local member = members[i]
+  last = member
+  local values, problem = load(jobPrefix .. member)
+  if values then
+    jobs[#jobs + 1] = {member, encode(values)}
+  elseif problem then
+    problems[#problems + 1] = {member, problem}
+  end
+end
+if #members <= limit then last = false end
+return {jobs, problems, last}
+`;
+
+/** KEYS: due, leased, corrupt. ARGV: now, members. Takes jobs that do not decode out of the sets. */
+const QUARANTINE = `
+for i = 2, #ARGV do
+  redis.call('ZREM', KEYS[1], ARGV[i])
+  redis.call('ZREM', KEYS[2], ARGV[i])
+  redis.call('ZADD', KEYS[3], ARGV[1], ARGV[i])
+end
+return #ARGV - 1
+`;
+
+type Arg = string | Buffer | number;
+type Reply<T> = Promise<T>;
+/** The scripts, as ioredis `defineCommand` adds them (`…Buffer` answers Buffers instead of strings). */
+interface Scripts {
+  jobGet(key: Buffer): Reply<[number, string?]>;
+  jobTrack(...args: Arg[]): Reply<[number, string?]>;
+  jobClaimBuffer(...args: Arg[]): Reply<[[Buffer, Buffer][], [Buffer, Buffer][]]>;
+  jobCommit(...args: Arg[]): Reply<[number, string?]>;
+  jobListBuffer(...args: Arg[]): Reply<[[Buffer, Buffer][], [Buffer, Buffer][], Buffer | null]>;
+  jobQuarantine(...args: Arg[]): Reply<number>;
+}
+
+// --- The store ---------------------------------------------------------------------------------------
+
+/** A `JobStore` on the Redis at `options.url`. Connects on first use; `close()` quits. */
+export function createRedisStore(options: RedisStoreOptions): JobStore {
+  const location = parseRedisUrl(options.url);
+  const connection = redisConnectionOptions(options);
+  const prefix = Buffer.from(options.prefix ?? DEFAULT_PREFIX, 'utf8');
+  const named = (name: string) => Buffer.concat([prefix, Buffer.from(name, 'utf8')]);
+  const jobPrefix = named('job:');
+  const jobKey = (member: Buffer) => Buffer.concat([jobPrefix, member]);
+  const dueKey = named('due');
+  const leasedKey = named('leased');
+  const corruptKey = named('corrupt');
+  const stateKeys = TRACKED_STATES.map((state) => named(`state:${state}`));
+  const stateKey = (state: TrackedJob['state']) => stateKeys[TRACKED_STATES.indexOf(state)] as Buffer;
+
+  const onCorrupt =
+    options.onCorrupt ??
+    ((problem: CorruptJob) =>
+      createLogger().warn('Skipped a corrupt job in the Redis job store', {
+        ...problem,
+        redis: location.display,
+      }));
+  const report = (member: Buffer, reason: string) =>
+    onCorrupt({ id: decodeId(member), key: jobKey(member).toString('utf8'), reason });
+
+  const redis = new Redis(connection);
+  let lastConnectionError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    lastConnectionError = error;
+  });
+  redis.on('ready', () => {
+    lastConnectionError = undefined;
+  });
+  redis.defineCommand('jobGet', { numberOfKeys: 1, lua: GET });
+  redis.defineCommand('jobTrack', { numberOfKeys: 3, lua: TRACK });
+  redis.defineCommand('jobClaim', { numberOfKeys: 3, lua: CLAIM });
+  redis.defineCommand('jobCommit', { numberOfKeys: 3 + TRACKED_STATES.length, lua: COMMIT });
+  redis.defineCommand('jobList', { numberOfKeys: 1, lua: LIST });
+  redis.defineCommand('jobQuarantine', { numberOfKeys: 3, lua: QUARANTINE });
+  const scripts = redis as unknown as Scripts;
+
+  /** Runs one operation, turning what ioredis throws into an AppError that says what and where. */
+  async function run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof AppError || error instanceof TypeError) throw error;
+      const cause = error as Error;
+      if (cause.name === 'ReplyError') {
+        throw new AppError(
+          'JobStoreError',
+          `Redis job store ${location.display}: ${operation} failed: ${cause.message}`,
+          { cause },
+        );
+      }
+      const last =
+        lastConnectionError && lastConnectionError !== cause ? lastConnectionError.message : undefined;
+      let why: string;
+      if (cause.name === 'MaxRetriesPerRequestError') why = `cannot connect (${last ?? cause.message})`;
+      else if (cause.message === 'Command timed out') {
+        why = `no answer within ${connection.commandTimeout} ms${last ? ` (last connection error: ${last})` : ''}`;
+      } else why = `${cause.message}${last ? ` (last connection error: ${last})` : ''}`;
+      throw new AppError(
+        'JobStoreUnavailable',
+        `Redis job store ${location.display} is unavailable: ${operation} failed: ${why}`,
+        { statusCode: 503, retryAfterMs: 1_000, cause },
+      );
+    }
+  }
+
+  function corruptError(id: string, reason: string): AppError {
+    return new AppError(
+      'JobStoreCorrupt',
+      `Redis job store ${location.display}: job ${JSON.stringify(id)} is corrupt (${reason}); ` +
+        `inspect the key ${jobKey(encodeId(id)).toString('utf8')}`,
+    );
+  }
+
+  function decodeOrThrow(id: string, json: string): TrackedJob {
+    const job = decodeJob(json);
+    if (typeof job === 'string') throw corruptError(id, job);
+    return job;
+  }
+
+  let closed = false;
+
+  return {
+    async track(input: TrackInput) {
+      const job = newTrackedJob(input);
+      if (typeof job.id !== 'string' || !isNumber(job.firstSeenAt)) {
+        throw new TypeError('track: id must be a string and now a finite number');
+      }
+      if (!FIELD_CHECKS.notify(job.notify)) throw new TypeError('track: notify must be an object or null');
+      const member = encodeId(job.id);
+      const values = FIELDS.map((field) => JSON.stringify(job[field]));
+      const [status, body = ''] = await run('track', () =>
+        scripts.jobTrack(jobKey(member), dueKey, stateKey(job.state), member, ...values),
+      );
+      if (status === 1) return { job: JSON.parse(JSON.stringify(job)) as TrackedJob, created: true };
+      if (status === -1) throw corruptError(job.id, body);
+      return { job: decodeOrThrow(job.id, body), created: false };
+    },
+
+    async claimDue(input: ClaimInput) {
+      const limit = Math.floor(input.limit);
+      if (!(limit > 0)) return [];
+      const expires = input.now + input.leaseMs;
+      if (!isNumber(input.now) || !isNumber(expires) || typeof input.owner !== 'string') {
+        throw new TypeError('claimDue: now and leaseMs must be finite numbers, owner a string');
+      }
+      const [bodies, problems] = await run('claimDue', () =>
+        scripts.jobClaimBuffer(
+          dueKey,
+          leasedKey,
+          corruptKey,
+          jobPrefix,
+          JSON.stringify(input.now),
+          limit,
+          JSON.stringify(input.owner),
+          JSON.stringify(expires),
+        ),
+      );
+      for (const [member, reason] of problems) report(member, reason.toString('utf8'));
+      const jobs: TrackedJob[] = [];
+      const unreadable: Buffer[] = [];
+      for (const [member, body] of bodies) {
+        const job = decodeJob(body.toString('utf8'));
+        if (typeof job !== 'string') {
+          jobs.push(job);
+          continue;
+        }
+        // Claimed, but not a job anyone can work on: out of the sets, for an operator to look at.
+        unreadable.push(member);
+        report(member, job);
+      }
+      if (unreadable.length > 0) {
+        await run('claimDue', () =>
+          scripts.jobQuarantine(dueKey, leasedKey, corruptKey, JSON.stringify(input.now), ...unreadable),
+        );
+      }
+      return jobs;
+    },
+
+    async commit(job: TrackedJob, owner: string, changes: JobChanges) {
+      const args = changeArgs(changes);
+      const member = encodeId(job.id);
+      const [status, body = ''] = await run('commit', () =>
+        scripts.jobCommit(
+          jobKey(member),
+          dueKey,
+          leasedKey,
+          ...stateKeys,
+          member,
+          JSON.stringify(owner),
+          String(job.version),
+          ...args,
+        ),
+      );
+      if (status === 1) return decodeOrThrow(job.id, body);
+      if (status === -1) report(member, body);
+      return null;
+    },
+
+    async get(id: string) {
+      const [status, body = ''] = await run('get', () => scripts.jobGet(jobKey(encodeId(id))));
+      if (status === 1) return decodeOrThrow(id, body);
+      if (status === -1) throw corruptError(id, body);
+      return null;
+    },
+
+    async list(input: ListInput) {
+      const limit = Math.max(0, Math.floor(input.limit));
+      const set = stateKey(input.state);
+      if (set === undefined) throw new TypeError(`list: unknown state ${JSON.stringify(input.state)}`);
+      const min = input.cursor ? Buffer.concat([Buffer.from('('), encodeId(input.cursor)]) : '-';
+      const [bodies, problems, last] = await run('list', () =>
+        scripts.jobListBuffer(set, jobPrefix, min, limit),
+      );
+      for (const [member, reason] of problems) report(member, reason.toString('utf8'));
+      const jobs: TrackedJob[] = [];
+      for (const [member, body] of bodies) {
+        const job = decodeJob(body.toString('utf8'));
+        if (typeof job === 'string') report(member, job);
+        else jobs.push(job);
+      }
+      return { jobs, cursor: last ? decodeId(last) : null };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      // QUIT only over a working connection; anything else (never connected, down, reconnecting) is
+      // dropped at once rather than after a command timeout.
+      if (redis.status !== 'ready') {
+        redis.disconnect();
+        return;
+      }
+      try {
+        await redis.quit();
+      } catch {
+        redis.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * The embedded `JobStore`: one SQLite file (better-sqlite3), the local default and enough for a small
+ * deployment. Several processes on one machine may share the file; on Function Compute it must be on
+ * NAS (see fcDisk.ts), or use Redis / Tair instead.
+ *
+ * - Durable: every transaction is fsynced before it returns (`synchronous = FULL`), so a job `track`
+ *   acknowledged survives a crash or a power cut.
+ * - Several processes: WAL journal on a local disk (readers never wait for the writer); on a network
+ *   file system the rollback journal (DELETE), since WAL needs memory shared between the processes.
+ *   Every read-then-write (track, claimDue, commit) is one `BEGIN IMMEDIATE` transaction: it takes the
+ *   write lock before reading, so claims and compare-and-set commits are atomic across processes.
+ *   A process that finds the lock taken waits up to `busyTimeoutMs`, then the operation fails
+ *   (SQLITE_BUSY); a sweeper simply tries again next time.
+ * - Same behaviour as the memory store, to the order of claims and list pages (the contract suite).
+ *
+ * better-sqlite3 is synchronous: each operation is one short transaction over indexed rows, and the
+ * port's promises are already settled when returned. The native module is imported only when a store is
+ * created, so a bundle that never uses this store does not need it (scripts/build.ts copies it next to
+ * the bundles that do).
+ */
+import { mkdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { ConfigError } from '#shared/errors.ts';
+import {
+  type ClaimInput,
+  canCommit,
+  claimed,
+  committed,
+  type JobChanges,
+  type JobStore,
+  type ListInput,
+  newTrackedJob,
+  type TrackedJob,
+  type TrackInput,
+} from '#shared/jobs/jobStore.ts';
+import { assertDurableEmbeddedPath } from './fcDisk.ts';
+
+export interface SqliteStoreOptions {
+  /** The database file; its directory is created if missing. */
+  path: string;
+  /** How long an operation waits for another process's write lock (default 5 s). */
+  busyTimeoutMs?: number;
+  /** For tests: the environment and /proc/mounts text the FC disk check reads (fcDisk.ts). */
+  env?: Readonly<Record<string, string | undefined>>;
+  mountsText?: string;
+}
+
+/** Bumped with every schema change; `migrate` brings older files up to date. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * `key` is the id as UTF-16 code units, big-endian: comparing these bytes orders ids exactly as
+ * JavaScript compares strings (SQLite compares TEXT as UTF-8, which orders some characters
+ * differently), and keeps ids that are not valid Unicode distinct. `id` is there for people reading the
+ * file. `job` holds the whole TrackedJob as JSON; the other columns are copies of its fields for the
+ * queries: `jobs_due` serves claimDue (due jobs in claim order, leased ones skipped), `jobs_state` list.
+ */
+const SCHEMA_V1 = `
+  CREATE TABLE jobs (
+    key BLOB PRIMARY KEY,
+    id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    next_poll_at INTEGER,
+    lease_expires_at INTEGER,
+    job TEXT NOT NULL
+  );
+  CREATE INDEX jobs_due ON jobs (next_poll_at) WHERE next_poll_at IS NOT NULL;
+  CREATE INDEX jobs_state ON jobs (state, key);
+`;
+
+export interface EmbeddedStoreLocation {
+  /** Absolute path of the database file. */
+  path: string;
+}
+
+/**
+ * Reads an embedded store URL: `file:/abs/path.db`, `file:relative/path.db` (from the working
+ * directory), `file:///abs/path.db`, and the same with `sqlite:`. Percent-escapes are decoded.
+ */
+export function parseEmbeddedStoreUrl(url: string): EmbeddedStoreLocation {
+  const forms = 'file:/abs/path.db, file:relative/path.db, sqlite:/abs/path.db or sqlite:relative/path.db';
+  const match = /^(file|sqlite):(.*)$/is.exec(url.trim());
+  if (!match) throw new ConfigError(`Embedded job store URL ${JSON.stringify(url)} must look like ${forms}`);
+  let rest = match[2] ?? '';
+  if (rest.startsWith('//')) {
+    const host = rest.slice(2).split('/', 1)[0] ?? '';
+    if (host !== '' && host.toLowerCase() !== 'localhost') {
+      throw new ConfigError(`Embedded job store URL ${JSON.stringify(url)} names a host; use ${forms}`);
+    }
+    rest = rest.slice(2 + host.length);
+  }
+  if (/[?#]/.test(rest)) {
+    throw new ConfigError(`Embedded job store URL ${JSON.stringify(url)}: query strings are not supported`);
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(rest);
+  } catch {
+    throw new ConfigError(`Embedded job store URL ${JSON.stringify(url)} has a bad %-escape`);
+  }
+  if (path === '' || path.endsWith('/') || path === ':memory:') {
+    throw new ConfigError(
+      `Embedded job store URL ${JSON.stringify(url)} must name a database file: ${forms}`,
+    );
+  }
+  return { path: resolve(path) };
+}
+
+/** `path` with its directory's symlinks resolved (when it exists), so the FC check sees the real mount. */
+function realPath(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return join(realpathSync(dirname(absolute)), basename(absolute));
+  } catch {
+    return absolute;
+  }
+}
+
+const key = (id: string): Buffer => Buffer.from(id, 'utf16le').swap16();
+
+/** The row of a job: its query columns and its JSON. */
+function row(job: TrackedJob) {
+  return {
+    key: key(job.id),
+    id: job.id,
+    state: job.state,
+    nextPollAt: job.nextPollAt,
+    leaseExpiresAt: job.leaseExpiresAt,
+    job: JSON.stringify(job),
+  };
+}
+
+const parse = (stored: { job: string } | undefined): TrackedJob | null =>
+  stored ? (JSON.parse(stored.job) as TrackedJob) : null;
+
+function migrate(db: BetterSqlite3.Database, path: string): void {
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  if (version() === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const found = version(); // again, under the write lock: another process may have just migrated
+    if (found > SCHEMA_VERSION) {
+      throw new ConfigError(
+        `The job store ${path} has schema version ${found}; this code knows up to ${SCHEMA_VERSION}. Deploy the newer code.`,
+      );
+    }
+    if (found < 1) db.exec(SCHEMA_V1);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/**
+ * Opens (creating if needed) the database at `options.path`. On FC, refuses a file that is not on NAS
+ * (ConfigError, before anything is created).
+ */
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<JobStore> {
+  const path = realPath(options.path);
+  const { network } = assertDurableEmbeddedPath(path, options.env ?? process.env, options.mountsText);
+  mkdirSync(dirname(path), { recursive: true });
+
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5_000 });
+  try {
+    const mode = db.pragma(`journal_mode = ${network ? 'DELETE' : 'WAL'}`, { simple: true });
+    if (network && mode !== 'delete') {
+      throw new ConfigError(
+        `The job store ${path} is on a network file system but stays in ${String(mode)} journal mode; ` +
+          'stop the processes using it and try again',
+      );
+    }
+    db.pragma('synchronous = FULL');
+    migrate(db, path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const statements = {
+    get: db.prepare<[Buffer], { job: string }>('SELECT job FROM jobs WHERE key = ?'),
+    insert: db.prepare<[ReturnType<typeof row>]>(
+      `INSERT INTO jobs (key, id, state, next_poll_at, lease_expires_at, job)
+       VALUES (@key, @id, @state, @nextPollAt, @leaseExpiresAt, @job)`,
+    ),
+    update: db.prepare<[ReturnType<typeof row>]>(
+      `UPDATE jobs SET state = @state, next_poll_at = @nextPollAt, lease_expires_at = @leaseExpiresAt,
+       job = @job WHERE key = @key`,
+    ),
+    // Due: nextPollAt <= now and no live lease (isDue); earliest first, then in tracking order (rowid).
+    due: db.prepare<{ now: number; limit: number }, { job: string }>(
+      `SELECT job FROM jobs INDEXED BY jobs_due
+       WHERE next_poll_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at <= @now)
+       ORDER BY next_poll_at, rowid LIMIT @limit`,
+    ),
+    firstPage: db.prepare<[string, number], { job: string }>(
+      'SELECT job FROM jobs WHERE state = ? ORDER BY key LIMIT ?',
+    ),
+    nextPage: db.prepare<[string, Buffer, number], { job: string }>(
+      'SELECT job FROM jobs WHERE state = ? AND key > ? ORDER BY key LIMIT ?',
+    ),
+  };
+
+  const track = db.transaction((input: TrackInput) => {
+    const existing = parse(statements.get.get(key(input.id)));
+    if (existing) return { job: existing, created: false };
+    const job = newTrackedJob(input);
+    statements.insert.run(row(job));
+    return { job, created: true };
+  });
+
+  const claimDue = db.transaction((input: ClaimInput) =>
+    statements.due.all({ now: input.now, limit: input.limit }).map((stored) => {
+      const next = claimed(parse(stored) as TrackedJob, input);
+      statements.update.run(row(next));
+      return next;
+    }),
+  );
+
+  const commit = db.transaction((job: TrackedJob, owner: string, changes: JobChanges) => {
+    const stored = parse(statements.get.get(key(job.id)));
+    if (!stored || !canCommit(stored, job, owner)) return null;
+    const next = committed(stored, changes);
+    statements.update.run(row(next));
+    return next;
+  });
+
+  return {
+    async track(input: TrackInput) {
+      return track.immediate(input);
+    },
+
+    async claimDue(input: ClaimInput) {
+      return claimDue.immediate(input);
+    },
+
+    async commit(job: TrackedJob, owner: string, changes: JobChanges) {
+      return commit.immediate(job, owner, changes);
+    },
+
+    async get(id: string) {
+      return parse(statements.get.get(key(id)));
+    },
+
+    async list(input: ListInput) {
+      // One row more than the page tells whether another page follows.
+      const rows = input.cursor
+        ? statements.nextPage.all(input.state, key(input.cursor), input.limit + 1)
+        : statements.firstPage.all(input.state, input.limit + 1);
+      const jobs = rows.slice(0, input.limit).map((stored) => parse(stored) as TrackedJob);
+      const last = jobs.at(-1);
+      return { jobs, cursor: rows.length > input.limit && last ? last.id : null };
+    },
+
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,296 @@
+/**
+ * Direct invocation on its three paths, sync and async: the plain one, FC 3.0 InvokeFunction signed
+ * with our ACS3 signer, and FC 2.0 through the real `@alicloud/fc2` client. Signed calls use the
+ * credentials the runtime handed to a function, as a function chaining another would.
+ */
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InvocationRecord } from '#local/runtime/invocations.ts';
+import type { Credentials } from '#shared/signing/acs3.ts';
+import {
+  acs3Invoke,
+  type FixtureRuntime,
+  fixtureName,
+  startFixtureRuntime,
+} from '#test/helpers/localRuntime.ts';
+
+interface FcClient {
+  invokeFunction(
+    serviceName: string,
+    functionName: string,
+    event: string | Buffer,
+    headers?: Record<string, string>,
+    qualifier?: string,
+  ): Promise<{ headers: Record<string, string>; data: unknown }>;
+}
+type FcClientConstructor = new (
+  accountId: string,
+  config: {
+    accessKeyID: string;
+    accessKeySecret: string;
+    securityToken?: string;
+    region: string;
+    endpoint: string;
+  },
+) => FcClient;
+const FCClient = createRequire(import.meta.url)('@alicloud/fc2') as FcClientConstructor;
+
+const ECHO = fixtureName('echo');
+let fixture: FixtureRuntime;
+/** Credentials the runtime handed to an invocation of echo. */
+let handedOut: Credentials;
+
+beforeAll(async () => {
+  fixture = await startFixtureRuntime();
+  handedOut = (await echoInvocation('who am I')).context.credentials;
+});
+afterAll(() => fixture.runtime.close());
+
+interface EchoAnswer {
+  event: string;
+  context: { requestId: string; credentials: Credentials };
+}
+
+async function echoInvocation(payload: string): Promise<EchoAnswer> {
+  const outcome = await fixture.runtime.invoke(ECHO, payload);
+  if (!outcome.ok || outcome.result.type !== 'json')
+    throw new Error(`echo failed: ${JSON.stringify(outcome)}`);
+  return JSON.parse(outcome.result.json) as EchoAnswer;
+}
+
+const ended = (requestId: string | null) =>
+  fixture.invocationEnded((record: InvocationRecord) => record.requestId === requestId);
+
+function fc2Client(credentials: Credentials): FcClient {
+  return new FCClient('1234567890123456', {
+    accessKeyID: credentials.accessKeyId,
+    accessKeySecret: credentials.accessKeySecret,
+    securityToken: credentials.securityToken,
+    region: 'cn-shanghai',
+    endpoint: fixture.runtime.url,
+  });
+}
+
+describe('runtime.invoke', () => {
+  it('runs async: the request id at once, the invocation afterwards', async () => {
+    const { requestId } = await fixture.runtime.invoke('echo', 'in the background', { async: true });
+    expect(await ended(requestId)).toMatchObject({ source: 'invoke', async: true, outcome: { ok: true } });
+  });
+
+  it('refuses an unknown name', async () => {
+    await expect(fixture.runtime.invoke('nope', '')).rejects.toThrow(
+      /FunctionNotFound: no function named nope/,
+    );
+  });
+});
+
+describe('POST /invoke/{name}', () => {
+  it('hands the body over byte for byte and answers with the result', async () => {
+    const response = await fetch(`${fixture.runtime.url}/invoke/${ECHO}`, {
+      method: 'POST',
+      body: 'ünïcode ✓',
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    const answer = (await response.json()) as EchoAnswer;
+    expect(answer.event).toBe('ünïcode ✓');
+    expect(answer.context.requestId).toBe(response.headers.get('x-fc-request-id'));
+  });
+
+  it('takes the resource name too', async () => {
+    const response = await fetch(`${fixture.runtime.url}/invoke/echo`, { method: 'POST', body: 'x' });
+    expect(((await response.json()) as EchoAnswer).event).toBe('x');
+  });
+
+  it('runs async: 202 at once, the invocation afterwards', async () => {
+    const response = await fetch(`${fixture.runtime.url}/invoke/${ECHO}`, {
+      method: 'POST',
+      headers: { 'x-fc-invocation-type': 'Async' },
+      body: 'later',
+    });
+    expect(response.status).toBe(202);
+    expect(await response.text()).toBe('');
+    const record = await ended(response.headers.get('x-fc-request-id'));
+    expect(record).toMatchObject({ source: 'invoke', async: true, outcome: { ok: true } });
+  });
+
+  it("answers 200 with FC's error body and x-fc-error-type when the function throws", async () => {
+    const response = await fetch(`${fixture.runtime.url}/invoke/${fixtureName('thrower')}`, {
+      method: 'POST',
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-fc-error-type')).toBe('UnhandledInvocationError');
+    expect(await response.json()).toEqual({
+      errorMessage: 'boom from thrower',
+      errorType: 'TypeError',
+      stackTrace: expect.arrayContaining([expect.stringMatching(/^at .*handler/)]),
+    });
+  });
+
+  it('404 FunctionNotFound, 405 for anything but POST', async () => {
+    const missing = await fetch(`${fixture.runtime.url}/invoke/nope`, { method: 'POST' });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ ErrorCode: 'FunctionNotFound' });
+    const get = await fetch(`${fixture.runtime.url}/invoke/${ECHO}`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+  });
+});
+
+describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
+  it('runs sync with handed-out credentials, qualifier accepted', async () => {
+    const response = await acs3Invoke(fixture.runtime, {
+      functionName: ECHO,
+      body: '{"inferenceJobId":"j-1"}',
+      credentials: handedOut,
+      query: { qualifier: 'LATEST' },
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as EchoAnswer).event).toBe('{"inferenceJobId":"j-1"}');
+  });
+
+  it('runs async', async () => {
+    const response = await acs3Invoke(fixture.runtime, {
+      functionName: ECHO,
+      body: 'async',
+      credentials: handedOut,
+      async: true,
+    });
+    expect(response.status).toBe(202);
+    expect(await ended(response.headers.get('x-fc-request-id'))).toMatchObject({
+      async: true,
+      outcome: { ok: true },
+    });
+  });
+
+  it('404 for an unknown function, once the signature is good', async () => {
+    const response = await acs3Invoke(fixture.runtime, {
+      functionName: 'nope',
+      body: '',
+      credentials: handedOut,
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ ErrorCode: 'FunctionNotFound' });
+  });
+
+  it.each([
+    ['a body other than the one signed', { sentBody: '{"tampered":true}' }, 'SignatureDoesNotMatch'],
+    [
+      'a tampered signed header',
+      {
+        tamper: (h: Record<string, string>) => {
+          h['x-acs-version'] = '2023-03-31';
+        },
+      },
+      'SignatureDoesNotMatch',
+    ],
+    ['another action', { action: 'GetFunction' }, 'InvalidAction'],
+  ])('403 for %s', async (_, change, code) => {
+    const response = await acs3Invoke(fixture.runtime, {
+      functionName: ECHO,
+      body: '{"a":1}',
+      credentials: handedOut,
+      ...change,
+    });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({
+      ErrorCode: code,
+      ErrorMessage: expect.any(String),
+      RequestId: response.headers.get('x-fc-request-id'),
+    });
+  });
+
+  it.each([
+    [
+      'an STS AccessKey it never handed out',
+      { ...fakeSts(), accessKeyId: 'STS.NEVERSEEN' },
+      'InvalidSecurityToken.Malformed',
+    ],
+    [
+      'a permanent AccessKey',
+      { accessKeyId: 'LTAI5tPERMANENT', accessKeySecret: 'x' },
+      'InvalidAccessKeyId.NotFound',
+    ],
+    [
+      'a known AccessKey with the wrong secret',
+      () => ({ ...handedOut, accessKeySecret: 'wrong' }),
+      'SignatureDoesNotMatch',
+    ],
+  ])('403 for %s', async (_, credentials, code) => {
+    const response = await acs3Invoke(fixture.runtime, {
+      functionName: ECHO,
+      body: '',
+      credentials: typeof credentials === 'function' ? credentials() : credentials,
+    });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ ErrorCode: code });
+  });
+});
+
+function fakeSts(): Credentials {
+  return { accessKeyId: 'STS.X', accessKeySecret: 'secret', securityToken: 'token' };
+}
+
+describe('FC 2.0 path, with the real @alicloud/fc2 client', () => {
+  it('invokes sync and gets the result (JSON-parsed by fc2)', async () => {
+    const { data, headers } = await fc2Client(handedOut).invokeFunction('any-service', ECHO, 'via fc2');
+    expect((data as EchoAnswer).event).toBe('via fc2');
+    expect(headers['x-fc-request-id']).toBe((data as EchoAnswer).context.requestId);
+  });
+
+  it('invokes async, with a qualifier', async () => {
+    const { data, headers } = await fc2Client(handedOut).invokeFunction(
+      'svc',
+      ECHO,
+      Buffer.from('async via fc2'),
+      { 'x-fc-invocation-type': 'Async' },
+      'LATEST',
+    );
+    expect(data).toBe('');
+    const record = await ended(headers['x-fc-request-id'] ?? null);
+    expect(record).toMatchObject({ async: true, outcome: { ok: true } });
+  });
+
+  it("gets FC's error body (no throw: the status is 200) when the function throws", async () => {
+    const { data, headers } = await fc2Client(handedOut).invokeFunction('svc', fixtureName('thrower'), '');
+    expect(headers['x-fc-error-type']).toBe('UnhandledInvocationError');
+    expect(data).toMatchObject({ errorMessage: 'boom from thrower', errorType: 'TypeError' });
+  });
+
+  it.each([
+    ['the wrong secret', () => ({ ...handedOut, accessKeySecret: 'wrong' }), 'FCSignatureNotMatchError'],
+    ['an AccessKey never handed out', () => fakeSts(), 'FCInvalidAccessKeyIDError'],
+  ])('is refused with %s (403)', async (_, credentials, name) => {
+    const attempt = fc2Client(credentials()).invokeFunction('svc', ECHO, 'x');
+    await expect(attempt).rejects.toMatchObject({ name, message: expect.stringMatching(/failed with 403/) });
+  });
+
+  it('is told FunctionNotFound for an unknown function', async () => {
+    await expect(fc2Client(handedOut).invokeFunction('svc', 'nope', 'x')).rejects.toMatchObject({
+      name: 'FCFunctionNotFoundError',
+    });
+  });
+});
+
+describe('a function migrated from FC 2.0 (named <service>$<function>)', () => {
+  let migrated: FixtureRuntime;
+  beforeAll(async () => {
+    migrated = await startFixtureRuntime({ templateEnv: { FIXTURE_PREFIX: 'svc$legacy' } });
+  });
+  afterAll(() => migrated.runtime.close());
+
+  it('is reached by fc2 as service svc, function legacy-echo', async () => {
+    const outcome = await migrated.runtime.invoke('echo', 'who');
+    if (!outcome.ok || outcome.result.type !== 'json') throw new Error('echo failed');
+    const { credentials } = (JSON.parse(outcome.result.json) as EchoAnswer).context;
+    const client = new FCClient('1234567890123456', {
+      accessKeyID: credentials.accessKeyId,
+      accessKeySecret: credentials.accessKeySecret,
+      securityToken: credentials.securityToken,
+      region: 'cn-shanghai',
+      endpoint: migrated.runtime.url,
+    });
+    const { data } = await client.invokeFunction('svc', 'legacy-echo', 'migrated');
+    expect((data as EchoAnswer).event).toBe('migrated');
+  });
+});

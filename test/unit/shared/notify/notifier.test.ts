@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '#shared/errors.ts';
+import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+import type { Notifier } from '#shared/jobs/sweep.ts';
+import { createNotifier, type NotifierOptions } from '#shared/notify/notifier.ts';
+import { NotifyError } from '#shared/notify/notifyError.ts';
+import { endedJob, notifierFor, STS } from '#test/helpers/notifyTargets.ts';
+import { type ScriptedServer, type Step, startScriptedServer } from '#test/helpers/scriptedServer.ts';
+
+let server: ScriptedServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const accepted: Step = { status: 202, body: '', headers: { 'content-type': 'application/octet-stream' } };
+const base: NotifierOptions = { accountId: '123', region: 'cn-shanghai', credentials: () => STS };
+const fallback: NotifyTarget = { type: 'function', name: 'default-target' };
+
+describe('createNotifier', () => {
+  it('is what the sweeper expects', () => {
+    const notifier: Notifier = createNotifier(base);
+    expect(notifier.targetFor(endedJob())).toBeNull();
+  });
+
+  it('prefers the job’s own target to the default, and has none without either', () => {
+    const notifier = createNotifier({ ...base, defaultTarget: fallback });
+    const own: NotifyTarget = { type: 'webhook', url: 'https://example.com/h' };
+    expect(notifier.targetFor(endedJob({ notify: own }))).toBe(own);
+    expect(notifier.targetFor(endedJob())).toBe(fallback);
+    expect(createNotifier({ ...base, defaultTarget: null }).targetFor(endedJob())).toBeNull();
+  });
+
+  it('sends to the default target when the job has none, and to the job’s own when it has one', async () => {
+    server = await startScriptedServer([accepted, accepted]);
+    const { notifier } = notifierFor(server, { defaultTarget: fallback });
+    await notifier.notify(endedJob());
+    await notifier.notify(endedJob({ notify: { type: 'function', name: 'own-target' } }));
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/2023-03-30/functions/default-target/invocations',
+      '/2023-03-30/functions/own-target/invocations',
+    ]);
+  });
+
+  it('does nothing when there is nobody to tell', async () => {
+    server = await startScriptedServer([]);
+    await notifierFor(server).notifier.notify(endedJob());
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each([
+    [
+      'an unusable default target',
+      { defaultTarget: { type: 'function', name: '' } },
+      /default notify target/,
+    ],
+    [
+      'an http default webhook',
+      { defaultTarget: { type: 'webhook', url: 'http://x.test' }, webhookSecret: 'x'.repeat(16) },
+      /must use https:/,
+    ],
+    [
+      'a default webhook without a secret',
+      { defaultTarget: { type: 'webhook', url: 'https://x.test' } },
+      /secret/,
+    ],
+    ['a short webhook secret', { webhookSecret: 'short' }, /at least 16 characters/],
+    ['a bad FC endpoint', { fcEndpoint: 'ftp://x' }, /FC_ENDPOINT/],
+    ['no region', { region: '' }, /region/],
+  ] satisfies [string, Partial<NotifierOptions>, RegExp][])('refuses %s at once', (_, options, message) => {
+    expect(() => createNotifier({ ...base, ...options })).toThrow(ConfigError);
+    expect(() => createNotifier({ ...base, ...options })).toThrow(message);
+  });
+
+  it('fails at once, without retrying, when the credentials cannot be had', async () => {
+    server = await startScriptedServer([]);
+    let asked = 0;
+    const { notifier } = notifierFor(server, {
+      credentials: () => {
+        asked++;
+        throw new ConfigError('no credentials');
+      },
+    });
+    const error = await notifier.notify(endedJob({ notify: fallback })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotifyError);
+    expect(error).toMatchObject({ code: 'ConfigError', retryable: false });
+    expect(asked).toBe(1);
+  });
+});

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, InvalidInputError } from '#shared/errors.ts';
+import { describeTarget, notifyTargetFromConfig, parseNotifyTarget } from '#shared/notify/notifyTarget.ts';
+
+describe('parseNotifyTarget', () => {
+  it.each([
+    [{ function: 'on-job-done' }, { type: 'function', name: 'on-job-done' }],
+    [
+      { function: 'legacy$on_done', qualifier: 'LIVE' },
+      { type: 'function', name: 'legacy$on_done', qualifier: 'LIVE' },
+    ],
+    [
+      { fc2: { service: 'legacy', function: 'on-done' } },
+      { type: 'fc2', service: 'legacy', name: 'on-done' },
+    ],
+    [
+      { fc2: { service: 'legacy', function: 'on-done', qualifier: '3' } },
+      { type: 'fc2', service: 'legacy', name: 'on-done', qualifier: '3' },
+    ],
+    [
+      { url: 'https://example.com/hooks?token=x' },
+      { type: 'webhook', url: 'https://example.com/hooks?token=x' },
+    ],
+  ])('maps %j', (input, target) => {
+    expect(parseNotifyTarget(input)).toEqual(target);
+  });
+
+  it('gives null (the default target) for a missing or null field', () => {
+    expect(parseNotifyTarget(undefined)).toBeNull();
+    expect(parseNotifyTarget(null)).toBeNull();
+  });
+
+  it.each([
+    ['a string', 'on-job-done', /must be an object like/],
+    ['an array', [], /must be an object like/],
+    ['nothing to notify', {}, /exactly one of "function", "fc2" or "url"/],
+    ['two kinds', { function: 'f', url: 'https://x.test' }, /exactly one of/],
+    ['the stored form', { type: 'function', name: 'f' }, /exactly one of/],
+    ['an unknown field', { function: 'f', retries: 3 }, /unknown field retries in notify/],
+    ['a qualifier on a webhook', { url: 'https://x.test', qualifier: 'LIVE' }, /unknown field qualifier/],
+    ['a name that is not a string', { function: 42 }, /notify.function must be a string/],
+    ['a name starting with a digit', { function: '9lives' }, /function name "9lives" is not valid/],
+    ['a name starting with "-"', { function: '-f' }, /not starting with a digit or "-"/],
+    ['a name with a slash', { function: 'a/b' }, /is not valid/],
+    ['a name too long', { function: `f${'x'.repeat(128)}` }, /1 to 128/],
+    ['an empty name', { function: '' }, /function name "" is not valid/],
+    ['a dotted qualifier', { function: 'f', qualifier: 'a.b' }, /qualifier "a.b" is not valid/],
+    ['fc2 not an object', { fc2: 'legacy/on-done' }, /notify.fc2 must be an object/],
+    ['fc2 without a service', { fc2: { function: 'f' } }, /notify.fc2.service must be a string/],
+    ['fc2 with "$"', { fc2: { service: 's', function: 'a$b' } }, /FC 2.0 function name "a\$b"/],
+    [
+      'fc2 with an unknown field',
+      { fc2: { service: 's', function: 'f', x: 1 } },
+      /unknown field x in notify.fc2/,
+    ],
+    ['a relative URL', { url: '/hooks' }, /not an absolute URL/],
+    ['an http URL', { url: 'http://example.com/hooks' }, /must use https:, not http:/],
+    ['another scheme', { url: 'ftp://example.com/' }, /must use https:/],
+    ['credentials in the URL', { url: 'https://user:pw@example.com/' }, /user name or password/],
+    ['a URL too long', { url: `https://example.com/${'x'.repeat(2048)}` }, /over 2048 characters/],
+  ])('refuses %s with a 400 saying why', (_, input, message) => {
+    let error: unknown;
+    try {
+      parseNotifyTarget(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ statusCode: 400, code: 'InvalidNotifyTarget' });
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).toMatch(/^notify: /);
+  });
+
+  it('takes an http URL when allowed (the local runtime)', () => {
+    expect(parseNotifyTarget({ url: 'http://127.0.0.1:9000/hook' }, { allowHttp: true })).toEqual({
+      type: 'webhook',
+      url: 'http://127.0.0.1:9000/hook',
+    });
+  });
+});
+
+describe('notifyTargetFromConfig', () => {
+  it('reads each kind of target', () => {
+    expect(notifyTargetFromConfig({ NOTIFY_FUNCTION: 'on-done' })).toEqual({
+      type: 'function',
+      name: 'on-done',
+    });
+    expect(notifyTargetFromConfig({ NOTIFY_FUNCTION: 'on-done', NOTIFY_FUNCTION_QUALIFIER: 'LIVE' })).toEqual(
+      {
+        type: 'function',
+        name: 'on-done',
+        qualifier: 'LIVE',
+      },
+    );
+    expect(
+      notifyTargetFromConfig({
+        NOTIFY_FUNCTION: 'on-done',
+        NOTIFY_FC2_SERVICE: 'legacy',
+        NOTIFY_FUNCTION_QUALIFIER: '2',
+      }),
+    ).toEqual({ type: 'fc2', service: 'legacy', name: 'on-done', qualifier: '2' });
+    expect(notifyTargetFromConfig({ NOTIFY_URL: ' https://example.com/h ' })).toEqual({
+      type: 'webhook',
+      url: 'https://example.com/h',
+    });
+  });
+
+  it('gives null when nothing is configured (blank counts as unset)', () => {
+    expect(notifyTargetFromConfig({})).toBeNull();
+    expect(notifyTargetFromConfig({ NOTIFY_FUNCTION: ' ', NOTIFY_URL: '' })).toBeNull();
+  });
+
+  it.each([
+    [{ NOTIFY_FUNCTION: 'f', NOTIFY_URL: 'https://x.test' }, /not both/],
+    [{ NOTIFY_FUNCTION_QUALIFIER: 'LIVE' }, /need NOTIFY_FUNCTION/],
+    [{ NOTIFY_FC2_SERVICE: 'legacy' }, /need NOTIFY_FUNCTION/],
+    [{ NOTIFY_FUNCTION: '1f' }, /^NOTIFY_FUNCTION: function name "1f" is not valid/],
+    [{ NOTIFY_FUNCTION: 'f', NOTIFY_FC2_SERVICE: 'le$gacy' }, /^NOTIFY_FUNCTION: FC 2.0 service name/],
+    [{ NOTIFY_URL: 'http://example.com' }, /^NOTIFY_URL: the webhook URL must use https:/],
+  ])('refuses %j with a configuration error', (env, message) => {
+    expect(() => notifyTargetFromConfig(env)).toThrow(ConfigError);
+    expect(() => notifyTargetFromConfig(env)).toThrow(message);
+  });
+
+  it('takes an http URL when allowed', () => {
+    expect(
+      notifyTargetFromConfig({ NOTIFY_URL: 'http://127.0.0.1:9000/h' }, { allowHttp: true }),
+    ).toMatchObject({
+      type: 'webhook',
+    });
+  });
+});
+
+describe('describeTarget', () => {
+  it('names each kind, and leaves out a URL’s query', () => {
+    expect(describeTarget({ type: 'function', name: 'f', qualifier: 'LIVE' })).toBe('function f:LIVE');
+    expect(describeTarget({ type: 'fc2', service: 's', name: 'f' })).toBe('fc2 s/f');
+    expect(describeTarget({ type: 'webhook', url: 'https://example.com/h?token=secret' })).toBe(
+      'webhook https://example.com/h',
+    );
+    expect(describeTarget({ type: 'webhook', url: 'nope' })).toBe('webhook (invalid URL)');
+  });
+});

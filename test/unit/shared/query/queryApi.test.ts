@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { AicontentClient } from '#shared/aicontent/client.ts';
+import { parseJob } from '#shared/aicontent/job.ts';
+import { createLogger } from '#shared/log.ts';
+import { answerQuery, type QueryRequest } from '#shared/query/queryApi.ts';
+
+const lines: Record<string, unknown>[] = [];
+const client: AicontentClient = {
+  endpoint: new URL('http://127.0.0.1:1'),
+  queryJob: async (id) => ({
+    job: parseJob({ id, jobStatus: 'INFERRING' }, id),
+    requestId: 'r',
+    attempts: 1,
+  }),
+};
+
+function request(overrides: Partial<QueryRequest> = {}): QueryRequest {
+  return {
+    client,
+    store: async () => {
+      throw new Error('redis is down');
+    },
+    parseNotify: () => null,
+    trackOnQuery: true,
+    pollHintSeconds: 5,
+    deadline: Date.now() + 10_000,
+    signal: new AbortController().signal,
+    now: Date.now,
+    log: createLogger({ write: (line) => lines.push(JSON.parse(line)) }),
+    ...overrides,
+  };
+}
+
+describe('answerQuery', () => {
+  it('still answers a query when tracking it fails, and logs why', async () => {
+    const reply = await answerQuery({ kind: 'invoke', payload: { inferenceJobId: 'a' } }, request());
+    expect(reply).toMatchObject({ statusCode: 200, body: { terminal: false, retryAfterSeconds: 5 } });
+    expect(lines.at(-1)).toMatchObject({ msg: 'could not start tracking a queried job', jobId: 'a' });
+  });
+
+  it('does not touch the store when TRACK_ON_QUERY is off', async () => {
+    lines.length = 0;
+    await answerQuery({ kind: 'invoke', payload: { inferenceJobId: 'a' } }, request({ trackOnQuery: false }));
+    expect(lines).toEqual([]);
+  });
+
+  it('fails a track request when the store is down (the caller must know)', async () => {
+    await expect(
+      answerQuery({ kind: 'invoke', payload: { action: 'track', inferenceJobId: 'a' } }, request()),
+    ).rejects.toThrow('redis is down');
+  });
+});
