@@ -1,10 +1,13 @@
 /**
- * `npm run build`: bundles each function (`functions/<name>/handler.ts`) into one minified ESM file,
+ * `npm run build`: bundles each function (`functions/<name>/handler.ts`) into minified ESM,
  * `dist/<name>/index.mjs`, which is what s.yaml deploys (`code: ./dist/<name>`, `handler: index.handler`).
+ * Code loaded only on demand (the Redis client, say) goes to `dist/<name>/chunks/`, so an instance
+ * that does not need it neither loads nor parses it at cold start.
  * `@alicloud/fc2` stays external: the FC Node.js 20 runtime has it built in. Native modules stay external
  * too and are copied into `dist/<name>/node_modules/` of the bundles that import them.
  */
 import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BuildResult, build } from 'esbuild';
 
@@ -33,18 +36,19 @@ export const NATIVE_MODULES: Record<string, string[]> = {
 
 export interface BundleOptions {
   entry: string;
-  outfile: string;
+  /** Gets `index.mjs` and `chunks/`. */
+  outdir: string;
   minify?: boolean;
 }
 
-export function bundle({
-  entry,
-  outfile,
-  minify = true,
-}: BundleOptions): Promise<BuildResult<{ metafile: true }>> {
+export function bundle({ entry, outdir, minify = true }: BundleOptions): Promise<BuildResult<{ metafile: true }>> {
+  rmSync(outdir, { recursive: true, force: true });
   return build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { index: entry },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -80,20 +84,42 @@ export function copyNativeModules(
   }
 }
 
-export async function buildAll(outdir = 'dist'): Promise<Record<string, number>> {
-  const sizes: Record<string, number> = {};
+export interface BundleSizes {
+  /** What every cold start loads: `index.mjs` and the chunks it imports statically. */
+  eager: number;
+  /** Everything, on-demand chunks included. */
+  total: number;
+}
+
+/** Sizes of a bundle's JavaScript outputs (source maps left out). */
+export function bundleSizes(result: BuildResult<{ metafile: true }>, outdir: string): BundleSizes {
+  const outputs = result.metafile.outputs;
+  const eager = new Set<string>();
+  const visit = (file: string) => {
+    if (eager.has(file) || !outputs[file]) return;
+    eager.add(file);
+    for (const imported of outputs[file].imports) if (imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit(join(relative(process.cwd(), outdir), 'index.mjs')); // the metafile's paths are relative
+  const bytes = (files: Iterable<string>) => [...files].reduce((sum, file) => sum + (outputs[file]?.bytes ?? 0), 0);
+  return { eager: bytes(eager), total: bytes(Object.keys(outputs).filter((file) => file.endsWith('.mjs'))) };
+}
+
+export async function buildAll(root = 'dist'): Promise<Record<string, BundleSizes>> {
+  const sizes: Record<string, BundleSizes> = {};
   for (const name of functionNames()) {
-    const outfile = `${outdir}/${name}/index.mjs`;
-    const result = await bundle({ entry: `functions/${name}/handler.ts`, outfile });
-    const output = result.metafile.outputs[outfile];
-    sizes[name] = output?.bytes ?? 0;
-    copyNativeModules(output?.imports ?? [], `${outdir}/${name}`);
+    const outdir = `${root}/${name}`;
+    const result = await bundle({ entry: `functions/${name}/handler.ts`, outdir });
+    sizes[name] = bundleSizes(result, outdir);
+    copyNativeModules(Object.values(result.metafile.outputs).flatMap((output) => output.imports), outdir);
   }
   return sizes;
 }
 
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  for (const [name, bytes] of Object.entries(await buildAll())) {
-    console.log(`built dist/${name}/index.mjs (${(bytes / 1024).toFixed(1)} KB)`);
+  for (const [name, size] of Object.entries(await buildAll())) {
+    console.log(`built dist/${name}: ${kb(size.eager)} loaded at start, ${kb(size.total)} with on-demand chunks`);
   }
 }

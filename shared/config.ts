@@ -143,3 +143,24 @@ export function readSweepPolicy(env: Env): SweepPolicy {
     notifyRetryMs: envInt(env, 'NOTIFY_RETRY_SECONDS', 30, { min: 1, max: 3600 }) * 1000,
   };
 }
+
+export interface SweeperConfig extends CommonConfig, TrackingConfig {
+  policy: SweepPolicy;
+  /** Signs webhook notifications (`NOTIFY_URL` or per-job URLs). */
+  webhookSecret: string | undefined;
+  /** An explicit FC endpoint for InvokeFunction (the local runtime); default from account and region. */
+  fcEndpoint: string | undefined;
+  /** Invoke through FC's VPC-internal endpoint. */
+  fcInternal: boolean;
+}
+
+export function readSweeperConfig(env: Env): SweeperConfig {
+  return {
+    ...readCommonConfig(env),
+    ...readTrackingConfig(env),
+    policy: readSweepPolicy(env),
+    webhookSecret: raw(env, 'NOTIFY_WEBHOOK_SECRET'),
+    fcEndpoint: raw(env, 'FC_ENDPOINT'),
+    fcInternal: envBool(env, 'FC_INTERNAL', true),
+  };
+}

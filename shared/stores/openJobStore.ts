@@ -4,16 +4,14 @@
  */
 import type { TrackingConfig } from '#shared/config.ts';
 import type { JobStore } from '#shared/jobs/jobStore.ts';
-import { createRedisStore } from './redisStore.ts';
-import { createSqliteStore, parseEmbeddedStoreUrl } from './sqliteStore.ts';
 
-export async function openJobStore(
-  config: TrackingConfig,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<JobStore> {
+/** Each adapter is imported on demand: an instance loads only the one it uses (ioredis is large). */
+export async function openJobStore(config: TrackingConfig, env: NodeJS.ProcessEnv = process.env): Promise<JobStore> {
   if (/^rediss?:/i.test(config.jobStoreUrl)) {
+    const { createRedisStore } = await import('./redisStore.ts');
     return createRedisStore({ url: config.jobStoreUrl, prefix: config.jobStorePrefix });
   }
+  const { createSqliteStore, parseEmbeddedStoreUrl } = await import('./sqliteStore.ts');
   return createSqliteStore({ path: parseEmbeddedStoreUrl(config.jobStoreUrl).path, env });
 }
 

@@ -122,7 +122,7 @@ const URL_FORMS = 'redis://[[user]:password@]host[:port][/db] or rediss://… (T
  */
 export function parseRedisUrl(url: string): RedisLocation {
   const match =
-    /^([a-z][a-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?(\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?(\/[^?#]*)?([?#].*)?$/is.exec(
+    /^([a-z][a-z0-9+.-]*):\/\/(?:([^/?#]*)@)?(\[[^\]]*\]|[^:/?#@]*)(?::([^/?#]*))?(\/[^?#]*)?([?#].*)?$/is.exec(
       url.trim(),
     );
   const redacted = redactUrl(url);
@@ -182,9 +182,13 @@ export function parseRedisUrl(url: string): RedisLocation {
   };
 }
 
-/** `url` with any password replaced, for error messages about a URL that may not even parse. */
+/** `url` quoted, with its password (all but the user name, up to the last `@`) replaced. */
 function redactUrl(url: string): string {
-  return JSON.stringify(url.trim().replace(/^([^:/?#]*:\/\/[^:@/?#]*:)[^@/?#]*@/, '$1***@'));
+  const redacted = url.trim().replace(/^(.*?:\/\/)(.*)@/s, (_, start: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return `${start}${colon < 0 ? '***' : `${userinfo.slice(0, colon)}:***`}@`;
+  });
+  return JSON.stringify(redacted);
 }
 
 /** The ioredis options for a store: the URL's, the serverless defaults, then `options.redis`. */
@@ -302,9 +306,14 @@ export function decodeId(member: Buffer): string {
     } else if (lead < 0xe0) {
       units.push(((lead & 0x1f) << 6) | next(1));
       i += 2;
-    } else {
+    } else if (lead < 0xf0) {
       units.push(((lead & 0x0f) << 12) | (next(1) << 6) | next(2));
       i += 3;
+    } else {
+      // Plain UTF-8 of an astral character: not written by this store, decoded for reports.
+      const point = ((lead & 0x07) << 18) | (next(1) << 12) | (next(2) << 6) | next(3);
+      units.push(0xd800 + ((point - 0x10000) >> 10), 0xdc00 + ((point - 0x10000) & 0x3ff));
+      i += 4;
     }
   }
   let id = '';
@@ -553,7 +562,7 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
   const leasedKey = named('leased');
   const corruptKey = named('corrupt');
   const stateKeys = TRACKED_STATES.map((state) => named(`state:${state}`));
-  const stateKey = (state: TrackedJob['state']) => stateKeys[TRACKED_STATES.indexOf(state)] as Buffer;
+  const stateKey = (state: TrackedJob['state']) => stateKeys[TRACKED_STATES.indexOf(state)];
 
   const onCorrupt =
     options.onCorrupt ??
@@ -636,7 +645,7 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
       const member = encodeId(job.id);
       const values = FIELDS.map((field) => JSON.stringify(job[field]));
       const [status, body = ''] = await run('track', () =>
-        scripts.jobTrack(jobKey(member), dueKey, stateKey(job.state), member, ...values),
+        scripts.jobTrack(jobKey(member), dueKey, stateKey(job.state) as Buffer, member, ...values),
       );
       if (status === 1) return { job: JSON.parse(JSON.stringify(job)) as TrackedJob, created: true };
       if (status === -1) throw corruptError(job.id, body);
@@ -713,7 +722,7 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
     async list(input: ListInput) {
       const limit = Math.max(0, Math.floor(input.limit));
       const set = stateKey(input.state);
-      if (set === undefined) throw new TypeError(`list: unknown state ${JSON.stringify(input.state)}`);
+      if (set === undefined) return { jobs: [], cursor: null }; // no job is in a state that does not exist
       const min = input.cursor ? Buffer.concat([Buffer.from('('), encodeId(input.cursor)]) : '-';
       const [bodies, problems, last] = await run('list', () =>
         scripts.jobListBuffer(set, jobPrefix, min, limit),

@@ -1,0 +1,24 @@
+/**
+ * The example next step: the sweeper invokes this function (asynchronously) once for every tracked job
+ * that ends, with `{jobId, state, status, images, attempts, firstSeenAt, finishedAt, reason,
+ * idempotencyKey}`. It only logs the event. Put your own next step here: copy the images to OSS, tell
+ * the user, start the next job. Deliveries are at least once: use `idempotencyKey` to skip repeats.
+ */
+import { envEnum } from '#shared/config.ts';
+import { InvalidInputError } from '#shared/errors.ts';
+import { createFcHandler } from '#shared/fc/handler.ts';
+import { createLogger, LOG_LEVELS } from '#shared/log.ts';
+
+const logger = createLogger({ level: envEnum(process.env, 'LOG_LEVEL', LOG_LEVELS, 'info') });
+
+export const handler = createFcHandler(
+  async (event, context) => {
+    const payload = event.kind === 'invoke' ? event.payload : undefined;
+    if (typeof payload !== 'object' || payload === null || !('idempotencyKey' in payload)) {
+      throw new InvalidInputError('expected a job notification from the sweeper', 'InvalidPayload');
+    }
+    context.log.info('job done', { notification: payload });
+    return { statusCode: 200, body: { received: payload.idempotencyKey } };
+  },
+  { logger },
+);
