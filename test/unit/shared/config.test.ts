@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { envBool, envEnum, envInt, envString, readQueryConfig } from '#shared/config.ts';
+import { envBool, envEnum, envInt, envString, readQueryConfig, readSweeperConfig } from '#shared/config.ts';
 import { ConfigError } from '#shared/errors.ts';
 
 describe('env getters', () => {
@@ -50,7 +50,37 @@ describe('readQueryConfig', () => {
       aicontentMaxAttempts: 3,
       aicontentTimeoutMs: 10_000,
       pollHintSeconds: 10,
+      trackOnQuery: true,
+      jobStoreUrl: 'file:.data/jobs.db',
+      jobStorePrefix: 'aicontent-jobs:',
+      allowHttpWebhooks: false,
     });
+  });
+
+  it('reads the sweeper settings with their defaults', () => {
+    expect(readSweeperConfig({})).toMatchObject({
+      policy: {
+        batchSize: 500,
+        concurrency: 16,
+        leaseMs: 120_000,
+        safetyMarginMs: 5_000,
+        pollIntervalMs: 10_000,
+        backoffFactor: 1.5,
+        maxPollIntervalMs: 300_000,
+        jitter: 'full',
+        maxAttempts: 200,
+        maxAgeMs: 86_400_000,
+        notifyRetryMs: 30_000,
+      },
+      webhookSecret: undefined,
+      fcEndpoint: undefined,
+      fcInternal: true,
+    });
+    expect(readSweeperConfig({ POLL_BACKOFF_PERCENT: '200', POLL_JITTER: 'none' }).policy).toMatchObject({
+      backoffFactor: 2,
+      jitter: 'none',
+    });
+    expect(() => readSweeperConfig({ SWEEP_CONCURRENCY: '0' })).toThrow(/SWEEP_CONCURRENCY/);
   });
 
   it('rejects a bad LOG_LEVEL', () => {

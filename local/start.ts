@@ -1,0 +1,58 @@
+/**
+ * `npm start`: builds the functions, starts the aicontent emulator and the local FC runtime, and prints
+ * how to try the whole loop. Ports from PORT (runtime, default 9000) and EMULATOR_PORT (default 9100).
+ * Stops cleanly on Ctrl-C.
+ */
+import { envInt } from '#shared/config.ts';
+import { AppError } from '#shared/errors.ts';
+import { buildAll } from '../scripts/build.ts';
+import { type LocalStack, startLocalStack } from './stack.ts';
+
+function banner({ runtime, emulator }: LocalStack): string {
+  const api = runtime.url;
+  return [
+    '',
+    'aicontent-jobs is running locally',
+    `  query function (HTTP trigger): ${api}/jobs/{inferenceJobId}`,
+    '    (served without auth here; the deployed trigger defaults to authType: function)',
+    `  aicontent emulator:            ${emulator.url}`,
+    '  sweeper:                       every 10 s (SWEEP_SCHEDULE), logs a summary per tick',
+    '  on-job-done:                   logs "job done" once per finished job',
+    '',
+    'Create a job in the emulator and query it through the query function:',
+    `  id=$(curl -s -X POST ${emulator.url}/_emulator/jobs | node -pe 'JSON.parse(require("fs").readFileSync(0)).id'); curl -s ${api}/jobs/$id`,
+    'Track it, and watch the sweeper notify on-job-done when it finishes (about 10 s):',
+    `  curl -s -X POST ${api}/jobs -d "{\\"inferenceJobId\\":\\"$id\\"}"`,
+    'A job that fails, and the tracked jobs by state:',
+    `  curl -s -X POST ${emulator.url}/_emulator/jobs -d '{"schedule":{"outcome":"OOM"}}'`,
+    `  curl -s "${api}/jobs?state=succeeded"`,
+    '',
+    'Stop with Ctrl-C.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const port = envInt(process.env, 'PORT', 9000, { min: 0, max: 65_535 });
+  const emulatorPort = envInt(process.env, 'EMULATOR_PORT', 9100, { min: 0, max: 65_535 });
+  console.log('building the functions…');
+  await buildAll();
+  const stack = await startLocalStack({ port, emulatorPort });
+  console.log(banner(stack));
+  const stop = () => {
+    console.log('stopping…');
+    stack.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  const message =
+    error instanceof AppError ? error.message : error instanceof Error ? error.message : String(error);
+  console.error(`npm start: ${message}`);
+  process.exitCode = 1;
+});
