@@ -41,7 +41,8 @@ try {
     sdk: { entry: 'bench/fixtures/query-with-sdk.ts', outdir: join(dir, 'sdk') },
   };
   const sizes: Record<string, BundleSizes> = {};
-  for (const [name, variant] of Object.entries(variants)) sizes[name] = bundleSizes(await bundle(variant), variant.outdir);
+  for (const [name, variant] of Object.entries(variants))
+    sizes[name] = bundleSizes(await bundle(variant), variant.outdir);
 
   const times: Record<keyof typeof variants, number[]> = { ours: [], sdk: [] };
   for (let i = 0; i < RUNS; i++) {

@@ -41,7 +41,11 @@ export interface BundleOptions {
   minify?: boolean;
 }
 
-export function bundle({ entry, outdir, minify = true }: BundleOptions): Promise<BuildResult<{ metafile: true }>> {
+export function bundle({
+  entry,
+  outdir,
+  minify = true,
+}: BundleOptions): Promise<BuildResult<{ metafile: true }>> {
   rmSync(outdir, { recursive: true, force: true });
   return build({
     entryPoints: { index: entry },
@@ -98,10 +102,12 @@ export function bundleSizes(result: BuildResult<{ metafile: true }>, outdir: str
   const visit = (file: string) => {
     if (eager.has(file) || !outputs[file]) return;
     eager.add(file);
-    for (const imported of outputs[file].imports) if (imported.kind === 'import-statement') visit(imported.path);
+    for (const imported of outputs[file].imports)
+      if (imported.kind === 'import-statement') visit(imported.path);
   };
   visit(join(relative(process.cwd(), outdir), 'index.mjs')); // the metafile's paths are relative
-  const bytes = (files: Iterable<string>) => [...files].reduce((sum, file) => sum + (outputs[file]?.bytes ?? 0), 0);
+  const bytes = (files: Iterable<string>) =>
+    [...files].reduce((sum, file) => sum + (outputs[file]?.bytes ?? 0), 0);
   return { eager: bytes(eager), total: bytes(Object.keys(outputs).filter((file) => file.endsWith('.mjs'))) };
 }
 
@@ -111,7 +117,10 @@ export async function buildAll(root = 'dist'): Promise<Record<string, BundleSize
     const outdir = `${root}/${name}`;
     const result = await bundle({ entry: `functions/${name}/handler.ts`, outdir });
     sizes[name] = bundleSizes(result, outdir);
-    copyNativeModules(Object.values(result.metafile.outputs).flatMap((output) => output.imports), outdir);
+    copyNativeModules(
+      Object.values(result.metafile.outputs).flatMap((output) => output.imports),
+      outdir,
+    );
   }
   return sizes;
 }
@@ -120,6 +129,8 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   for (const [name, size] of Object.entries(await buildAll())) {
-    console.log(`built dist/${name}: ${kb(size.eager)} loaded at start, ${kb(size.total)} with on-demand chunks`);
+    console.log(
+      `built dist/${name}: ${kb(size.eager)} loaded at start, ${kb(size.total)} with on-demand chunks`,
+    );
   }
 }

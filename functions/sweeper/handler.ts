@@ -39,7 +39,13 @@ export const handler = createFcHandler(
       webhookSecret: config.webhookSecret,
       allowHttpWebhooks: config.allowHttpWebhooks,
     });
-    const deps = { store: await store(), query: client.queryJob, notifier, log: context.log, owner: context.requestId };
+    const deps = {
+      store: await store(),
+      query: client.queryJob,
+      notifier,
+      log: context.log,
+      owner: context.requestId,
+    };
     const summary = await sweep(deps, config.policy, { deadline: context.deadline, signal });
     return { statusCode: 200, body: summary };
   },

@@ -6,7 +6,10 @@ import type { TrackingConfig } from '#shared/config.ts';
 import type { JobStore } from '#shared/jobs/jobStore.ts';
 
 /** Each adapter is imported on demand: an instance loads only the one it uses (ioredis is large). */
-export async function openJobStore(config: TrackingConfig, env: NodeJS.ProcessEnv = process.env): Promise<JobStore> {
+export async function openJobStore(
+  config: TrackingConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<JobStore> {
   if (/^rediss?:/i.test(config.jobStoreUrl)) {
     const { createRedisStore } = await import('./redisStore.ts');
     return createRedisStore({ url: config.jobStoreUrl, prefix: config.jobStorePrefix });

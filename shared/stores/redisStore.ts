@@ -17,12 +17,15 @@
  *   milliseconds), and bump `version` with HINCRBY. A script returns a job as one JSON object that it
  *   concatenates from the field values (`{"id":` .. id .. `,"state":` .. …), so TypeScript parses one
  *   string per job.
- * - `P due` — sorted set of the jobs that wait for their next poll and hold no lease, scored by
- *   `nextPollAt`. Finished jobs (`nextPollAt` null) are in no sorted set but their state's.
- * - `P leased` — sorted set of the leased jobs, scored by `leaseExpiresAt`. Each claim first moves the
- *   leases expired by `now` back to `due` at their `nextPollAt`, so a crashed sweeper's jobs come back,
- *   and are claimed in the same order as the memory store's (by `nextPollAt`, not by lease expiry).
- *   Claims thus cost O(limit · log n), plus O(log n) once per expired lease; commits O(log n).
+ * - `P due` — sorted set of the jobs waiting for their next poll, scored by `nextPollAt`.
+ * - `P leased` — sorted set of the claimed jobs, scored by `leaseExpiresAt`. A job is in one of `due` and
+ *   `leased`, or in neither once `nextPollAt` is null. Each claim first moves the leases expired by its
+ *   `now` back to `due` at their `nextPollAt` (their lease fields stay until the next claim or commit, as
+ *   in the memory store), so a crashed sweeper's jobs come back, and are claimed in the memory store's
+ *   order (by `nextPollAt`, not by lease expiry). Then it leases the first `limit` members of `due` with
+ *   `nextPollAt <= now`, skipping any whose lease is still live on *its* clock (moved back by a sweeper
+ *   whose clock is ahead), and moves them to `leased`. Claims cost O(limit · log n), plus O(log n) once per
+ *   expired lease; commits O(log n).
  * - `P state:<state>` — one sorted set per state, every score 0, for `list`: ZRANGEBYLEX pages in member
  *   order with the last id as the cursor.
  * - `P corrupt` — jobs taken out of `due` / `leased` because their hash could not be read (not a hash,
@@ -35,9 +38,19 @@
  * and ids that are not well-formed UTF-16 (lone surrogates) stay distinct. Ids of any length (the port
  * allows 256 characters) and any bytes are fine as Redis keys and members.
  *
+ * Atomicity: each operation is one script (EVALSHA), and Redis runs scripts one at a time, so a claim's
+ * read of `due` and its writes, and a commit's compare-and-set on (`leaseOwner`, `version`) and its
+ * writes, see no other client in between. A claimed job leaves `due`, so no other claim can take it
+ * until its lease has expired; a commit succeeds only for the owner of the version it claimed, exactly
+ * `canCommit`, and applies `committed`. Scripts check a job's hash before they write anything (`load`), so
+ * none fails half-way (Redis does not roll a script back).
+ *
  * Time is always an argument (`now`), never Redis TIME, so clocks are the callers' (as with the other
- * adapters) and tests travel in time. Same behaviour as the memory store (the contract suite), except
- * that jobs due at the very same millisecond are claimed in id order rather than in tracking order.
+ * adapters) and tests travel in time. Same behaviour as the memory store (the contract suite, and a
+ * randomized comparison in the unit tests), except that jobs due at the very same millisecond are claimed
+ * in id order rather than in tracking order, and that a commit ignores undefined values (no change)
+ * and the properties that are the store's (`id`, lease, `version`), and refuses (TypeError, before
+ * writing) a value that would not read back as a `TrackedJob` (e.g. an unknown state, a NaN time).
  *
  * Corrupt data (a key clobbered by hand, a job written by an incompatible version): `claimDue` and
  * `list` skip such a job and report it through `onCorrupt` (default: a warn log line); `claimDue` also
@@ -52,9 +65,10 @@
  * error, instead of hanging the invocation. ioredis keeps reconnecting in the background (a thawed FC
  * instance finds its socket closed); `close()` quits. Each store owns one connection.
  *
- * Deployments: a standard (master-replica) instance works as is. A cluster instance needs a prefix with a
- * hash tag (`{aicontent-jobs}:`) so every key is in one slot, and `script_check_enable` set to 0: the
- * claim and list scripts derive job keys from set members, which the proxy's script check refuses.
+ * Deployments: Redis 4.0 or later (ApsaraDB for Redis 5.0+, Tair). A standard (master-replica)
+ * instance works as is. A cluster instance needs a prefix with a hash tag (`{aicontent-jobs}:`) so every
+ * key is in one slot, and `script_check_enable` set to 0: the claim and list scripts derive job keys
+ * from set members, which the proxy's script check refuses.
  */
 import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -113,6 +127,9 @@ export interface RedisLocation {
 }
 
 const URL_FORMS = 'redis://[[user]:password@]host[:port][/db] or rediss://… (TLS)';
+/** scheme :// [userinfo @ (up to the last @)] host-or-[ipv6] [: port] [/db] [?query or #fragment] */
+const URL_PATTERN =
+  /^([a-z][a-z0-9+.-]*):\/\/(?:([^/?#]*)@)?(\[[^\]]*\]|[^:/?#@]*)(?::([^/?#]*))?(\/[^?#]*)?([?#].*)?$/is;
 
 /**
  * Reads a Redis URL. `redis://:password@host` authenticates with the password alone (AUTH password);
@@ -121,10 +138,7 @@ const URL_FORMS = 'redis://[[user]:password@]host[:port][/db] or rediss://… (T
  * and password are decoded. Errors never repeat the password.
  */
 export function parseRedisUrl(url: string): RedisLocation {
-  const match =
-    /^([a-z][a-z0-9+.-]*):\/\/(?:([^/?#]*)@)?(\[[^\]]*\]|[^:/?#@]*)(?::([^/?#]*))?(\/[^?#]*)?([?#].*)?$/is.exec(
-      url.trim(),
-    );
+  const match = URL_PATTERN.exec(url.trim());
   const redacted = redactUrl(url);
   if (!match) throw new ConfigError(`Redis URL ${redacted} must look like ${URL_FORMS}`);
   const [, schemeText = '', userinfo, hostText = '', portText, path, rest] = match;
@@ -606,11 +620,13 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
       }
       const last =
         lastConnectionError && lastConnectionError !== cause ? lastConnectionError.message : undefined;
-      let why: string;
-      if (cause.name === 'MaxRetriesPerRequestError') why = `cannot connect (${last ?? cause.message})`;
-      else if (cause.message === 'Command timed out') {
-        why = `no answer within ${connection.commandTimeout} ms${last ? ` (last connection error: ${last})` : ''}`;
-      } else why = `${cause.message}${last ? ` (last connection error: ${last})` : ''}`;
+      const suffix = last ? ` (last connection error: ${last})` : '';
+      const why =
+        cause.name === 'MaxRetriesPerRequestError'
+          ? `cannot connect (${last ?? cause.message})`
+          : cause.message === 'Command timed out'
+            ? `no answer within ${connection.commandTimeout} ms${suffix}`
+            : `${cause.message}${suffix}`;
       throw new AppError(
         'JobStoreUnavailable',
         `Redis job store ${location.display} is unavailable: ${operation} failed: ${why}`,
