@@ -120,7 +120,7 @@ describe('tracking 200 jobs end to end', () => {
     expect(pending.jobs).toEqual([]);
     const gaveUp = await list('gave_up');
     expect(gaveUp.jobs).toHaveLength(40);
-    expect(gaveUp.jobs[0].reason).toContain('MAX_POLL_ATTEMPTS');
+    expect(gaveUp.jobs[0]?.reason).toContain('MAX_POLL_ATTEMPTS');
     expect(sweeps.reduce((sum, sweep) => sum + (sweep.errors ?? 0), 0)).toBeGreaterThan(0);
     expect(sweeps.reduce((sum, sweep) => sum + (sweep.lostLeases ?? 0), 0)).toBe(0);
   }, 90_000);
