@@ -14,6 +14,7 @@ import { ConfigError } from '#shared/errors.ts';
 import { formatAcsDate, percentEncode, sign } from '#shared/signing/acs3.ts';
 import { AicontentError, type AicontentErrorDetails } from './errors.ts';
 import { type Job, parseJob, validateJobId } from './job.ts';
+import { nodeTransport, type Transport, type TransportAnswer } from './transport.ts';
 
 export const DEFAULT_ENDPOINT = 'aicontent.aliyuncs.com';
 const API_VERSION = '20240611';
@@ -34,7 +35,8 @@ export interface AicontentClientOptions {
   retry?: Partial<RetryPolicy> | undefined;
   /** Longest wait for one attempt; the caller's deadline can cut it shorter. */
   attemptTimeoutMs?: number | undefined;
-  fetch?: typeof fetch;
+  /** Sends one request; default Node's http(s) with keep-alive (see transport.ts). */
+  transport?: Transport;
   now?: () => number;
   random?: () => number;
   nonce?: () => string;
@@ -87,22 +89,22 @@ function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function retryAfterOf(headers: Headers): number | undefined {
-  const value = Number(headers.get('x-acs-retry-after'));
+function retryAfterOf(header: TransportAnswer['header']): number | undefined {
+  const value = Number(header('x-acs-retry-after'));
   return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 /** Reads one answer: a job, or the error it describes. */
 export function readAnswer(
   status: number,
-  headers: Headers,
+  header: TransportAnswer['header'],
   text: string,
   jobId: string,
 ): QueryResult['job'] {
   const base = {
     httpStatus: status,
-    requestId: headers.get('x-acs-request-id') ?? undefined,
-    retryAfterMs: retryAfterOf(headers),
+    requestId: header('x-acs-request-id'),
+    retryAfterMs: retryAfterOf(header),
   };
   let body: Record<string, unknown> | undefined;
   try {
@@ -152,7 +154,7 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
   const endpoint = resolveEndpoint(options.endpoint);
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
-  const doFetch = options.fetch ?? fetch;
+  const transport = options.transport ?? nodeTransport;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const nonce = options.nonce ?? (() => randomBytes(16).toString('hex'));
@@ -170,17 +172,16 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
       },
       credentials,
       { date: formatAcsDate(new Date(now())), nonce: nonce() },
-    ); // fetch sets Host from the URL: the same value that was signed.
+    ); // The transport sets Host from the URL: the same value that was signed.
     const url = `${endpoint.origin}${QUERY_PATH}?inferenceJobId=${percentEncode(jobId)}`;
     const budget = Math.min(attemptTimeoutMs, (call.deadline ?? Number.POSITIVE_INFINITY) - now());
     const timeout = AbortSignal.timeout(Math.max(1, budget));
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
     try {
-      const response = await doFetch(url, { headers: { ...headers, accept: 'application/json' }, signal });
-      const text = await response.text();
+      const answer = await transport(url, { headers: { ...headers, accept: 'application/json' }, signal });
       return {
-        job: readAnswer(response.status, response.headers, text, jobId),
-        requestId: response.headers.get('x-acs-request-id') ?? undefined,
+        job: readAnswer(answer.status, answer.header, answer.text, jobId),
+        requestId: answer.header('x-acs-request-id'),
       };
     } catch (error) {
       throw transportError(error, signal.aborted);

@@ -1,0 +1,113 @@
+/**
+ * `npm run bench:sweep`: the sweeper under load, in one run.
+ * 1. One sweeper, 10,000 due jobs, aicontent (the emulator, in its own process) answering in 100 ms,
+ *    concurrency 64: wall time against the bound jobs × latency ÷ concurrency, the sweeper's CPU ms
+ *    per job and its peak RSS. Goals: ≥ 90 % of the bound; ≤ 0.1 ms CPU per job; RSS ≤ 128 MB.
+ * 2. 1, 2 and 4 sweepers (separate processes, as FC instances are) sharing one Redis over the same
+ *    10,000 jobs: throughput, scaling, and how many jobs were processed twice. Goals: ≥ 0.8·N; 0.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createRedisStore } from '#shared/stores/redisStore.ts';
+import { startRedis, uniquePrefix } from '#test/helpers/redisServer.ts';
+import { bundle } from '../scripts/build.ts';
+
+const JOBS = Number(process.env.JOBS ?? 10_000);
+const LATENCY_MS = 100;
+const CONCURRENCY = 64;
+/** Extra Node flags for the sweepers, e.g. `SWEEPER_FLAGS='--cpu-prof'` to profile them. */
+const SWEEPER_FLAGS = (process.env.SWEEPER_FLAGS ?? '').split(' ').filter(Boolean);
+
+/** Runs a script in a new Node process: TypeScript through tsx, or a built bundle as is. */
+function node(script: string, env: Record<string, string>, flags: string[] = []): ChildProcess {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  return spawn(process.execPath, [...flags, ...loader, script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`child exited (${code}) before answering`)));
+  });
+}
+
+interface SweeperResult {
+  summary: { claimed: number; succeeded: number };
+  notified: string[];
+  cpuMs: number;
+  maxRssMb: number;
+}
+
+// The sweeper runs as deployed: bundled, no TypeScript loader in its CPU time or memory.
+const bundleDir = mkdtempSync(join(tmpdir(), 'bench-sweeper-'));
+await bundle({ entry: 'bench/support/sweeperProcess.ts', outdir: bundleDir });
+const sweeperBundle = join(bundleDir, 'index.mjs');
+const redis = await startRedis();
+const emulatorProcess = node('bench/support/emulatorProcess.ts', {
+  JOBS: String(JOBS),
+  LATENCY_MS: String(LATENCY_MS),
+});
+try {
+  const emulator = JSON.parse(await firstLine(emulatorProcess));
+
+  async function run(sweepers: number) {
+    const prefix = uniquePrefix('bench');
+    const store = createRedisStore({ url: redis.url, prefix });
+    for (let i = 1; i <= JOBS; i++) await store.track({ id: String(i), now: 0 });
+    await store.close();
+    const env = {
+      REDIS_URL: redis.url,
+      PREFIX: prefix,
+      AICONTENT_ENDPOINT: emulator.url,
+      ACCESS_KEY_ID: emulator.accessKeyId,
+      ACCESS_KEY_SECRET: emulator.accessKeySecret,
+      SWEEP_CONCURRENCY: String(CONCURRENCY),
+    };
+    const started = performance.now();
+    const results: SweeperResult[] = await Promise.all(
+      Array.from({ length: sweepers }, async (_, i) =>
+        JSON.parse(await firstLine(node(sweeperBundle, { ...env, OWNER: `sweeper-${i}` }, SWEEPER_FLAGS))),
+      ),
+    );
+    const wallMs = performance.now() - started;
+    const counts = new Map<string, number>();
+    for (const id of results.flatMap((result) => result.notified)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const twice = [...counts.values()].filter((count) => count > 1).length;
+    const missing = JOBS - counts.size;
+    return { wallMs, results, twice, missing, throughput: (JOBS / wallMs) * 1000 };
+  }
+
+  const bound = (JOBS * LATENCY_MS) / CONCURRENCY;
+  const one = await run(1);
+  const [only] = one.results;
+  console.log(
+    `# ${JOBS} due jobs, emulator latency ${LATENCY_MS} ms, concurrency ${CONCURRENCY}, Redis store`,
+  );
+  console.log(`sweep.wall: ${(one.wallMs / 1000).toFixed(2)} s (bound ${(bound / 1000).toFixed(2)} s)`);
+  console.log(`sweep.efficiency: ${((bound / one.wallMs) * 100).toFixed(1)} % of the bound (goal ≥ 90 %)`);
+  console.log(`sweep.cpu_per_job: ${((only?.cpuMs ?? 0) / JOBS).toFixed(3)} ms (goal ≤ 0.1 ms)`);
+  console.log(`sweep.peak_rss: ${(only?.maxRssMb ?? 0).toFixed(1)} MB (goal ≤ 128 MB)`);
+  console.log(`sweep.processed: ${JOBS - one.missing}, twice: ${one.twice}`);
+
+  console.log(`# 1, 2, 4 sweepers (processes) on one Redis, ${JOBS} jobs`);
+  const base = one.throughput;
+  for (const n of [1, 2, 4]) {
+    const result = n === 1 ? one : await run(n);
+    const scaling = result.throughput / base;
+    console.log(
+      `sweepers.${n}.throughput: ${result.throughput.toFixed(0)} jobs/s, scaling ${scaling.toFixed(2)} (goal ≥ ${(0.8 * n).toFixed(1)}), ` +
+        `double-processed ${result.twice}, missing ${result.missing}`,
+    );
+  }
+} finally {
+  emulatorProcess.kill('SIGTERM');
+  await redis.stop();
+  rmSync(bundleDir, { recursive: true, force: true });
+}
