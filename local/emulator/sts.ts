@@ -36,7 +36,12 @@ interface TokenClaims {
   exp: number;
 }
 
-export class StsIssuer {
+/** What verification needs of an STS issuer: the secret behind a live token, or why there is none. */
+export interface TokenChecker {
+  check(accessKeyId: string, token: string, now: number): TokenCheck;
+}
+
+export class StsIssuer implements TokenChecker {
   readonly #masterKey: Buffer;
 
   constructor(masterKey: Buffer = randomBytes(32)) {

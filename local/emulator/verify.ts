@@ -17,7 +17,7 @@ import {
 } from '#shared/signing/acs3.ts';
 import type { GatewayCode } from './gateway-errors.ts';
 import { NonceWindow } from './nonces.ts';
-import { STS_ACCESS_KEY_PREFIX, type StsIssuer } from './sts.ts';
+import { STS_ACCESS_KEY_PREFIX, type TokenChecker } from './sts.ts';
 
 /** How far `x-acs-date` may be from the emulator's clock, either way. */
 export const CLOCK_SKEW_MS = 15 * 60_000;
@@ -56,7 +56,7 @@ export interface VerifierKeys {
   /** The one permanent AccessKey pair accepted. */
   accessKeyId: string;
   accessKeySecret: string;
-  sts: StsIssuer;
+  sts: TokenChecker;
 }
 
 export class RequestVerifier {

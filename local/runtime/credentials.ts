@@ -3,7 +3,7 @@
  * they come from, and the record of them that lets a function's signed InvokeFunction call be verified.
  */
 import { randomBytes } from 'node:crypto';
-import { STS_ACCESS_KEY_PREFIX, StsIssuer, type TokenCheck } from '#local/emulator/sts.ts';
+import { STS_ACCESS_KEY_PREFIX, type TokenCheck, type TokenChecker } from '#local/emulator/sts.ts';
 
 export interface IssuedCredentials {
   accessKeyId: string;
@@ -53,12 +53,10 @@ const MAX_REMEMBERED = 10_000;
 
 /**
  * The triples handed out and not yet expired, by AccessKey id: a bounded map, oldest first.
- *
- * It extends the emulator's `StsIssuer` only to be accepted by the emulator's `RequestVerifier` as its
- * token checker (its `sts` option is typed as the class): `check` is overridden to look a token up
- * here instead of verifying the emulator's MAC, and `mint` is never used.
+ * The emulator's `RequestVerifier` uses it as its token checker: a token is good if this runtime
+ * handed it out and it has not expired.
  */
-export class HandedOutCredentials extends StsIssuer {
+export class HandedOutCredentials implements TokenChecker {
   readonly #issued = new Map<string, Issued>();
 
   remember(credentials: IssuedCredentials, now: number): void {
@@ -84,7 +82,7 @@ export class HandedOutCredentials extends StsIssuer {
   }
 
   /** The secret of a live triple handed out with this id and token, else why not. */
-  override check(accessKeyId: string, token: string, now: number): TokenCheck {
+  check(accessKeyId: string, token: string, now: number): TokenCheck {
     const issued = this.#issued.get(accessKeyId);
     if (!issued) {
       return {
