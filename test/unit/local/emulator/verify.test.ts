@@ -78,7 +78,11 @@ describe('signature', () => {
     const response = await queryJob(emulator, jobId, {
       date: date(),
       tamper: (h) => {
-        h.authorization = (h.authorization ?? '').replace(/Signature=./, 'Signature=0');
+        // Change the first hex digit to another one (replacing it with a fixed digit is a no-op 1 time in 16).
+        h.authorization = (h.authorization ?? '').replace(
+          /Signature=(.)/,
+          (_, c) => `Signature=${c === '0' ? '1' : '0'}`,
+        );
       },
     });
     expectGatewayError(response, 400, 'SignatureDoesNotMatch');
