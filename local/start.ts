@@ -1,7 +1,8 @@
 /**
  * `npm start`: builds the functions, starts the aicontent emulator and the local FC runtime, and prints
  * how to try the whole loop. Ports from PORT (runtime, default 9000) and EMULATOR_PORT (default 9100).
- * Stops cleanly on Ctrl-C.
+ * Stops cleanly on Ctrl-C. `npm run dev` (`--source`, under `tsx watch`) runs the TypeScript sources
+ * instead of the bundles and restarts on every change.
  */
 import { envInt } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
@@ -35,9 +36,12 @@ function banner({ runtime, emulator }: LocalStack): string {
 async function main(): Promise<void> {
   const port = envInt(process.env, 'PORT', 9000, { min: 0, max: 65_535 });
   const emulatorPort = envInt(process.env, 'EMULATOR_PORT', 9100, { min: 0, max: 65_535 });
-  console.log('building the functions…');
-  await buildAll();
-  const stack = await startLocalStack({ port, emulatorPort });
+  const source = process.argv.includes('--source');
+  if (!source) {
+    console.log('building the functions…');
+    await buildAll();
+  }
+  const stack = await startLocalStack({ port, emulatorPort, mode: source ? 'source' : 'bundle' });
   console.log(banner(stack));
   const stop = () => {
     console.log('stopping…');
