@@ -7,6 +7,7 @@
 import { envInt } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
 import { buildAll } from '../scripts/build.ts';
+import { stopOnSignals } from './cli/cliSupport.ts';
 import { type LocalStack, startLocalStack } from './stack.ts';
 
 function banner({ runtime, emulator }: LocalStack): string {
@@ -43,15 +44,7 @@ async function main(): Promise<void> {
   }
   const stack = await startLocalStack({ port, emulatorPort, mode: source ? 'source' : 'bundle' });
   console.log(banner(stack));
-  const stop = () => {
-    console.log('stopping…');
-    stack.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals('npm start', () => stack.close());
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 /** The emulator CLI's arguments: flags first, then the environment, then the defaults. */
 import { parseArgs } from 'node:util';
+import { parseOrUsageError, portArg, UsageError } from '#local/cli/cliSupport.ts';
 import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from './emulator.ts';
 
 export const DEFAULT_PORT = 9100;
@@ -27,27 +28,18 @@ export interface EmulatorArgs {
   keySource: KeySource;
 }
 
-/** Bad arguments: the message says what is wrong, for the user, without a stack trace. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 export function parseEmulatorArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): EmulatorArgs {
-  let values: ReturnType<typeof parseFlags>;
-  try {
-    values = parseFlags(argv);
-  } catch (error) {
-    // node:util's messages are clear ("Unknown option '--x'"); only the error class changes.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseOrUsageError(() => parseFlags(argv));
   const keys = accessKeys(values['access-key-id'], values['access-key-secret'], env);
   return {
     help: values.help ?? false,
     quiet: values.quiet ?? false,
-    port: port(values.port ?? env.PORT),
+    port: portArg(values.port ?? env.PORT, DEFAULT_PORT),
     host: values.host ?? '127.0.0.1',
     ...keys,
   };
@@ -67,15 +59,6 @@ function parseFlags(argv: readonly string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
-}
-
-function port(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_PORT;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number > 65535) {
-    throw new UsageError(`the port must be a whole number from 0 to 65535, not ${JSON.stringify(value)}`);
-  }
-  return number;
 }
 
 function accessKeys(

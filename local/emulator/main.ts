@@ -2,6 +2,8 @@
  * `npm run emulator -- [--port N] ...`: runs the aicontent emulator until SIGINT/SIGTERM, with one demo
  * job. Bad arguments and a busy port end with a message and exit code 1, never a stack trace.
  */
+
+import { stopOnSignals } from '#local/cli/cliSupport.ts';
 import { parseEmulatorArgs, USAGE, UsageError } from './args.ts';
 import { startupBanner } from './banner.ts';
 import { startEmulator } from './emulator.ts';
@@ -37,18 +39,7 @@ async function main(): Promise<number | undefined> {
   const demoJobId = emulator.createJob();
   console.log(startupBanner({ ...args, url: emulator.url, demoJobId }));
 
-  const stop = (signal: NodeJS.Signals) => {
-    console.log(`emulator: ${signal}, stopping`);
-    emulator.close().then(
-      () => console.log('emulator: stopped'),
-      (error: unknown) => {
-        console.error(`emulator: could not stop cleanly: ${String(error)}`);
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals('emulator', () => emulator.close());
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 /** The local runtime CLI's arguments: flags first, then the environment, then the defaults. */
 import { parseArgs } from 'node:util';
+import { parseOrUsageError, portArg, UsageError } from '#local/cli/cliSupport.ts';
 import type { RuntimeMode } from './handlerModule.ts';
 
 export const DEFAULT_PORT = 9000;
@@ -26,25 +27,16 @@ export interface RuntimeArgs {
   rootFunction: string | undefined;
 }
 
-/** Bad arguments: the message says what is wrong, for the user, without a stack trace. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 export function parseRuntimeArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): RuntimeArgs {
-  let values: ReturnType<typeof parseFlags>;
-  try {
-    values = parseFlags(argv);
-  } catch (error) {
-    // node:util's messages are clear ("Unknown option '--x'"); only the error class changes.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseOrUsageError(() => parseFlags(argv));
   return {
     help: values.help ?? false,
-    port: port(values.port ?? env.PORT),
+    port: portArg(values.port ?? env.PORT, DEFAULT_PORT),
     mode: values.source ? 'source' : 'bundle',
     emulatorUrl: values.emulator === undefined ? undefined : emulatorUrl(values.emulator),
     sYamlPath: values['s-yaml'] ?? 's.yaml',
@@ -66,15 +58,6 @@ function parseFlags(argv: readonly string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
-}
-
-function port(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_PORT;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number > 65535) {
-    throw new UsageError(`the port must be a whole number from 0 to 65535, not ${JSON.stringify(value)}`);
-  }
-  return number;
 }
 
 function emulatorUrl(value: string): string {

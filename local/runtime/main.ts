@@ -3,6 +3,8 @@
  * of s.yaml locally until SIGINT/SIGTERM. Bad arguments and start-up failures (a missing bundle, a bad
  * s.yaml, a busy port) end with a message and exit code 1, never a stack trace.
  */
+
+import { stopOnSignals } from '#local/cli/cliSupport.ts';
 import { startupBanner } from './banner.ts';
 import { parseRuntimeArgs, USAGE, UsageError } from './cliArgs.ts';
 import { emulatorCredentialsSource } from './credentials.ts';
@@ -41,18 +43,7 @@ async function main(): Promise<number | undefined> {
   const credentials = emulatorUrl ? `STS from the emulator at ${emulatorUrl}` : 'made-up STS (no --emulator)';
   console.log(startupBanner(runtime, { mode: args.mode, credentials }));
 
-  const stop = (signal: NodeJS.Signals) => {
-    console.log(`local runtime: ${signal}, stopping`);
-    runtime.close().then(
-      () => console.log('local runtime: stopped'),
-      (error: unknown) => {
-        console.error(`local runtime: could not stop cleanly: ${String(error)}`);
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals('local runtime', () => runtime.close());
   return undefined;
 }
 
