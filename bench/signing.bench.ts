@@ -18,38 +18,8 @@
  * `signing.ratio` is ours over `signing.official` (the conservative one); the goal is at least 2×.
  * Each candidate runs 1 s of warm-up, then ROUNDS rounds of ROUND_MS each, interleaved; the median counts.
  */
-import { createRequire } from 'node:module';
 import { type Credentials, formatAcsDate, type SignableRequest, sign } from '#shared/signing/acs3.ts';
-
-interface OfficialRequest {
-  method: string;
-  pathname: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-}
-
-interface OpenApiUtilClass {
-  getAuthorization(
-    request: OfficialRequest,
-    signatureAlgorithm: string,
-    hashedPayload: string,
-    accessKeyId: string,
-    accessKeySecret: string,
-  ): string;
-  hash(raw: Buffer, signatureAlgorithm: string): Buffer;
-  hexEncode(raw: Buffer): string;
-}
-
-interface TeaUtilClass {
-  getUserAgent(userAgent: string | undefined): string;
-  toBytes(value: string): Buffer;
-}
-
-const require = createRequire(import.meta.url);
-const OpenApiUtil = (require('@alicloud/openapi-util') as { default: OpenApiUtilClass }).default;
-// openapi-client ships its own copy of tea-util: take the one it really calls.
-const requireFromClient = createRequire(require.resolve('@alicloud/openapi-client'));
-const TeaUtil = (requireFromClient('@alicloud/tea-util') as { default: TeaUtilClass }).default;
+import { type OfficialRequest, OpenApiUtil, TeaUtil } from '#test/helpers/officialClient.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1000);

@@ -11,7 +11,6 @@
  * caller passes it encoded); openapi-util rewrites the first occurrence of each, a quirk (no /g) that the
  * other official runtimes do not share. Our paths never hold those characters.
  */
-import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -23,63 +22,14 @@ import {
   SigningError,
   sign,
 } from '#shared/signing/acs3.ts';
-
-// ---------------------------------------------------------------------------------------------------------
-// The official client, loaded through `require` so that the patches below hit the very module instances
-// openapi-client uses (it carries its own nested copy of tea-util).
-
-interface OfficialRequest {
-  method: string;
-  pathname: string;
-  query: Record<string, string | undefined>;
-  headers: Record<string, string>;
-  body?: { value: Buffer };
-}
-
-interface OpenApiUtilClass {
-  getAuthorization(
-    request: OfficialRequest,
-    signatureAlgorithm: string,
-    hashedPayload: string,
-    accessKeyId: string,
-    accessKeySecret: string,
-  ): string;
-  hash(raw: Buffer, signatureAlgorithm: string): Buffer;
-  hexEncode(raw: Buffer): string;
-  getTimestamp(): string;
-}
-
-interface TeaUtilClass {
-  getNonce(): string;
-  getUserAgent(userAgent: string | undefined): string;
-  toBytes(value: string): Buffer;
-  empty(value: string | undefined): boolean;
-}
-
-interface TeaModule {
-  doAction(request: OfficialRequest, runtime: unknown): Promise<unknown>;
-}
-
-type Constructor<T = object> = new (map: Record<string, unknown>) => T;
-
-interface OpenApiClientModule {
-  default: new (
-    config: object,
-  ) => { callApi(params: object, request: object, runtime: object): Promise<unknown> };
-  Config: Constructor;
-  Params: Constructor;
-  OpenApiRequest: Constructor;
-}
-
-const requireFromClient = createRequire(createRequire(import.meta.url).resolve('@alicloud/openapi-client'));
-const OpenApi = requireFromClient('@alicloud/openapi-client') as OpenApiClientModule;
-const OpenApiUtil = (requireFromClient('@alicloud/openapi-util') as { default: OpenApiUtilClass }).default;
-const TeaUtilModule = requireFromClient('@alicloud/tea-util') as {
-  default: TeaUtilClass;
-  RuntimeOptions: Constructor;
-};
-const TeaUtil = TeaUtilModule.default;
-const tea = requireFromClient('@alicloud/tea-typescript') as TeaModule;
+import {
+  type OfficialRequest,
+  OpenApi,
+  OpenApiUtil,
+  TeaUtil,
+  TeaUtilModule,
+  tea,
+} from '#test/helpers/officialClient.ts';
 
 const RUNS = { numRuns: 1000 } as const;
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
