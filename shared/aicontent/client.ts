@@ -7,14 +7,14 @@
  * full-jitter backoff that honours `x-acs-retry-after` and never runs past the caller's deadline.
  * A rejected security token asks the credentials provider for fresh credentials once.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type BackoffPolicy, backoffDelay } from '#shared/backoff.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { formatAcsDate, percentEncode, sign } from '#shared/signing/acs3.ts';
 import { AicontentError, type AicontentErrorDetails } from './errors.ts';
 import { type Job, parseJob, validateJobId } from './job.ts';
-import { nodeTransport, type Transport, type TransportAnswer } from './transport.ts';
+import { nodeTransport, type Transport, type TransportAnswer, TransportTimeoutError } from './transport.ts';
 
 export const DEFAULT_ENDPOINT = 'aicontent.aliyuncs.com';
 const API_VERSION = '20240611';
@@ -157,7 +157,8 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
   const transport = options.transport ?? nodeTransport;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const nonce = options.nonce ?? (() => randomBytes(16).toString('hex'));
+  // 32 hex digits, like the official client's; randomUUID draws from a cached entropy pool (cheap).
+  const nonce = options.nonce ?? (() => randomUUID().replaceAll('-', ''));
   const sleep = options.sleep ?? sleepFor;
 
   /** One signed request, bounded by the attempt timeout and the caller's deadline and signal. */
@@ -175,16 +176,16 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
     ); // The transport sets Host from the URL: the same value that was signed.
     const url = `${endpoint.origin}${QUERY_PATH}?inferenceJobId=${percentEncode(jobId)}`;
     const budget = Math.min(attemptTimeoutMs, (call.deadline ?? Number.POSITIVE_INFINITY) - now());
-    const timeout = AbortSignal.timeout(Math.max(1, budget));
-    const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+    const timeoutMs = Math.max(1, budget);
     try {
-      const answer = await transport(url, { headers: { ...headers, accept: 'application/json' }, signal });
+      const sent = { headers: { ...headers, accept: 'application/json' }, timeoutMs, signal: call.signal };
+      const answer = await transport(url, sent);
       return {
         job: readAnswer(answer.status, answer.header, answer.text, jobId),
         requestId: answer.header('x-acs-request-id'),
       };
     } catch (error) {
-      throw transportError(error, signal.aborted);
+      throw transportError(error, error instanceof TransportTimeoutError || call.signal?.aborted === true);
     }
   }
 

@@ -122,7 +122,9 @@ export async function sweep(
     const attempts = job.attempts + 1;
     let upstream: Job;
     try {
-      ({ job: upstream } = await deps.query(job.id, { deadline: stopAt, signal: limits.signal }));
+      // The deadline bounds every attempt; the invocation's signal is left out on purpose: shared by
+      // dozens of requests in flight, its abort listeners would cost more CPU than the requests.
+      ({ job: upstream } = await deps.query(job.id, { deadline: stopAt }));
     } catch (error) {
       if (!timeLeft()) return 'release'; // cut short by our own deadline: not the job's fault
       count('errors');
