@@ -3,7 +3,7 @@ import { AicontentError } from '#shared/aicontent/errors.ts';
 import { type Job, parseJob } from '#shared/aicontent/job.ts';
 import { readSweepPolicy, type SweepPolicy } from '#shared/config.ts';
 import type { JobStore, NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
-import { type Notifier, type SweepDeps, sweep } from '#shared/jobs/sweep.ts';
+import { coalesce, type Notifier, type SweepDeps, sweep } from '#shared/jobs/sweep.ts';
 import { createLogger } from '#shared/log.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 
@@ -68,6 +68,35 @@ function harness(
 async function track(store: JobStore, ids: string[], notify?: NotifyTarget) {
   for (const id of ids) await store.track({ id, notify, now: T0 });
 }
+
+describe('coalesce', () => {
+  it('starts the calls made within the window together, each with its own result', async () => {
+    const started: number[][] = [];
+    let tick = 0;
+    const run = coalesce(async (n: number) => {
+      started.push([tick, n]);
+      return n * 2;
+    }, 5);
+    const results = Promise.all([run(1), run(2), run(3)]);
+    tick = 1;
+    expect(await results).toEqual([2, 4, 6]);
+    expect(started).toEqual([
+      [1, 1],
+      [1, 2],
+      [1, 3],
+    ]);
+  });
+
+  it('passes a rejection to its own caller only', async () => {
+    const run = coalesce(async (n: number) => {
+      if (n === 2) throw new Error('two');
+      return n;
+    }, 1);
+    const [one, two] = await Promise.allSettled([run(1), run(2)]);
+    expect(one).toEqual({ status: 'fulfilled', value: 1 });
+    expect(two).toMatchObject({ status: 'rejected', reason: new Error('two') });
+  });
+});
 
 describe('sweep', () => {
   it('records finished and failed jobs, notifies each once, and stops polling them', async () => {
@@ -282,6 +311,23 @@ describe('sweep', () => {
       return { job: parseJob({ id, jobStatus: 'INFERRING' }, id) };
     };
     expect(await h.run({}, T0 + 10 * policy.leaseMs)).toMatchObject({ lostLeases: 1 });
+  });
+
+  it('counts a commit the store failed as an error and still finishes the sweep', async () => {
+    const h = harness({ ok: 'FINISHED', bad: 'FINISHED' });
+    await track(h.store, ['ok', 'bad']);
+    const commit = h.store.commit.bind(h.store);
+    h.deps.store = {
+      ...h.store,
+      claimDue: h.store.claimDue.bind(h.store),
+      commit: async (job, owner, changes) => {
+        if (job.id === 'bad') throw new Error('store down');
+        return commit(job, owner, changes);
+      },
+    };
+    expect(await h.run()).toMatchObject({ claimed: 2, succeeded: 2, errors: 1 });
+    expect(await h.store.get('ok')).toMatchObject({ state: 'succeeded' });
+    expect(h.lines.some((line) => line.msg === 'could not save a job' && line.jobId === 'bad')).toBe(true);
   });
 
   it('logs a summary line', async () => {
