@@ -62,17 +62,20 @@ export interface AicontentClient {
   queryJob(inferenceJobId: string, options?: QueryOptions): Promise<QueryResult>;
 }
 
-/** `aicontent.aliyuncs.com` → `https://aicontent.aliyuncs.com`; an explicit scheme is kept. */
-export function resolveEndpoint(endpoint: string = DEFAULT_ENDPOINT): URL {
+/**
+ * `aicontent.aliyuncs.com` → `https://aicontent.aliyuncs.com`; an explicit scheme is kept. `variable`
+ * names the setting in error messages.
+ */
+export function resolveEndpoint(endpoint: string = DEFAULT_ENDPOINT, variable = 'AICONTENT_ENDPOINT'): URL {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError(`AICONTENT_ENDPOINT is not a host or URL: ${JSON.stringify(endpoint)}`);
+    throw new ConfigError(`${variable} is not a host or URL: ${JSON.stringify(endpoint)}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(`AICONTENT_ENDPOINT must be http(s), got ${url.protocol}`);
+    throw new ConfigError(`${variable} must be http(s), got ${url.protocol}`);
   }
   return url;
 }

@@ -37,15 +37,7 @@ export interface FcEndpointOptions {
 
 /** `https://<accountId>.<region>[-internal].fc.aliyuncs.com`, or the explicit endpoint (`FC_ENDPOINT`). */
 export function fcEndpoint(options: FcEndpointOptions): URL {
-  if (options.endpoint) {
-    try {
-      return resolveEndpoint(options.endpoint);
-    } catch {
-      throw new ConfigError(
-        `FC_ENDPOINT must be a host or an http(s) URL, got ${JSON.stringify(options.endpoint)}`,
-      );
-    }
-  }
+  if (options.endpoint) return resolveEndpoint(options.endpoint, 'FC_ENDPOINT');
   for (const [name, value] of [
     ['account id', options.accountId],
     ['region', options.region],
