@@ -39,3 +39,17 @@ export function stopOnSignals(name: string, close: () => Promise<void>): void {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
+
+/**
+ * Parses a tool's arguments; on a usage error prints it with the usage text and returns undefined
+ * (the caller exits with code 1).
+ */
+export function argsOrUsage<T>(name: string, usage: string, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${name}: ${error.message}\n\n${usage}`);
+    return undefined;
+  }
+}

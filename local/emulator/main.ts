@@ -3,20 +3,14 @@
  * job. Bad arguments and a busy port end with a message and exit code 1, never a stack trace.
  */
 
-import { stopOnSignals } from '#local/cli/cliSupport.ts';
-import { parseEmulatorArgs, USAGE, UsageError } from './args.ts';
+import { argsOrUsage, stopOnSignals } from '#local/cli/cliSupport.ts';
+import { parseEmulatorArgs, USAGE } from './args.ts';
 import { startupBanner } from './banner.ts';
 import { startEmulator } from './emulator.ts';
 
 async function main(): Promise<number | undefined> {
-  let args: ReturnType<typeof parseEmulatorArgs>;
-  try {
-    args = parseEmulatorArgs(process.argv.slice(2), process.env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`emulator: ${error.message}\n\n${USAGE}`);
-    return 1;
-  }
+  const args = argsOrUsage('emulator', USAGE, () => parseEmulatorArgs(process.argv.slice(2), process.env));
+  if (!args) return 1;
   if (args.help) {
     console.log(USAGE);
     return 0;

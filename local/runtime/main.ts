@@ -4,21 +4,17 @@
  * s.yaml, a busy port) end with a message and exit code 1, never a stack trace.
  */
 
-import { stopOnSignals } from '#local/cli/cliSupport.ts';
+import { argsOrUsage, stopOnSignals } from '#local/cli/cliSupport.ts';
 import { startupBanner } from './banner.ts';
-import { parseRuntimeArgs, USAGE, UsageError } from './cliArgs.ts';
+import { parseRuntimeArgs, USAGE } from './cliArgs.ts';
 import { emulatorCredentialsSource } from './credentials.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 
 async function main(): Promise<number | undefined> {
-  let args: ReturnType<typeof parseRuntimeArgs>;
-  try {
-    args = parseRuntimeArgs(process.argv.slice(2), process.env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`local runtime: ${error.message}\n\n${USAGE}`);
-    return 1;
-  }
+  const args = argsOrUsage('local runtime', USAGE, () =>
+    parseRuntimeArgs(process.argv.slice(2), process.env),
+  );
+  if (!args) return 1;
   if (args.help) {
     console.log(USAGE);
     return 0;
