@@ -186,17 +186,16 @@ export function protocolHeaders(
   credentials: Credentials,
   params: SigningParams,
   payloadHash: string,
+  into: Record<string, string> = {},
 ): Record<string, string> {
-  const headers: Record<string, string> = {
-    'x-acs-date': params.date,
-    'x-acs-signature-nonce': params.nonce,
-    'x-acs-content-sha256': payloadHash,
-  };
+  into['x-acs-date'] = params.date;
+  into['x-acs-signature-nonce'] = params.nonce;
+  into['x-acs-content-sha256'] = payloadHash;
   if (credentials.securityToken) {
-    headers['x-acs-accesskey-id'] = credentials.accessKeyId;
-    headers['x-acs-security-token'] = credentials.securityToken;
+    into['x-acs-accesskey-id'] = credentials.accessKeyId;
+    into['x-acs-security-token'] = credentials.securityToken;
   }
-  return headers;
+  return into;
 }
 
 /**
@@ -209,12 +208,8 @@ export function sign(
   params: SigningParams,
 ): Record<string, string> {
   const payloadHash = hashPayload(request.body);
-  // Object.assign, not spread: on Node 20 a second spread costs more than the rest of sign() together.
-  const headers: Record<string, string> = Object.assign(
-    {},
-    request.headers,
-    protocolHeaders(credentials, params, payloadHash),
-  );
+  // Written into one new object (not spread: on Node 20 spreads cost more than the rest of sign()).
+  const headers = protocolHeaders(credentials, params, payloadHash, Object.assign({}, request.headers));
   const signed = canonicalHeaders(headers);
   if (!`;${signed.signedHeaders};`.includes(';host;')) {
     throw new SigningError('the request to sign has no host header');
