@@ -7,7 +7,6 @@
  * reason the time limit is a plain timer, not `AbortSignal.timeout` (which costs as much as the rest).
  */
 import http from 'node:http';
-import https from 'node:https';
 
 export interface TransportAnswer {
   status: number;
@@ -30,33 +29,53 @@ export class TransportTimeoutError extends Error {
   override name = 'TransportTimeoutError';
 }
 
-const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
-};
+interface Client {
+  request: typeof http.request;
+  agent: http.Agent;
+}
 
-export const nodeTransport: Transport = (url, { headers, timeoutMs, signal }) =>
-  new Promise((resolve, reject) => {
-    const secure = url.startsWith('https:');
-    const client = secure ? https : http;
-    const agent = secure ? agents['https:'] : agents['http:'];
-    const request = client.request(url, { method: 'GET', headers, agent, signal }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        clearTimeout(timer);
-        const raw = response.headers;
-        resolve({
-          status: response.statusCode ?? 0,
-          header: (name) => {
-            const value = raw[name];
-            return Array.isArray(value) ? value.join(', ') : value;
-          },
-          text: Buffer.concat(chunks).toString('utf8'),
+const plain: Client = { request: http.request, agent: new http.Agent({ keepAlive: true }) };
+/** `node:https` (and TLS with it) is loaded on the first HTTPS request, not at cold start. */
+let secure: Promise<Client> | undefined;
+
+function clientFor(url: string): Client | Promise<Client> {
+  if (!url.startsWith('https:')) return plain;
+  secure ??= import('node:https').then((https) => ({
+    request: https.request,
+    agent: new https.Agent({ keepAlive: true }),
+  }));
+  return secure;
+}
+
+export const nodeTransport: Transport = async (url, init) => send(await clientFor(url), url, init);
+
+function send(
+  client: Client,
+  url: string,
+  { headers, timeoutMs, signal }: TransportInit,
+): Promise<TransportAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = client.request(
+      url,
+      { method: 'GET', headers, agent: client.agent, signal },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          clearTimeout(timer);
+          const raw = response.headers;
+          resolve({
+            status: response.statusCode ?? 0,
+            header: (name) => {
+              const value = raw[name];
+              return Array.isArray(value) ? value.join(', ') : value;
+            },
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
         });
-      });
-    });
+      },
+    );
     const timer = setTimeout(
       () => request.destroy(new TransportTimeoutError(`no answer in ${timeoutMs} ms`)),
       timeoutMs,
@@ -67,3 +86,4 @@ export const nodeTransport: Transport = (url, { headers, timeoutMs, signal }) =>
     });
     request.end();
   });
+}

@@ -270,6 +270,15 @@ describe('queryJob errors', () => {
     await expect(client.queryJob('20')).rejects.toMatchObject({ kind: 'malformed' });
   });
 
+  it('speaks HTTPS to an https endpoint (nothing listens here: a network error)', async () => {
+    const client = createAicontentClient({
+      endpoint: 'https://127.0.0.1:1',
+      credentials: () => AK,
+      retry: { maxAttempts: 1 },
+    });
+    await expect(client.queryJob('20')).rejects.toMatchObject({ kind: 'network' });
+  });
+
   it('reports a dropped connection as a network error (503)', async () => {
     const { client } = await clientFor(['drop'], { retry: { maxAttempts: 1 } });
     await expect(client.queryJob('20')).rejects.toMatchObject({
