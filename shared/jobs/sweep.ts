@@ -71,7 +71,7 @@ const COMMIT_WINDOW_MS = 5;
 /**
  * Wraps `run` so that calls made within `windowMs` of each other are all started in the same tick. With
  * a pipelining client (ioredis) their commands then leave in one write instead of one write each; a
- * socket write per job was the largest CPU cost of a sweep (bench/sweep.bench.ts).
+ * socket write per job is a large share of a sweep's CPU (bench/sweep.bench.ts).
  */
 export function coalesce<A extends unknown[], R>(run: (...args: A) => Promise<R>, windowMs: number) {
   let waiting: { args: A; resolve: (value: Promise<R>) => void }[] = [];
