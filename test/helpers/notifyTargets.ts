@@ -1,20 +1,11 @@
 /**
  * For the notifier's tests: ended jobs, a notifier aimed at a scripted server, a `fetch` that keeps a
- * copy of each body it sends (the scripted server records requests without their bodies), and the FC
- * gateway's signature check redone from what arrived.
+ * copy of each body it sends (the scripted server records requests without their bodies).
  */
-import { createHash } from 'node:crypto';
 import { newTrackedJob, type TrackedJob } from '#shared/jobs/jobStore.ts';
 import { createNotifier, type NotifierOptions } from '#shared/notify/notifier.ts';
-import {
-  type Credentials,
-  canonicalHeaders,
-  canonicalQuery,
-  canonicalRequest,
-  signature,
-  stringToSign,
-} from '#shared/signing/acs3.ts';
-import type { RecordedRequest, ScriptedServer } from '#test/helpers/scriptedServer.ts';
+import type { Credentials } from '#shared/signing/acs3.ts';
+import type { ScriptedServer } from '#test/helpers/scriptedServer.ts';
 
 export const T0 = Date.UTC(2026, 10, 25, 8, 0, 0);
 
@@ -76,31 +67,4 @@ export function notifierFor(server: ScriptedServer, options: Partial<NotifierOpt
     ...options,
   });
   return { notifier, bodies: recorder.bodies, delays };
-}
-
-export const sha256Hex = (body: string) => createHash('sha256').update(body, 'utf8').digest('hex');
-
-/**
- * What the gateway does: rebuild the canonical request from the method, path and query that arrived,
- * the headers the signature names and the body's hash, and sign it with the caller's secret. Returns
- * the signature the `authorization` header should carry.
- */
-export function expectedAcs3Signature(
-  request: RecordedRequest,
-  body: string,
-  credentials: Credentials,
-): string {
-  const url = new URL(request.url, 'http://unused');
-  const signedNames = request.headers.authorization?.match(/SignedHeaders=([^,]+)/)?.[1] ?? '';
-  const signed = Object.fromEntries(
-    signedNames.split(';').map((name) => [name, String(request.headers[name])]),
-  );
-  const canonical = canonicalRequest(
-    request.method,
-    url.pathname,
-    canonicalQuery(Object.fromEntries(url.searchParams)),
-    canonicalHeaders(signed),
-    sha256Hex(body),
-  );
-  return signature(credentials.accessKeySecret, stringToSign(canonical));
 }

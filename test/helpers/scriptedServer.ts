@@ -3,8 +3,17 @@
  * For client tests that need an exact answer (a given status, header, body, or a dropped connection);
  * tests that need a faithful aicontent use the emulator instead.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type Credentials,
+  canonicalHeaders,
+  canonicalQuery,
+  canonicalRequest,
+  signature,
+  stringToSign,
+} from '#shared/signing/acs3.ts';
 
 export type Step =
   | { status: number; body: string | object; headers?: Record<string, string>; delayMs?: number }
@@ -74,4 +83,31 @@ export function gatewayError(status: number, code: string, headers: Record<strin
       Message: `${code} happened`,
     },
   };
+}
+
+export const sha256Hex = (body: string) => createHash('sha256').update(body, 'utf8').digest('hex');
+
+/**
+ * What the gateway does: rebuild the canonical request from the method, path and query that arrived,
+ * the headers the signature names and the body's hash, and sign it with the caller's secret. Returns
+ * the signature the `authorization` header should carry.
+ */
+export function expectedAcs3Signature(
+  request: RecordedRequest,
+  body: string,
+  credentials: Credentials,
+): string {
+  const url = new URL(request.url, 'http://unused');
+  const signedNames = request.headers.authorization?.match(/SignedHeaders=([^,]+)/)?.[1] ?? '';
+  const signed = Object.fromEntries(
+    signedNames.split(';').map((name) => [name, String(request.headers[name])]),
+  );
+  const canonical = canonicalRequest(
+    request.method,
+    url.pathname,
+    canonicalQuery(Object.fromEntries(url.searchParams)),
+    canonicalHeaders(signed),
+    sha256Hex(body),
+  );
+  return signature(credentials.accessKeySecret, stringToSign(canonical));
 }

@@ -3,15 +3,14 @@ import { ConfigError } from '#shared/errors.ts';
 import { fcEndpoint } from '#shared/notify/fcInvoke.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
 import { buildNotification } from '#shared/notify/payload.ts';
+import { endedJob, notifierFor, STS, T0 } from '#test/helpers/notifyTargets.ts';
 import {
-  endedJob,
   expectedAcs3Signature,
-  notifierFor,
-  STS,
+  type ScriptedServer,
+  type Step,
   sha256Hex,
-  T0,
-} from '#test/helpers/notifyTargets.ts';
-import { type ScriptedServer, type Step, startScriptedServer } from '#test/helpers/scriptedServer.ts';
+  startScriptedServer,
+} from '#test/helpers/scriptedServer.ts';
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {
