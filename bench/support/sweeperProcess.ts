@@ -39,5 +39,5 @@ const summary = await sweep(
 const cpu = process.cpuUsage(cpuBefore);
 await store.close();
 process.stdout.write(
-  `${JSON.stringify({ summary, notified, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: resourceUsage().maxRSS / 1024 })}\n`,
+  `${JSON.stringify({ summary, notified, cpuMs: (cpu.user + cpu.system) / 1000, userCpuMs: cpu.user / 1000, maxRssMb: resourceUsage().maxRSS / 1024 })}\n`,
 );
