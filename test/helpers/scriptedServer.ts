@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 import {
   type Credentials,
   canonicalHeaders,
@@ -60,6 +61,21 @@ export async function startScriptedServer(script: Step[] = [], fallback?: Step):
       server.close(() => resolve());
     });
   return state;
+}
+
+/**
+ * For a test file's top level: a `startScriptedServer` whose servers are all closed after each test.
+ */
+export function scriptedServers(): typeof startScriptedServer {
+  const open: ScriptedServer[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((server) => server.close()));
+  });
+  return async (script, fallback) => {
+    const server = await startScriptedServer(script, fallback);
+    open.push(server);
+    return server;
+  };
 }
 
 /** The envelope aicontent answers a query with. */

@@ -1,17 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runQueryCli } from '#local/cli/query.ts';
 import {
   gatewayError,
   jobAnswer,
   type ScriptedServer,
-  startScriptedServer,
+  scriptedServers,
 } from '#test/helpers/scriptedServer.ts';
 
+const startServer = scriptedServers();
 let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -34,9 +31,7 @@ const creds = {
 
 describe('npm run query', () => {
   it('prints the normalized job as JSON', async () => {
-    server = await startScriptedServer([
-      jobAnswer({ id: '7', jobStatus: 'FINISHED', resultImageUrl: ['0000.png'] }),
-    ]);
+    server = await startServer([jobAnswer({ id: '7', jobStatus: 'FINISHED', resultImageUrl: ['0000.png'] })]);
     const result = await run(['7'], { ...creds, AICONTENT_ENDPOINT: server.url });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.out)).toMatchObject({
@@ -61,7 +56,7 @@ describe('npm run query', () => {
   });
 
   it('shows the upstream code and request id of an upstream error', async () => {
-    server = await startScriptedServer([gatewayError(400, 'SignatureDoesNotMatch')]);
+    server = await startServer([gatewayError(400, 'SignatureDoesNotMatch')]);
     const result = await run(['7'], { ...creds, AICONTENT_ENDPOINT: server.url });
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/SignatureDoesNotMatch.*requestId REQ-SignatureDoesNotMatch/);

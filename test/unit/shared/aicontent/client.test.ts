@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type AicontentClientOptions,
   createAicontentClient,
@@ -13,7 +13,7 @@ import {
   type RecordedRequest,
   type ScriptedServer,
   type Step,
-  startScriptedServer,
+  scriptedServers,
 } from '#test/helpers/scriptedServer.ts';
 
 const AK = { accessKeyId: 'LTAI5tTESTFAKEKEYID0', accessKeySecret: 'TestFakeSecret0000000000000000' };
@@ -23,15 +23,12 @@ const STS = {
   securityToken: 'CAIS.fake+token==',
 };
 
+const startServer = scriptedServers();
 let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 /** A client on a scripted server; waits are recorded, not slept. */
 async function clientFor(script: Step[], options: Partial<AicontentClientOptions> = {}) {
-  server = await startScriptedServer(script);
+  server = await startServer(script);
   const delays: number[] = [];
   const client = createAicontentClient({
     endpoint: server.url,

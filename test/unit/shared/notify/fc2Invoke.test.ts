@@ -1,16 +1,13 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Fc2ClientConfig, Fc2ClientFactory } from '#shared/notify/fc2Invoke.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
 import { buildNotification } from '#shared/notify/payload.ts';
 import { endedJob, notifierFor, STS } from '#test/helpers/notifyTargets.ts';
-import { type ScriptedServer, type Step, startScriptedServer } from '#test/helpers/scriptedServer.ts';
+import { type ScriptedServer, type Step, scriptedServers } from '#test/helpers/scriptedServer.ts';
 
+const startServer = scriptedServers();
 let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 const accepted: Step = {
   status: 202,
@@ -26,7 +23,7 @@ const fc2ContentMd5 = (body: string) =>
 
 describe('FC 2.0 through the real @alicloud/fc2 client', () => {
   it('sends the asynchronous invocation of the service function, with the payload as event', async () => {
-    server = await startScriptedServer([accepted]);
+    server = await startServer([accepted]);
     const { notifier } = notifierFor(server);
     await notifier.notify(job);
 
@@ -48,7 +45,7 @@ describe('FC 2.0 through the real @alicloud/fc2 client', () => {
   });
 
   it('turns an FC error into a NotifyError with FC’s code, status and request id', async () => {
-    server = await startScriptedServer([
+    server = await startServer([
       {
         status: 404,
         headers: { 'x-fc-request-id': 'REQ-404' },
@@ -69,7 +66,7 @@ describe('FC 2.0 through the real @alicloud/fc2 client', () => {
   });
 
   it('retries a 503 and a dropped connection', async () => {
-    server = await startScriptedServer([
+    server = await startServer([
       { status: 503, body: { ErrorCode: 'ServiceUnavailable', ErrorMessage: 'busy' } },
       'drop',
       accepted,
@@ -82,7 +79,7 @@ describe('FC 2.0 through the real @alicloud/fc2 client', () => {
 
   it('times an attempt out', async () => {
     const slow: Step = { ...accepted, delayMs: 300 };
-    server = await startScriptedServer([slow, slow]);
+    server = await startServer([slow, slow]);
     const { notifier } = notifierFor(server, { attemptTimeoutMs: 50, retry: { maxAttempts: 2 } });
     await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'Timeout', retryable: true });
     expect(server.requests).toHaveLength(2);
@@ -107,7 +104,7 @@ describe('FC 2.0 with an injected client', () => {
 
   it('builds a client per attempt from the attempt’s credentials and FC settings', async () => {
     const fake = fakeClient(async () => ({ headers: {}, data: '' }));
-    server = await startScriptedServer([]);
+    server = await startServer([]);
     const { notifier } = notifierFor(server, {
       fc2ClientFactory: fake.factory,
       fcEndpoint: undefined,
@@ -143,7 +140,7 @@ describe('FC 2.0 with an injected client', () => {
 
   it('passes an explicit endpoint on', async () => {
     const fake = fakeClient(async () => ({}));
-    server = await startScriptedServer([]);
+    server = await startServer([]);
     await notifierFor(server, { fc2ClientFactory: fake.factory }).notifier.notify(job);
     expect(fake.made[0]?.config.endpoint).toBe(server.url);
   });
@@ -151,7 +148,7 @@ describe('FC 2.0 with an injected client', () => {
   it('treats an error that is neither an FC answer nor a timeout as a network failure', async () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     const fake = fakeClient(() => Promise.reject(reset));
-    server = await startScriptedServer([]);
+    server = await startServer([]);
     const { notifier } = notifierFor(server, { fc2ClientFactory: fake.factory });
     await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'NetworkError', retryable: true });
     expect(fake.made).toHaveLength(3);
@@ -159,7 +156,7 @@ describe('FC 2.0 with an injected client', () => {
 
   it('stops waiting for the client when the caller aborts', async () => {
     const fake = fakeClient(() => new Promise(() => {}));
-    server = await startScriptedServer([]);
+    server = await startServer([]);
     const { notifier } = notifierFor(server, { fc2ClientFactory: fake.factory });
     await expect(notifier.notify(job, { signal: AbortSignal.timeout(20) })).rejects.toMatchObject({
       code: 'Aborted',

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '#shared/errors.ts';
 import { fcEndpoint } from '#shared/notify/fcInvoke.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
@@ -8,15 +8,12 @@ import {
   expectedAcs3Signature,
   type ScriptedServer,
   type Step,
+  scriptedServers,
   sha256Hex,
-  startScriptedServer,
 } from '#test/helpers/scriptedServer.ts';
 
+const startServer = scriptedServers();
 let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 /** FC's answer to an accepted asynchronous invocation: 202, no body. */
 const accepted: Step = {
@@ -34,7 +31,7 @@ function fcError(status: number, code: string, message = `${code} happened`): St
 }
 
 async function start(script: Step[]) {
-  server = await startScriptedServer(script);
+  server = await startServer(script);
   return server;
 }
 

@@ -1,17 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import type { Notifier } from '#shared/jobs/sweep.ts';
 import { createNotifier, type NotifierOptions } from '#shared/notify/notifier.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
 import { endedJob, notifierFor, STS } from '#test/helpers/notifyTargets.ts';
-import { type ScriptedServer, type Step, startScriptedServer } from '#test/helpers/scriptedServer.ts';
+import { type ScriptedServer, type Step, scriptedServers } from '#test/helpers/scriptedServer.ts';
 
+const startServer = scriptedServers();
 let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 const accepted: Step = { status: 202, body: '', headers: { 'content-type': 'application/octet-stream' } };
 const base: NotifierOptions = { accountId: '123', region: 'cn-shanghai', credentials: () => STS };
@@ -32,7 +29,7 @@ describe('createNotifier', () => {
   });
 
   it('sends to the default target when the job has none, and to the job’s own when it has one', async () => {
-    server = await startScriptedServer([accepted, accepted]);
+    server = await startServer([accepted, accepted]);
     const { notifier } = notifierFor(server, { defaultTarget: fallback });
     await notifier.notify(endedJob());
     await notifier.notify(endedJob({ notify: { type: 'function', name: 'own-target' } }));
@@ -43,7 +40,7 @@ describe('createNotifier', () => {
   });
 
   it('does nothing when there is nobody to tell', async () => {
-    server = await startScriptedServer([]);
+    server = await startServer([]);
     await notifierFor(server).notifier.notify(endedJob());
     expect(server.requests).toHaveLength(0);
   });
@@ -73,7 +70,7 @@ describe('createNotifier', () => {
   });
 
   it('fails at once, without retrying, when the credentials cannot be had', async () => {
-    server = await startScriptedServer([]);
+    server = await startServer([]);
     let asked = 0;
     const { notifier } = notifierFor(server, {
       credentials: () => {

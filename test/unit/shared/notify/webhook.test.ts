@@ -1,21 +1,18 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NotifyError } from '#shared/notify/notifyError.ts';
 import { buildNotification } from '#shared/notify/payload.ts';
 import { verifyWebhookSignature, webhookSignature } from '#shared/notify/webhook.ts';
 import { endedJob, notifierFor, T0, WEBHOOK_SECRET } from '#test/helpers/notifyTargets.ts';
-import { type ScriptedServer, type Step, startScriptedServer } from '#test/helpers/scriptedServer.ts';
+import { type ScriptedServer, type Step, scriptedServers } from '#test/helpers/scriptedServer.ts';
 
+const startServer = scriptedServers();
 let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 const ok: Step = { status: 204, body: '' };
 
 async function webhookJob(script: Step[], path = '/hooks/aicontent') {
-  server = await startScriptedServer(script);
+  server = await startServer(script);
   return { server, job: endedJob({ notify: { type: 'webhook', url: `${server.url}${path}` } }) };
 }
 
