@@ -5,7 +5,7 @@
 import { newTrackedJob, type TrackedJob } from '#shared/jobs/jobStore.ts';
 import { createNotifier, type NotifierOptions } from '#shared/notify/notifier.ts';
 import type { Credentials } from '#shared/signing/acs3.ts';
-import type { ScriptedServer } from '#test/helpers/scriptedServer.ts';
+import type { ScriptedServer, Step } from '#test/helpers/scriptedServer.ts';
 
 export const T0 = Date.UTC(2026, 10, 25, 8, 0, 0);
 
@@ -68,3 +68,10 @@ export function notifierFor(server: ScriptedServer, options: Partial<NotifierOpt
   });
   return { notifier, bodies: recorder.bodies, delays };
 }
+
+/** FC's answer to an accepted asynchronous invocation: 202, no body. */
+export const fcAccepted = {
+  status: 202,
+  body: '',
+  headers: { 'content-type': 'application/octet-stream', 'x-fc-request-id': 'REQ-OK' },
+} satisfies Step;

@@ -3,17 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { Fc2ClientConfig, Fc2ClientFactory } from '#shared/notify/fc2Invoke.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
 import { buildNotification } from '#shared/notify/payload.ts';
-import { endedJob, notifierFor, STS } from '#test/helpers/notifyTargets.ts';
+import { endedJob, fcAccepted, notifierFor, STS } from '#test/helpers/notifyTargets.ts';
 import { type ScriptedServer, type Step, scriptedServers } from '#test/helpers/scriptedServer.ts';
 
 const startServer = scriptedServers();
 let server: ScriptedServer | undefined;
-
-const accepted: Step = {
-  status: 202,
-  body: '',
-  headers: { 'content-type': 'application/octet-stream', 'x-fc-request-id': 'REQ-OK' },
-};
 
 const job = endedJob({ notify: { type: 'fc2', service: 'legacy', name: 'on-done', qualifier: 'LIVE' } });
 
@@ -23,7 +17,7 @@ const fc2ContentMd5 = (body: string) =>
 
 describe('FC 2.0 through the real @alicloud/fc2 client', () => {
   it('sends the asynchronous invocation of the service function, with the payload as event', async () => {
-    server = await startServer([accepted]);
+    server = await startServer([fcAccepted]);
     const { notifier } = notifierFor(server);
     await notifier.notify(job);
 
@@ -69,7 +63,7 @@ describe('FC 2.0 through the real @alicloud/fc2 client', () => {
     server = await startServer([
       { status: 503, body: { ErrorCode: 'ServiceUnavailable', ErrorMessage: 'busy' } },
       'drop',
-      accepted,
+      fcAccepted,
     ]);
     const { notifier, delays } = notifierFor(server);
     await notifier.notify(job);
@@ -78,7 +72,7 @@ describe('FC 2.0 through the real @alicloud/fc2 client', () => {
   });
 
   it('times an attempt out', async () => {
-    const slow: Step = { ...accepted, delayMs: 300 };
+    const slow: Step = { ...fcAccepted, delayMs: 300 };
     server = await startServer([slow, slow]);
     const { notifier } = notifierFor(server, { attemptTimeoutMs: 50, retry: { maxAttempts: 2 } });
     await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'Timeout', retryable: true });

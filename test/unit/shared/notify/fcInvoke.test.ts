@@ -3,7 +3,7 @@ import { ConfigError } from '#shared/errors.ts';
 import { fcEndpoint } from '#shared/notify/fcInvoke.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
 import { buildNotification } from '#shared/notify/payload.ts';
-import { endedJob, notifierFor, STS, T0 } from '#test/helpers/notifyTargets.ts';
+import { endedJob, fcAccepted, notifierFor, STS, T0 } from '#test/helpers/notifyTargets.ts';
 import {
   expectedAcs3Signature,
   type ScriptedServer,
@@ -14,13 +14,6 @@ import {
 
 const startServer = scriptedServers();
 let server: ScriptedServer | undefined;
-
-/** FC's answer to an accepted asynchronous invocation: 202, no body. */
-const accepted: Step = {
-  status: 202,
-  body: '',
-  headers: { 'content-type': 'application/octet-stream', 'x-fc-request-id': 'REQ-OK' },
-};
 
 function fcError(status: number, code: string, message = `${code} happened`): Step {
   return {
@@ -63,7 +56,7 @@ describe('fcEndpoint', () => {
 
 describe('FC 3.0 InvokeFunction', () => {
   it('sends exactly the asynchronous InvokeFunction request, signed as the gateway checks it', async () => {
-    const server = await start([accepted]);
+    const server = await start([fcAccepted]);
     const { notifier, bodies } = notifierFor(server);
     const job = endedJob({ notify: { type: 'function', name: 'on-job-done', qualifier: 'LIVE' } });
     await notifier.notify(job);
@@ -100,7 +93,7 @@ describe('FC 3.0 InvokeFunction', () => {
   });
 
   it('encodes the name of a function migrated from 2.0 the same in the path it signs and sends', async () => {
-    const server = await start([accepted]);
+    const server = await start([fcAccepted]);
     const { notifier, bodies } = notifierFor(server);
     await notifier.notify(endedJob({ notify: { type: 'function', name: 'legacy$on-done' } }));
     const [request] = server.requests;
@@ -112,7 +105,7 @@ describe('FC 3.0 InvokeFunction', () => {
   });
 
   it('signs each attempt afresh and asks for credentials each time', async () => {
-    const server = await start([fcError(503, 'ServiceUnavailable'), accepted]);
+    const server = await start([fcError(503, 'ServiceUnavailable'), fcAccepted]);
     let clock = T0;
     let nonces = 0;
     let asked = 0;

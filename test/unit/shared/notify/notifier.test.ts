@@ -4,13 +4,12 @@ import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import type { Notifier } from '#shared/jobs/sweep.ts';
 import { createNotifier, type NotifierOptions } from '#shared/notify/notifier.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
-import { endedJob, notifierFor, STS } from '#test/helpers/notifyTargets.ts';
-import { type ScriptedServer, type Step, scriptedServers } from '#test/helpers/scriptedServer.ts';
+import { endedJob, fcAccepted, notifierFor, STS } from '#test/helpers/notifyTargets.ts';
+import { type ScriptedServer, scriptedServers } from '#test/helpers/scriptedServer.ts';
 
 const startServer = scriptedServers();
 let server: ScriptedServer | undefined;
 
-const accepted: Step = { status: 202, body: '', headers: { 'content-type': 'application/octet-stream' } };
 const base: NotifierOptions = { accountId: '123', region: 'cn-shanghai', credentials: () => STS };
 const fallback: NotifyTarget = { type: 'function', name: 'default-target' };
 
@@ -29,7 +28,7 @@ describe('createNotifier', () => {
   });
 
   it('sends to the default target when the job has none, and to the job’s own when it has one', async () => {
-    server = await startServer([accepted, accepted]);
+    server = await startServer([fcAccepted, fcAccepted]);
     const { notifier } = notifierFor(server, { defaultTarget: fallback });
     await notifier.notify(endedJob());
     await notifier.notify(endedJob({ notify: { type: 'function', name: 'own-target' } }));
