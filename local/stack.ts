@@ -4,6 +4,7 @@
  * start it on free ports.
  */
 import { resolve } from 'node:path';
+import { freePort } from '#local/cli/cliSupport.ts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#local/emulator/emulator.ts';
 import type { CredentialsSource } from '#local/runtime/credentials.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '#local/runtime/runtime.ts';
@@ -70,16 +71,4 @@ export async function startLocalStack(options: LocalStackOptions) {
       await emulator.close();
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
-      );
-    });
-  });
 }

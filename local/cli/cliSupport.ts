@@ -1,4 +1,5 @@
 /** What the local command-line tools (emulator, local runtime) share: argument errors, ports, stopping. */
+import { createServer } from 'node:net';
 
 /** Bad arguments: the message says what is wrong, for the user, without a stack trace. */
 export class UsageError extends Error {
@@ -52,4 +53,17 @@ export function argsOrUsage<T>(name: string, usage: string, parse: () => T): T |
     console.error(`${name}: ${error.message}\n\n${usage}`);
     return undefined;
   }
+}
+
+/** A port free on the loopback interface right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port from listen(0)');
+  return address.port;
 }

@@ -5,9 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
+import { freePort } from '#local/cli/cliSupport.ts';
 
 export interface RedisServer {
   url: string;
@@ -21,17 +22,7 @@ export interface StartRedisOptions {
 }
 
 /** A port nothing listens on right now (listen on 0, note the port, close). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port from listen(0)');
-  return address.port;
-}
+export { freePort };
 
 /** Whether something at host:port answers a RESP PING (with PONG or with an error such as NOAUTH). */
 function answersPing(port: number): Promise<boolean> {
