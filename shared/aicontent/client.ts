@@ -35,7 +35,7 @@ export interface AicontentClientOptions {
   retry?: Partial<RetryPolicy> | undefined;
   /** Longest wait for one attempt; the caller's deadline can cut it shorter. */
   attemptTimeoutMs?: number | undefined;
-  /** Sends one request; default Node's http(s) with keep-alive (see transport.ts). */
+  /** Sends one request; default our keep-alive HTTP/1.1 client (see transport.ts). */
   transport?: Transport;
   now?: () => number;
   random?: () => number;
@@ -167,7 +167,7 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
   /** One signed request, bounded by the attempt timeout and the caller's deadline and signal. */
   async function send(jobId: string, refreshCredentials: boolean, call: QueryOptions) {
     const credentials = await options.credentials(refreshCredentials ? { refresh: true } : undefined);
-    const { host: _, ...headers } = sign(
+    const headers = sign(
       {
         method: 'GET',
         pathname: QUERY_PATH,
@@ -176,13 +176,13 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
       },
       credentials,
       { date: formatAcsDate(new Date(now())), nonce: nonce() },
-    ); // The transport sets Host from the URL: the same value that was signed.
-    const url = `${endpoint.origin}${QUERY_PATH}?inferenceJobId=${percentEncode(jobId)}`;
+    ); // The transport writes `host` from the origin: the same value that was signed.
+    const path = `${QUERY_PATH}?inferenceJobId=${percentEncode(jobId)}`;
     const budget = Math.min(attemptTimeoutMs, (call.deadline ?? Number.POSITIVE_INFINITY) - now());
     const timeoutMs = Math.max(1, budget);
     try {
-      const sent = { headers: { ...headers, accept: 'application/json' }, timeoutMs, signal: call.signal };
-      const answer = await transport(url, sent);
+      headers.accept = 'application/json';
+      const answer = await transport({ origin: endpoint, path, headers, timeoutMs, signal: call.signal });
       return {
         job: readAnswer(answer.status, answer.header, answer.text, jobId),
         requestId: answer.header('x-acs-request-id'),

@@ -1,12 +1,16 @@
 /**
- * How the client puts a request on the wire: Node's `http`/`https` with keep-alive agents, so calls
- * reuse connections across requests and across invocations of a warm instance.
+ * How the client puts a GET on the wire: a small HTTP/1.1 client on pooled keep-alive sockets (TLS
+ * for https), so calls reuse connections across requests and across invocations of a warm instance.
  *
- * Not `fetch`: measured here (README "Performance"), undici's `fetch` costs about three times the CPU
- * per request of `http.request`, and the sweeper makes thousands of requests per tick. For the same
- * reason the time limit is a plain timer, not `AbortSignal.timeout` (which costs as much as the rest).
+ * Not `http.request`, nor `fetch`: measured with bench/sweep.bench.ts (README "Performance"), Node's
+ * http client spends about 0.13 ms of CPU per request in its agent, streams and parser, `fetch` three
+ * times that, and the sweeper makes thousands of requests per tick. This one does what a GET needs and
+ * no more: one socket write per request, one pass over the answer (httpAnswer.ts). For the same reason
+ * the time limit is a plain timer, not `AbortSignal.timeout`.
  */
-import http from 'node:http';
+import net from 'node:net';
+import type tls from 'node:tls';
+import { DEFAULT_MAX_BODY_BYTES, type HttpAnswer, HttpAnswerReader } from './httpAnswer.ts';
 
 export interface TransportAnswer {
   status: number;
@@ -15,75 +19,268 @@ export interface TransportAnswer {
   text: string;
 }
 
-export interface TransportInit {
-  headers: Record<string, string>;
+export interface TransportRequest {
+  /** `http(s)://host[:port]`: where to connect, and the `host` header. */
+  origin: URL;
+  /** Path and query, already percent-encoded. */
+  path: string;
+  headers: Readonly<Record<string, string>>;
   /** The request fails with {@link TransportTimeoutError} when it has not finished by then. */
   timeoutMs: number;
   /** Aborts the request. */
   signal?: AbortSignal | undefined;
 }
 
-export type Transport = (url: string, init: TransportInit) => Promise<TransportAnswer>;
+/** Sends one GET and reads its answer. */
+export type Transport = (request: TransportRequest) => Promise<TransportAnswer>;
 
 export class TransportTimeoutError extends Error {
   override name = 'TransportTimeoutError';
 }
 
-interface Client {
-  request: typeof http.request;
-  agent: http.Agent;
+/** A kept-alive connection ended before any byte of the answer came: the server had closed it. */
+class StaleConnectionError extends Error {
+  override name = 'StaleConnectionError';
 }
 
-const plain: Client = { request: http.request, agent: new http.Agent({ keepAlive: true }) };
-/** `node:https` (and TLS with it) is loaded on the first HTTPS request, not at cold start. */
-let secure: Promise<Client> | undefined;
-
-function clientFor(url: string): Client | Promise<Client> {
-  if (!url.startsWith('https:')) return plain;
-  secure ??= import('node:https').then((https) => ({
-    request: https.request,
-    agent: new https.Agent({ keepAlive: true }),
-  }));
-  return secure;
+export interface HttpTransportOptions {
+  /** Extra TLS options for https origins (e.g. `ca` for a private CA); certificates are always verified. */
+  tls?: tls.ConnectionOptions;
+  /** Idle connections kept per origin; one more is closed. Default 256. */
+  maxIdlePerOrigin?: number;
+  /** A connection idle for longer is closed rather than reused. Default 30 s. */
+  maxIdleMs?: number;
+  /** Default 8 MiB. */
+  maxBodyBytes?: number;
 }
 
-export const nodeTransport: Transport = async (url, init) => send(await clientFor(url), url, init);
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
+const REQUEST_TARGET = /^\/[\x21-\x7e]*$/;
 
-function send(
-  client: Client,
-  url: string,
-  { headers, timeoutMs, signal }: TransportInit,
-): Promise<TransportAnswer> {
-  return new Promise((resolve, reject) => {
-    const request = client.request(
-      url,
-      { method: 'GET', headers, agent: client.agent, signal },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          clearTimeout(timer);
-          const raw = response.headers;
-          resolve({
-            status: response.statusCode ?? 0,
-            header: (name) => {
-              const value = raw[name];
-              return Array.isArray(value) ? value.join(', ') : value;
-            },
-            text: Buffer.concat(chunks).toString('utf8'),
-          });
-        });
-      },
-    );
+/**
+ * `GET path HTTP/1.1` and its fields, checked so that no value can break out of its line. `host` is
+ * always the origin's: one given in `headers` is left out.
+ */
+export function requestHead(host: string, path: string, headers: Readonly<Record<string, string>>): string {
+  if (!REQUEST_TARGET.test(path)) throw new TypeError(`not a request path: ${JSON.stringify(path)}`);
+  let head = `GET ${path} HTTP/1.1\r\nhost: ${host}\r\n`;
+  for (const name in headers) {
+    if (name === 'host') continue;
+    const value = headers[name] as string;
+    if (!FIELD_NAME.test(name) || !FIELD_VALUE.test(value)) {
+      throw new TypeError(`not a valid header field: ${JSON.stringify(name)}`);
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  return `${head}\r\n`;
+}
+
+interface Exchange {
+  reader: HttpAnswerReader;
+  received: boolean;
+  settle(error: Error | undefined, answer?: HttpAnswer): void;
+}
+
+/** One socket; carries one exchange at a time and goes back to its pool when the answer allows. */
+class Connection {
+  idleSince = 0;
+  /** Exchanges completed: a reused connection may have been closed by the server meanwhile. */
+  served = 0;
+  #exchange: Exchange | undefined;
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly onGone: (connection: Connection) => void,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.#data(chunk));
+    socket.on('end', () => this.#end());
+    socket.on('error', (error) => this.#close(error));
+    socket.on('close', () => this.#close(undefined));
+  }
+
+  send(head: string, exchange: Exchange): void {
+    this.#exchange = exchange;
+    this.socket.ref();
+    this.socket.write(head, 'latin1');
+  }
+
+  /** Ends the exchange with `error` and the connection with it. */
+  abort(error: Error): void {
+    this.#finish(error);
+    this.socket.destroy();
+  }
+
+  #data(chunk: Buffer): void {
+    const exchange = this.#exchange;
+    if (!exchange) {
+      this.socket.destroy(); // bytes nobody asked for: the connection cannot be trusted
+      return;
+    }
+    exchange.received = true;
+    let answer: HttpAnswer | undefined;
+    try {
+      answer = exchange.reader.push(chunk);
+    } catch (error) {
+      this.abort(error as Error);
+      return;
+    }
+    if (answer) this.#finish(undefined, answer);
+  }
+
+  #end(): void {
+    if (!this.#exchange) return;
+    try {
+      this.#finish(undefined, this.#exchange.reader.end());
+    } catch (error) {
+      this.#close(error as Error);
+    }
+  }
+
+  #close(error: Error | undefined): void {
+    const exchange = this.#exchange;
+    if (exchange) {
+      const stale = this.served > 0 && !exchange.received;
+      this.#finish(
+        stale ? new StaleConnectionError('the kept-alive connection was closed', { cause: error }) : error,
+      );
+      if (!this.socket.destroyed) this.socket.destroy();
+    }
+    this.onGone(this);
+  }
+
+  #finish(error: Error | undefined, answer?: HttpAnswer): void {
+    const exchange = this.#exchange;
+    if (!exchange) return;
+    this.#exchange = undefined;
+    if (answer) this.served++;
+    exchange.settle(error ?? (answer ? undefined : new Error('the connection closed')), answer);
+  }
+}
+
+export function createHttpTransport(options: HttpTransportOptions = {}): Transport {
+  const maxIdle = options.maxIdlePerOrigin ?? 256;
+  const maxIdleMs = options.maxIdleMs ?? 30_000;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const idle = new Map<string, Connection[]>();
+  /** `node:tls` is loaded on the first HTTPS connection, not at cold start. */
+  let tlsModule: Promise<typeof tls> | undefined;
+
+  function poolOf(origin: URL): Connection[] {
+    const key = origin.origin;
+    let pool = idle.get(key);
+    if (!pool) {
+      pool = [];
+      idle.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** The most recently used idle connection still worth trying, if any. */
+  function takeIdle(pool: Connection[]): Connection | undefined {
+    const now = Date.now();
+    for (let connection = pool.pop(); connection; connection = pool.pop()) {
+      if (now - connection.idleSince <= maxIdleMs && !connection.socket.destroyed) return connection;
+      connection.socket.destroy();
+    }
+    return undefined;
+  }
+
+  async function connect(origin: URL, pool: Connection[]): Promise<Connection> {
+    const host = origin.hostname.replace(/^\[(.*)\]$/, '$1');
+    let socket: net.Socket;
+    if (origin.protocol === 'https:') {
+      tlsModule ??= import('node:tls').then((module) => module.default);
+      const servername = net.isIP(host) ? undefined : host;
+      socket = (await tlsModule).connect({
+        ...options.tls,
+        host,
+        port: Number(origin.port || 443),
+        servername,
+      });
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, 1000);
+    } else {
+      socket = net.connect({ host, port: Number(origin.port || 80), noDelay: true, keepAlive: true });
+    }
+    return new Connection(socket, (gone) => {
+      const at = pool.indexOf(gone);
+      if (at >= 0) pool.splice(at, 1);
+    });
+  }
+
+  function release(connection: Connection, pool: Connection[]): void {
+    if (pool.length >= maxIdle || connection.socket.destroyed) {
+      connection.socket.destroy();
+      return;
+    }
+    connection.idleSince = Date.now();
+    connection.socket.unref(); // an idle connection never keeps the process alive
+    pool.push(connection);
+  }
+
+  function exchange(
+    connection: Connection,
+    head: string,
+    pool: Connection[],
+    stopped: Error | undefined,
+  ): Promise<HttpAnswer> {
+    return new Promise((resolve, reject) => {
+      if (stopped) {
+        connection.abort(stopped); // timed out or aborted while connecting
+        return reject(stopped);
+      }
+      connection.send(head, {
+        reader: new HttpAnswerReader(maxBodyBytes),
+        received: false,
+        settle(error, answer) {
+          if (error || !answer) {
+            reject(error);
+            return;
+          }
+          if (answer.keepAlive) release(connection, pool);
+          else connection.socket.destroy();
+          resolve(answer);
+        },
+      });
+    });
+  }
+
+  return async ({ origin, path, headers, timeoutMs, signal }) => {
+    const head = requestHead(origin.host, path, headers);
+    signal?.throwIfAborted();
+    const pool = poolOf(origin);
+    let current: Connection | undefined;
+    let stopped: Error | undefined;
+    const stop = (error: Error) => {
+      stopped ??= error;
+      current?.abort(error);
+    };
     const timer = setTimeout(
-      () => request.destroy(new TransportTimeoutError(`no answer in ${timeoutMs} ms`)),
+      () => stop(new TransportTimeoutError(`no answer in ${timeoutMs} ms`)),
       timeoutMs,
     );
-    request.on('error', (error) => {
+    const onAbort = () => stop(signal?.reason ?? new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      let answer: HttpAnswer;
+      current = takeIdle(pool) ?? (await connect(origin, pool));
+      try {
+        answer = await exchange(current, head, pool, stopped);
+      } catch (error) {
+        // The server closed a kept-alive connection as we reused it: a GET is safe to send again, once.
+        if (!(error instanceof StaleConnectionError)) throw error;
+        current = await connect(origin, pool);
+        answer = await exchange(current, head, pool, stopped);
+      }
+      const { status, headers: fields, body } = answer;
+      return { status, header: (name) => fields.get(name), text: body.toString('utf8') };
+    } finally {
       clearTimeout(timer);
-      reject(error);
-    });
-    request.end();
-  });
+      signal?.removeEventListener('abort', onAbort);
+    }
+  };
 }
+
+/** The transport every client shares by default: one connection pool per process. */
+export const nodeTransport: Transport = createHttpTransport();

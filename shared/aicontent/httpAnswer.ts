@@ -1,0 +1,235 @@
+/**
+ * Reads one HTTP/1.1 answer from the bytes of a connection as they arrive: the status line, the
+ * header fields, and a body framed by `content-length`, by chunked transfer coding, or by the end of
+ * the connection (RFC 9112 §6.3). No sockets here, so it is tested on answers cut at every byte.
+ *
+ * Strict where leniency would let a bad answer pass for a good one: conflicting lengths, folded
+ * header lines and malformed chunk sizes are errors, and an answer framed both ways is read by its
+ * chunks and its connection not reused (the request-smuggling guard of RFC 9112 §6.1).
+ */
+
+export class HttpProtocolError extends Error {
+  override name = 'HttpProtocolError';
+}
+
+export interface HttpAnswer {
+  status: number;
+  /** Lower-case names; a field sent more than once has its values joined by `, `. */
+  headers: Map<string, string>;
+  body: Buffer;
+  /** The connection may carry another request: HTTP/1.1 (or 1.0 asking for it), framed, nothing left over. */
+  keepAlive: boolean;
+}
+
+const MAX_HEAD_BYTES = 64 * 1024;
+const MAX_CHUNK_LINE_BYTES = 4 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const CHUNK_SIZE = /^([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?$/;
+const EMPTY = Buffer.alloc(0);
+
+type Phase = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'close' | 'done';
+
+/** One reader per answer: `push` each chunk received; `end` when the connection ends. */
+export class HttpAnswerReader {
+  #pending: Buffer = EMPTY;
+  #phase: Phase = 'head';
+  #status = 0;
+  #headers = new Map<string, string>();
+  #keepAlive = false;
+  #parts: Buffer[] = [];
+  #bodyBytes = 0;
+  /** Bytes still due in the 'length' and 'chunk-data' phases. */
+  #remaining = 0;
+  readonly #maxBodyBytes: number;
+
+  constructor(maxBodyBytes = DEFAULT_MAX_BODY_BYTES) {
+    this.#maxBodyBytes = maxBodyBytes;
+  }
+
+  /** Takes the next bytes; returns the answer once it is complete, else undefined. Throws `HttpProtocolError`. */
+  push(chunk: Buffer): HttpAnswer | undefined {
+    if (this.#complete()) throw new HttpProtocolError('bytes after the answer was complete');
+    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    while (this.#step()) {
+      if (this.#complete()) return this.#answer();
+    }
+    return undefined;
+  }
+
+  /** The connection ended: the answer if its end was the body's end, else `HttpProtocolError`. */
+  end(): HttpAnswer {
+    if (this.#phase !== 'close')
+      throw new HttpProtocolError('the connection closed before the answer was complete');
+    this.#phase = 'done';
+    return this.#answer();
+  }
+
+  #complete(): boolean {
+    return this.#phase === 'done';
+  }
+
+  #answer(): HttpAnswer {
+    // Bytes past the answer belong to nothing we asked for: the connection cannot be trusted again.
+    const keepAlive = this.#keepAlive && this.#pending.length === 0;
+    const body = this.#parts.length === 1 ? (this.#parts[0] as Buffer) : Buffer.concat(this.#parts);
+    return { status: this.#status, headers: this.#headers, body, keepAlive };
+  }
+
+  /** Moves one phase forward if the bytes at hand allow; false when it must wait for more. */
+  #step(): boolean {
+    switch (this.#phase) {
+      case 'head':
+        return this.#readHead();
+      case 'length':
+      case 'chunk-data':
+        return this.#readBody();
+      case 'chunk-size':
+        return this.#readLine(MAX_CHUNK_LINE_BYTES, (line) => this.#chunkSize(line));
+      case 'chunk-end':
+        return this.#readLine(2, (line) => {
+          if (line !== '') throw new HttpProtocolError('a chunk is longer than its size');
+          this.#phase = 'chunk-size';
+        });
+      case 'trailers':
+        // Trailer fields are read past, not kept: nothing we call sends any we need.
+        return this.#readLine(MAX_HEAD_BYTES, (line) => {
+          if (line === '') this.#phase = 'done';
+        });
+      case 'close':
+        this.#addBody(this.#pending);
+        this.#pending = EMPTY;
+        return false;
+      case 'done':
+        return false;
+    }
+  }
+
+  #readHead(): boolean {
+    const end = this.#pending.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (this.#pending.length > MAX_HEAD_BYTES) throw new HttpProtocolError('the answer head is too large');
+      return false;
+    }
+    const lines = this.#pending.toString('latin1', 0, end).split('\r\n');
+    this.#pending = this.#pending.subarray(end + 4);
+    const match = STATUS_LINE.exec(lines[0] ?? '');
+    if (!match) throw new HttpProtocolError(`not an HTTP/1.x status line: ${JSON.stringify(lines[0])}`);
+    const status = Number(match[2]);
+    const headers = new Map<string, string>();
+    for (let i = 1; i < lines.length; i++) addField(headers, lines[i] as string);
+    if (status < 200) {
+      if (status === 101) throw new HttpProtocolError('the server switched protocols unasked');
+      return true; // an interim answer (100 Continue, 103 Early Hints): the real one follows
+    }
+    this.#status = status;
+    this.#headers = headers;
+    const connection = tokens(headers.get('connection'));
+    this.#keepAlive = match[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+    this.#frame(headers);
+    return true;
+  }
+
+  /** Decides how the body ends (RFC 9112 §6.3). */
+  #frame(headers: Map<string, string>): void {
+    const coding = headers.get('transfer-encoding');
+    const length = headers.get('content-length');
+    if (this.#status === 204 || this.#status === 304) {
+      this.#phase = 'done';
+    } else if (coding !== undefined) {
+      if (length !== undefined) this.#keepAlive = false;
+      if (tokens(coding).at(-1) === 'chunked') {
+        this.#phase = 'chunk-size';
+      } else {
+        this.#phase = 'close';
+        this.#keepAlive = false;
+      }
+    } else if (length !== undefined) {
+      this.#remaining = contentLength(length);
+      if (this.#remaining > this.#maxBodyBytes) throw this.#tooLarge();
+      this.#phase = this.#remaining === 0 ? 'done' : 'length';
+    } else {
+      this.#phase = 'close';
+      this.#keepAlive = false;
+    }
+  }
+
+  #readBody(): boolean {
+    if (this.#pending.length === 0) return false;
+    const taken = Math.min(this.#remaining, this.#pending.length);
+    this.#addBody(this.#pending.subarray(0, taken));
+    this.#pending = this.#pending.subarray(taken);
+    this.#remaining -= taken;
+    if (this.#remaining > 0) return false;
+    this.#phase = this.#phase === 'length' ? 'done' : 'chunk-end';
+    return true;
+  }
+
+  #chunkSize(line: string): void {
+    const match = CHUNK_SIZE.exec(line);
+    if (!match) throw new HttpProtocolError(`not a chunk size: ${JSON.stringify(line.slice(0, 40))}`);
+    this.#remaining = Number.parseInt(match[1] as string, 16);
+    if (this.#bodyBytes + this.#remaining > this.#maxBodyBytes) throw this.#tooLarge();
+    this.#phase = this.#remaining === 0 ? 'trailers' : 'chunk-data';
+  }
+
+  /** Takes one CRLF-ended line (at most `maxBytes` long) and hands it to `use`. */
+  #readLine(maxBytes: number, use: (line: string) => void): boolean {
+    const end = this.#pending.indexOf('\r\n');
+    if (end < 0 || end > maxBytes) {
+      if (end > maxBytes || this.#pending.length > maxBytes + 1) {
+        throw new HttpProtocolError('a line of the chunked body is longer than allowed');
+      }
+      return false;
+    }
+    const line = this.#pending.toString('latin1', 0, end);
+    this.#pending = this.#pending.subarray(end + 2);
+    use(line);
+    return true;
+  }
+
+  #addBody(part: Buffer): void {
+    if (part.length === 0) return;
+    this.#bodyBytes += part.length;
+    if (this.#bodyBytes > this.#maxBodyBytes) throw this.#tooLarge();
+    this.#parts.push(part);
+  }
+
+  #tooLarge(): HttpProtocolError {
+    return new HttpProtocolError(`the answer body is larger than ${this.#maxBodyBytes} bytes`);
+  }
+}
+
+function addField(headers: Map<string, string>, line: string): void {
+  const colon = line.indexOf(':');
+  const name = line.slice(0, colon);
+  // A line folded onto the previous one (obs-fold) or a name with spaces is refused, not guessed at.
+  if (colon <= 0 || !TOKEN.test(name)) {
+    throw new HttpProtocolError(`not a header field: ${JSON.stringify(line.slice(0, 40))}`);
+  }
+  const key = name.toLowerCase();
+  const value = line.slice(colon + 1).trim();
+  const earlier = headers.get(key);
+  headers.set(key, earlier === undefined ? value : `${earlier}, ${value}`);
+}
+
+/** A list-valued field's members, lower-cased: `Keep-Alive, Upgrade` → `['keep-alive', 'upgrade']`. */
+function tokens(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value
+    .toLowerCase()
+    .split(',')
+    .map((token) => token.trim());
+}
+
+/** `content-length`, also sent twice with the same value (`5, 5`); differing values are an error. */
+function contentLength(value: string): number {
+  const values = new Set(value.split(',').map((part) => part.trim()));
+  const [only] = values;
+  if (values.size !== 1 || only === undefined || !/^\d{1,15}$/.test(only)) {
+    throw new HttpProtocolError(`not a valid content-length: ${JSON.stringify(value.slice(0, 40))}`);
+  }
+  return Number(only);
+}
