@@ -109,10 +109,11 @@ export class HttpAnswerReader {
 
   #readHead(): boolean {
     const end = this.#pending.indexOf('\r\n\r\n');
-    if (end < 0) {
-      if (this.#pending.length > MAX_HEAD_BYTES) throw new HttpProtocolError('the answer head is too large');
-      return false;
+    // Checked whether or not the head's end has come, so that how TCP cut the bytes does not matter.
+    if (end > MAX_HEAD_BYTES || (end < 0 && this.#pending.length > MAX_HEAD_BYTES + 3)) {
+      throw new HttpProtocolError('the answer head is too large');
     }
+    if (end < 0) return false;
     const lines = this.#pending.toString('latin1', 0, end).split('\r\n');
     this.#pending = this.#pending.subarray(end + 4);
     const match = STATUS_LINE.exec(lines[0] ?? '');

@@ -44,7 +44,7 @@ class StaleConnectionError extends Error {
 }
 
 export interface HttpTransportOptions {
-  /** Extra TLS options for https origins (e.g. `ca` for a private CA); certificates are always verified. */
+  /** Extra TLS options for https origins, e.g. `ca` for a private CA (certificates are verified unless these say not to). */
   tls?: tls.ConnectionOptions;
   /** Idle connections kept per origin; one more is closed. Default 256. */
   maxIdlePerOrigin?: number;
@@ -60,13 +60,13 @@ const REQUEST_TARGET = /^\/[\x21-\x7e]*$/;
 
 /**
  * `GET path HTTP/1.1` and its fields, checked so that no value can break out of its line. `host` is
- * always the origin's: one given in `headers` is left out.
+ * always the origin's: one given in `headers`, in any letter case, is left out.
  */
 export function requestHead(host: string, path: string, headers: Readonly<Record<string, string>>): string {
   if (!REQUEST_TARGET.test(path)) throw new TypeError(`not a request path: ${JSON.stringify(path)}`);
   let head = `GET ${path} HTTP/1.1\r\nhost: ${host}\r\n`;
   for (const name in headers) {
-    if (name === 'host') continue;
+    if (name.length === 4 && name.toLowerCase() === 'host') continue;
     const value = headers[name] as string;
     if (!FIELD_NAME.test(name) || !FIELD_VALUE.test(value)) {
       throw new TypeError(`not a valid header field: ${JSON.stringify(name)}`);

@@ -225,8 +225,6 @@ export function redisConnectionOptions(options: RedisStoreOptions): RedisOptions
     // refused connection fails them after one retry rather than after the default 20.
     enableOfflineQueue: true,
     maxRetriesPerRequest: 1,
-    // A sweep commits dozens of jobs at once: one socket write for all the commands of a tick.
-    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(100 * 2 ** (times - 1), 2_000),
     ...options.redis,
   };

@@ -602,6 +602,62 @@ describe('on a Redis server', () => {
     expect(await store.get('a')).toEqual(job);
   });
 
+  describe('commits of one tick, sent as one script call', () => {
+    it('are each their own compare-and-set: a lost or corrupt one leaves the others done', async () => {
+      const store = open();
+      for (const id of ['a', 'b', 'c', 'd', 'e']) await store.track({ id, now: T0 });
+      const [a, b, c, d, e] = await store.claimDue({ owner: 's1', now: T0, limit: 5, leaseMs: LEASE });
+      if (!a || !b || !c || !d || !e) throw new Error('expected five claimed jobs');
+      await store.commit(e, 's1', {}); // the script is loaded: from now on one call each time
+      await redis.hset(`${prefix}job:d`, 'state', 'exploded');
+      const scriptCalls = async () => {
+        const stats = await redis.info('commandstats');
+        return [...stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce(
+          (sum, [, n]) => sum + Number(n),
+          0,
+        );
+      };
+      const before = await scriptCalls();
+      const results = await Promise.all([
+        store.commit(a, 's1', { state: 'succeeded', nextPollAt: null }),
+        store.commit(b, 'intruder', { attempts: 9 }),
+        store.commit({ ...c, version: c.version - 1 }, 's1', { attempts: 9 }),
+        store.commit(c, 's1', { attempts: 1, nextPollAt: T0 + 5 }),
+        store.commit(d, 's1', { attempts: 1 }),
+      ]);
+      expect(results.map((job) => job && { id: job.id, state: job.state, attempts: job.attempts })).toEqual([
+        { id: 'a', state: 'succeeded', attempts: 0 },
+        null,
+        null,
+        { id: 'c', state: 'pending', attempts: 1 },
+        null,
+      ]);
+      expect((await scriptCalls()) - before).toBe(1);
+      expect(await store.get('b')).toMatchObject({
+        attempts: 0,
+        leaseOwner: JSON.parse(JSON.stringify('s1')),
+      });
+      expect(await store.list({ state: 'succeeded', limit: 10 })).toMatchObject({ jobs: [{ id: 'a' }] });
+    });
+
+    it('all reject with JobStoreUnavailable when the batch cannot be sent', async () => {
+      const store = open({ commandTimeoutMs: 300 });
+      for (const id of ['a', 'b']) await store.track({ id, now: T0 });
+      const [a, b] = await store.claimDue({ owner: 's1', now: T0, limit: 2, leaseMs: LEASE });
+      if (!a || !b) throw new Error('expected two claimed jobs');
+      await redis.client('PAUSE', 1000, 'ALL');
+      const outcomes = await Promise.allSettled([
+        store.commit(a, 's1', { attempts: 1 }),
+        store.commit(b, 's1', { attempts: 1 }),
+      ]);
+      await redis.client('UNPAUSE');
+      expect(outcomes).toMatchObject([
+        { status: 'rejected', reason: { code: 'JobStoreUnavailable' } },
+        { status: 'rejected', reason: { code: 'JobStoreUnavailable' } },
+      ]);
+    });
+  });
+
   it('lists nothing for a state that does not exist, as the memory store', async () => {
     const store = open();
     await store.track({ id: 'a', now: T0 });
