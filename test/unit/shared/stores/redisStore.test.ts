@@ -16,6 +16,7 @@ import {
   DEFAULT_PREFIX,
   decodeId,
   encodeId,
+  pack,
   parseRedisUrl,
   type RedisStoreOptions,
   redisConnectionOptions,
@@ -194,6 +195,20 @@ describe('members', () => {
         expect(bytes).toBe(a < b ? -1 : a > b ? 1 : 0);
       }),
     );
+  });
+});
+
+describe('pack', () => {
+  it('prefixes every item with its length in bytes: UTF-8 strings, raw bytes, empty items', () => {
+    const packed = pack(['é', Buffer.from([0xed, 0xa0, 0x80]), '', '12:34']);
+    expect(packed).toEqual(
+      Buffer.concat([
+        Buffer.from('2:é3:', 'utf8'),
+        Buffer.from([0xed, 0xa0, 0x80]),
+        Buffer.from('0:5:12:34', 'utf8'),
+      ]),
+    );
+    expect(pack([])).toEqual(Buffer.alloc(0));
   });
 });
 
