@@ -32,7 +32,11 @@ const EMPTY = Buffer.alloc(0);
 
 type Phase = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'close' | 'done';
 
-/** One reader per answer: `push` each chunk received; `end` when the connection ends. */
+/**
+ * One reader per answer: `push` each chunk received; `end` when the connection ends. A chunk may be a
+ * buffer that is overwritten once `push` returns (a socket's `onread` buffer): what the reader keeps
+ * for later it copies, and the body of a complete answer is only valid until the next read.
+ */
 export class HttpAnswerReader {
   #pending: Buffer = EMPTY;
   #phase: Phase = 'head';
@@ -40,6 +44,8 @@ export class HttpAnswerReader {
   #headers = new Map<string, string>();
   #keepAlive = false;
   #parts: Buffer[] = [];
+  /** How many of `#parts` are copies the reader owns. */
+  #ownedParts = 0;
   #bodyBytes = 0;
   /** Bytes still due in the 'length' and 'chunk-data' phases. */
   #remaining = 0;
@@ -56,7 +62,16 @@ export class HttpAnswerReader {
     while (this.#step()) {
       if (this.#complete()) return this.#answer();
     }
+    this.#keepForLater();
     return undefined;
+  }
+
+  /** Copies what still points into the caller's chunk. */
+  #keepForLater(): void {
+    if (this.#pending.length > 0) this.#pending = Buffer.from(this.#pending);
+    for (; this.#ownedParts < this.#parts.length; this.#ownedParts++) {
+      this.#parts[this.#ownedParts] = Buffer.from(this.#parts[this.#ownedParts] as Buffer);
+    }
   }
 
   /** The connection ended: the answer if its end was the body's end, else `HttpProtocolError`. */

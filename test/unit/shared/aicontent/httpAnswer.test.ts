@@ -121,6 +121,29 @@ describe('HttpAnswerReader: bodies', () => {
     expect(answer.keepAlive).toBe(true);
   });
 
+  it.each([
+    ['content-length', `${head('HTTP/1.1 200 OK', 'content-length: 10')}0123456789`, false],
+    [
+      'chunked',
+      `${head('HTTP/1.1 200 OK', 'transfer-encoding: chunked')}4\r\n0123\r\n6\r\n456789\r\n0\r\n\r\n`,
+      false,
+    ],
+    ['the end of the connection', `${head('HTTP/1.1 200 OK')}0123456789`, true],
+  ])('copies what it keeps between pushes: the caller may reuse its buffer (%s)', (_, text, end) => {
+    // As a socket's `onread` buffer is: every read lands in the same bytes.
+    const shared = Buffer.alloc(text.length);
+    const reader = new HttpAnswerReader();
+    let answer: HttpAnswer | undefined;
+    for (let at = 0; at < text.length; at += 7) {
+      const piece = text.slice(at, at + 7);
+      shared.fill('#');
+      shared.write(piece, 'latin1');
+      answer = reader.push(shared.subarray(0, piece.length));
+    }
+    if (end) answer = reader.end();
+    expect(answer?.body.toString('latin1')).toBe('0123456789');
+  });
+
   it('skips interim 1xx answers and returns the final one', () => {
     const answer = read(
       head('HTTP/1.1 100 Continue') +
