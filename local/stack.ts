@@ -31,7 +31,13 @@ export interface LocalStackOptions {
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
 export async function startLocalStack(options: LocalStackOptions) {
-  const emulator = await startEmulator({ ...options.emulator, port: options.emulatorPort });
+  // The job store outlives the emulator (`.data/jobs.db`): ids from the clock, in milliseconds, are not
+  // those of jobs tracked in an earlier run, which the store would take for known ones.
+  const emulator = await startEmulator({
+    firstJobId: Date.now(),
+    ...options.emulator,
+    port: options.emulatorPort,
+  });
   let runtime: LocalRuntime;
   try {
     // The sweeper's InvokeFunction calls must reach this runtime, so its URL must be known up front.

@@ -33,6 +33,12 @@ export interface EmulatorOptions {
   /** The one permanent AccessKey pair accepted; default the fake pair above. */
   accessKeyId?: string;
   accessKeySecret?: string;
+  /**
+   * The id of the first job created without one (default 1); the next get the numbers after it. A stack
+   * whose job store outlives the emulator starts higher, so that a new job never takes the id of a job
+   * tracked before a restart.
+   */
+  firstJobId?: number;
   /** Default job timing, merged over 2 s WAIT_SCHEDULE + 8 s INFERRING → FINISHED. */
   schedule?: Partial<JobSchedule>;
   faults?: Faults;
@@ -84,7 +90,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const verifier = new RequestVerifier({ accessKeyId, accessKeySecret, sts });
   // The default schedule is checked as a job spec's schedule is: a bad one fails here, not per job.
   const schedule = checkJobSpec({ schedule: options.schedule ?? {} }).schedule;
-  const jobs = new JobTable({ ...DEFAULT_SCHEDULE, ...schedule });
+  const jobs = new JobTable({ ...DEFAULT_SCHEDULE, ...schedule }, options.firstJobId);
   let plan = new FaultPlan(options.faults ?? {}, random);
   const stats: EmulatorStats = { connections: 0, requests: 0, apiRequests: 0, dropped: 0, byStatus: {} };
   const mintSts = (ttlMs = DEFAULT_STS_TTL_MS) => sts.mint(clock(), ttlMs);

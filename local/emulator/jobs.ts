@@ -33,10 +33,12 @@ export interface JobData {
 export class JobTable {
   readonly #jobs = new Map<string, JobRecord>();
   readonly #defaultSchedule: JobSchedule;
-  #nextId = 1;
+  #nextId: number;
 
-  constructor(defaultSchedule: JobSchedule) {
+  /** Jobs without an id of their own are numbered from `firstId` up, skipping ids already taken. */
+  constructor(defaultSchedule: JobSchedule, firstId = 1) {
     this.#defaultSchedule = defaultSchedule;
+    this.#nextId = firstId;
   }
 
   /** Adds a job from a checked spec; throws `JobSpecError` if its id is taken. */

@@ -55,6 +55,13 @@ describe('JobTable', () => {
     expect(ids).toEqual(['1', '2', '3']);
   });
 
+  it('numbers jobs from the first id it is given', () => {
+    const table = new JobTable(DEFAULT_SCHEDULE, 1_795_000_000_000);
+    table.create({ id: '1795000000001' }, t0);
+    const ids = [table.create({}, t0).id, table.create({}, t0).id];
+    expect(ids).toEqual(['1795000000000', '1795000000002']);
+  });
+
   it('refuses an id already taken', () => {
     const table = new JobTable(DEFAULT_SCHEDULE);
     table.create({ id: 'x' }, t0);
