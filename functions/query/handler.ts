@@ -8,13 +8,14 @@ import { readQueryConfig } from '#shared/config.ts';
 import { credentialsFromContext } from '#shared/fc/context.ts';
 import { createFcHandler } from '#shared/fc/handler.ts';
 import { createLogger } from '#shared/log.ts';
-import { parseNotifyTarget } from '#shared/notify/notifyTarget.ts';
+import { parseNotifyTarget, targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
 import { answerQuery } from '#shared/query/queryApi.ts';
 import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
 const config = readQueryConfig(process.env);
 const logger = createLogger({ level: config.logLevel });
 const store = lazyJobStore(() => openJobStore(config));
+const targetRules = { allowHttp: config.allowHttpWebhooks, allowed: targetAllowlistFromConfig(process.env) };
 
 /** Leave this much of the invocation's time to answer after the last aicontent attempt. */
 const ANSWER_MARGIN_MS = 1_000;
@@ -29,7 +30,7 @@ export const handler = createFcHandler(
         attemptTimeoutMs: config.aicontentTimeoutMs,
       }),
       store,
-      parseNotify: (input) => parseNotifyTarget(input, { allowHttp: config.allowHttpWebhooks }),
+      parseNotify: (input) => parseNotifyTarget(input, targetRules),
       trackOnQuery: config.trackOnQuery,
       pollHintSeconds: config.pollHintSeconds,
       deadline: context.deadline - ANSWER_MARGIN_MS,

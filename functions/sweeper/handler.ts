@@ -11,11 +11,12 @@ import { createFcHandler } from '#shared/fc/handler.ts';
 import { sweep } from '#shared/jobs/sweep.ts';
 import { createLogger } from '#shared/log.ts';
 import { createNotifier } from '#shared/notify/notifier.ts';
-import { notifyTargetFromConfig } from '#shared/notify/notifyTarget.ts';
+import { notifyTargetFromConfig, targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
 import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
 const config = readSweeperConfig(process.env);
 const defaultTarget = notifyTargetFromConfig(process.env, { allowHttp: config.allowHttpWebhooks });
+const allowedTargets = targetAllowlistFromConfig(process.env);
 const logger = createLogger({ level: config.logLevel });
 const store = lazyJobStore(() => openJobStore(config));
 
@@ -38,6 +39,7 @@ export const handler = createFcHandler(
       defaultTarget,
       webhookSecret: config.webhookSecret,
       allowHttpWebhooks: config.allowHttpWebhooks,
+      allowedTargets,
     });
     const deps = {
       store: await store(),

@@ -18,7 +18,8 @@ import type { NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
 import { type Attempt, deliver } from './delivery.ts';
 import { type Fc2ClientFactory, fc2Client, invokeFc2 } from './fc2Invoke.ts';
 import { fcEndpoint, invokeFunction } from './fcInvoke.ts';
-import { targetProblem } from './notifyTarget.ts';
+import { invalidTarget } from './notifyError.ts';
+import { type TargetAllowlist, targetProblem } from './notifyTarget.ts';
 import { buildNotification, type Notification } from './payload.ts';
 import { postWebhook } from './webhook.ts';
 
@@ -41,6 +42,8 @@ export interface NotifierOptions {
   webhookSecret?: string | undefined;
   /** Let webhooks use `http:` (the local runtime and tests, on loopback). */
   allowHttpWebhooks?: boolean | undefined;
+  /** The per-job targets allowed (`NOTIFY_TARGETS_ALLOWED`); any when absent. The default always is. */
+  allowedTargets?: TargetAllowlist | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   /** Longest wait for one attempt; the caller's deadline can cut it shorter. */
   attemptTimeoutMs?: number | undefined;
@@ -138,6 +141,10 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
   async function notify(job: TrackedJob, call: NotifyOptions = {}): Promise<void> {
     const target = targetFor(job);
     if (!target) return;
+    // A per-job target the allowlist no longer takes (changed since the job was tracked) is not sent to:
+    // the notification stays pending, for a later sweep under a corrected NOTIFY_TARGETS_ALLOWED.
+    const refused = job.notify && targetProblem(job.notify, { allowHttp, allowed: options.allowedTargets });
+    if (refused) throw invalidTarget(target, refused);
     const notification = buildNotification(job);
     await deliver(target, (attempt) => send(target, notification, attempt), {
       retry,

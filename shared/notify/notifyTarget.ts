@@ -7,8 +7,9 @@
  * `POST /jobs`, or a non-retryable `NotifyError` if one still reaches the notifier.
  *
  * Caution: a per-job target lets whoever may call `POST /jobs` have the sweeper invoke any function its
- * role may invoke, or POST to any URL it can reach. Scope the role's `fc:InvokeFunction` to the intended
- * functions, and keep `POST /jobs` behind the HTTP trigger's authentication.
+ * role may invoke, or POST to any URL it can reach. Name the targets callers may ask for in
+ * `NOTIFY_TARGETS_ALLOWED` (`targetAllowlistFromConfig`), scope the role's `fc:InvokeFunction` to the
+ * intended functions, and keep `POST /jobs` behind the HTTP trigger's authentication.
  */
 import { envString } from '#shared/config.ts';
 import { ConfigError, InvalidInputError } from '#shared/errors.ts';
@@ -30,6 +31,15 @@ const SHAPES = '{"function": "name"}, {"fc2": {"service": "s", "function": "f"}}
 export interface TargetRules {
   /** Accept `http:` webhook URLs (the local runtime and tests, on loopback); `https:` only otherwise. */
   allowHttp?: boolean | undefined;
+  /** Only targets it allows (`NOTIFY_TARGETS_ALLOWED`); any target when absent. */
+  allowed?: TargetAllowlist | undefined;
+}
+
+/** The per-job targets a deployment accepts; see `targetAllowlistFromConfig`. */
+export interface TargetAllowlist {
+  /** The setting as given, for messages. */
+  text: string;
+  allows(target: NotifyTarget): boolean;
 }
 
 function nameProblem(what: string, value: string, pattern: RegExp): string | undefined {
@@ -65,8 +75,7 @@ function urlProblem(url: string, rules: TargetRules): string | undefined {
   return undefined;
 }
 
-/** What is wrong with a target, or undefined when it is usable. */
-export function targetProblem(target: NotifyTarget, rules: TargetRules = {}): string | undefined {
+function shapeProblem(target: NotifyTarget, rules: TargetRules): string | undefined {
   switch (target.type) {
     case 'function':
       return nameProblem('function name', target.name, FUNCTION_NAME) ?? qualifierProblem(target.qualifier);
@@ -79,6 +88,63 @@ export function targetProblem(target: NotifyTarget, rules: TargetRules = {}): st
     case 'webhook':
       return urlProblem(target.url, rules);
   }
+}
+
+/** What is wrong with a target, or undefined when it is usable. */
+export function targetProblem(target: NotifyTarget, rules: TargetRules = {}): string | undefined {
+  const problem = shapeProblem(target, rules);
+  if (problem || !rules.allowed || rules.allowed.allows(target)) return problem;
+  return `${describeTarget(target)} is not allowed here (NOTIFY_TARGETS_ALLOWED: ${rules.allowed.text})`;
+}
+
+/** `*` stands for any run of characters; everything else for itself. */
+function globPattern(glob: string): RegExp {
+  const parts = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.*')}$`);
+}
+
+type Allow = (target: NotifyTarget) => boolean;
+
+function allowEntry(entry: string): Allow {
+  const [kind, value = ''] = entry.split(/:(.*)/s);
+  if (kind === 'fn' && value) {
+    const name = globPattern(value);
+    return (target) => target.type === 'function' && name.test(target.name);
+  }
+  if (kind === 'fc2' && /^[^/]+\/[^/]+$/.test(value)) {
+    const [service, fn] = value.split('/').map(globPattern) as [RegExp, RegExp];
+    return (target) => target.type === 'fc2' && service.test(target.service) && fn.test(target.name);
+  }
+  // A URL prefix is compared as URLs are sent (host lower-cased, default port and `..` gone), and must
+  // end in `/`, so that `https://hooks.example.com/` does not allow `https://hooks.example.com.evil.test`.
+  if (kind === 'url' && URL.canParse(value) && value.endsWith('/') && /^https?:\/\//i.test(value)) {
+    const prefix = new URL(value).href;
+    return (target) =>
+      target.type === 'webhook' && URL.canParse(target.url) && new URL(target.url).href.startsWith(prefix);
+  }
+  throw new ConfigError(
+    `NOTIFY_TARGETS_ALLOWED: ${JSON.stringify(entry)} is not an entry; use fn:<function>, ` +
+      'fc2:<service>/<function> (both may hold *) or url:<https URL prefix ending in />',
+  );
+}
+
+/**
+ * The per-job targets `POST /jobs` may ask for, from `NOTIFY_TARGETS_ALLOWED`: comma-separated
+ * `fn:on-job-done`, `fn:store-*`, `fc2:legacy/on-*`, `url:https://hooks.example.com/aicontent/`.
+ * Undefined when unset: any target (see the caution at the top). The deployment's default target needs
+ * no entry. Throws `ConfigError` for an entry it cannot read.
+ */
+export function targetAllowlistFromConfig(env: {
+  NOTIFY_TARGETS_ALLOWED?: string | undefined;
+}): TargetAllowlist | undefined {
+  const text = envString(env, 'NOTIFY_TARGETS_ALLOWED', '');
+  if (text === '') return undefined;
+  const rules = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map(allowEntry);
+  return { text, allows: (target) => rules.some((allows) => allows(target)) };
 }
 
 /**

@@ -20,6 +20,7 @@ beforeAll(async () => {
   vi.stubEnv('AICONTENT_ENDPOINT', server.url);
   vi.stubEnv('AICONTENT_MAX_ATTEMPTS', '1');
   vi.stubEnv('POLL_HINT_SECONDS', '7');
+  vi.stubEnv('NOTIFY_TARGETS_ALLOWED', 'fn:on-job-done, url:https://hooks.example.test/');
   vi.stubEnv('JOB_STORE_URL', `file:${mkdtempSync(join(tmpdir(), 'query-test-'))}/jobs.db`);
   vi.resetModules();
   ({ handler } = await import('#functions/query/handler.ts'));
@@ -329,6 +330,12 @@ describe('query function tracking jobs', () => {
     [
       'a bad notify target',
       '{"inferenceJobId":"x","notify":{"url":"http://insecure.test"}}',
+      400,
+      'InvalidNotifyTarget',
+    ],
+    [
+      'a notify target not in NOTIFY_TARGETS_ALLOWED',
+      '{"inferenceJobId":"x","notify":{"function":"somebody-elses-function"}}',
       400,
       'InvalidNotifyTarget',
     ],

@@ -4,6 +4,7 @@ import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import type { Notifier } from '#shared/jobs/sweep.ts';
 import { createNotifier, type NotifierOptions } from '#shared/notify/notifier.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
+import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
 import { endedJob, fcAccepted, notifierFor, STS } from '#test/helpers/notifyTargets.ts';
 import { type ScriptedServer, scriptedServers } from '#test/helpers/scriptedServer.ts';
 
@@ -35,6 +36,24 @@ describe('createNotifier', () => {
     expect(server.requests.map((r) => r.url)).toEqual([
       '/2023-03-30/functions/default-target/invocations',
       '/2023-03-30/functions/own-target/invocations',
+    ]);
+  });
+
+  it('does not send to a job’s own target that NOTIFY_TARGETS_ALLOWED no longer allows; the default needs no entry', async () => {
+    server = await startServer([fcAccepted, fcAccepted]);
+    const allowedTargets = targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'fn:store-*' });
+    const { notifier } = notifierFor(server, { defaultTarget: fallback, allowedTargets });
+    const refused = notifier.notify(endedJob({ notify: { type: 'function', name: 'own-target' } }));
+    await expect(refused).rejects.toBeInstanceOf(NotifyError);
+    await expect(refused).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/not allowed/),
+    });
+    await notifier.notify(endedJob({ notify: { type: 'function', name: 'store-images' } }));
+    await notifier.notify(endedJob());
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/2023-03-30/functions/store-images/invocations',
+      '/2023-03-30/functions/default-target/invocations',
     ]);
   });
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, InvalidInputError } from '#shared/errors.ts';
-import { describeTarget, notifyTargetFromConfig, parseNotifyTarget } from '#shared/notify/notifyTarget.ts';
+import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+import {
+  describeTarget,
+  notifyTargetFromConfig,
+  parseNotifyTarget,
+  targetAllowlistFromConfig,
+} from '#shared/notify/notifyTarget.ts';
 
 describe('parseNotifyTarget', () => {
   it.each([
@@ -76,6 +82,82 @@ describe('parseNotifyTarget', () => {
       type: 'webhook',
       url: 'http://127.0.0.1:9000/hook',
     });
+  });
+});
+
+describe('targetAllowlistFromConfig (NOTIFY_TARGETS_ALLOWED)', () => {
+  const allowlist = (text: string) => {
+    const read = targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: text });
+    if (!read) throw new Error('expected an allowlist');
+    return read;
+  };
+  const fn = (name: string): NotifyTarget => ({ type: 'function', name });
+  const hook = (url: string): NotifyTarget => ({ type: 'webhook', url });
+
+  it('allows any target when unset or empty', () => {
+    expect(targetAllowlistFromConfig({})).toBeUndefined();
+    expect(targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: '' })).toBeUndefined();
+  });
+
+  it('matches function names, with * for any run of characters', () => {
+    const allowed = allowlist('fn:on-job-done, fn:store-*');
+    expect([fn('on-job-done'), fn('store-images'), fn('store-')].every(allowed.allows)).toBe(true);
+    expect([fn('on-job-done2'), fn('restore-images'), fn('x')].some(allowed.allows)).toBe(false);
+    expect(allowed.allows({ type: 'fc2', service: 'on-job-done', name: 'on-job-done' })).toBe(false);
+    expect(allowlist('fn:a.b').allows(fn('aXb'))).toBe(false); // `.` is itself, not "any character"
+  });
+
+  it('matches FC 2.0 service and function names', () => {
+    const allowed = allowlist('fc2:legacy/on-*');
+    expect(allowed.allows({ type: 'fc2', service: 'legacy', name: 'on-done' })).toBe(true);
+    expect(allowed.allows({ type: 'fc2', service: 'other', name: 'on-done' })).toBe(false);
+    expect(allowed.allows(fn('on-done'))).toBe(false);
+  });
+
+  it('matches webhook URLs by prefix, as they are sent: no look-alike host, no way out of the path', () => {
+    const allowed = allowlist('url:https://hooks.example.test/aicontent/');
+    expect(allowed.allows(hook('https://hooks.example.test/aicontent/done?t=1'))).toBe(true);
+    expect(allowed.allows(hook('https://HOOKS.example.test:443/aicontent/done'))).toBe(true);
+    for (const url of [
+      'https://hooks.example.test.evil.test/aicontent/',
+      'https://hooks.example.test/aicontent/../admin',
+      'https://hooks.example.test/aicontentX',
+      'http://hooks.example.test/aicontent/',
+      'not a url',
+    ]) {
+      expect(allowed.allows(hook(url)), url).toBe(false);
+    }
+  });
+
+  it('allows nothing per job when it holds no entry', () => {
+    expect(allowlist(' , ').allows(fn('on-job-done'))).toBe(false);
+  });
+
+  it.each([
+    'on-job-done',
+    'fn:',
+    'fc2:legacy',
+    'fc2:a/b/c',
+    'url:https://hooks.example.test',
+    'url:ftp://hooks.example.test/',
+    'url:/relative/',
+    'email:a@b.test',
+  ])('refuses the entry %j with a ConfigError naming the setting', (entry) => {
+    expect(() => targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `fn:ok,${entry}` })).toThrow(
+      ConfigError,
+    );
+    expect(() => targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: entry })).toThrow(
+      /NOTIFY_TARGETS_ALLOWED/,
+    );
+  });
+
+  it('makes parseNotifyTarget refuse (400) a target it does not allow, saying which setting', () => {
+    const allowed = allowlist('fn:on-job-done');
+    expect(parseNotifyTarget({ function: 'on-job-done' }, { allowed })).toEqual(fn('on-job-done'));
+    expect(() => parseNotifyTarget({ function: 'elsewhere' }, { allowed })).toThrow(InvalidInputError);
+    expect(() => parseNotifyTarget({ function: 'elsewhere' }, { allowed })).toThrow(
+      'notify: function elsewhere is not allowed here (NOTIFY_TARGETS_ALLOWED: fn:on-job-done)',
+    );
   });
 });
 
