@@ -483,23 +483,25 @@ return {jobs, problems}
 /**
  * Commits several jobs in one script: what a sweep commits in the same tick goes out as one command, so
  * ioredis encodes one command and the socket takes one write for them all (a command per job cost 12 %
- * more CPU per swept job, bench/sweep.bench.ts). The jobs come packed in one argument (see `pack`),
- * which costs ioredis one argument instead of twenty per job. Each job is its own compare-and-set: one
- * that loses does not stop the others.
+ * more CPU per swept job, bench/sweep.bench.ts). The changes travel as one string (see `packChanges`)
+ * rather than as twenty arguments per job, each of which ioredis would encode on its own. Each job is its
+ * own compare-and-set: one that loses does not stop the others.
  * KEYS: due, leased, then the state sets in TRACKED_STATES order.
- * ARGV: job key prefix; the jobs, packed: per job member, owner (JSON), version, n, then n field / JSON
- * value items.
+ * ARGV: job key prefix, the packed changes, then the jobs' members in the same order.
  * → per job, in order: {1, job} | {0} (compare-and-set lost, or no such job) | {-1, reason}
  */
 const COMMIT = `${PRELUDE}
 local due, leased, jobPrefix, packed = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
-local at = 1
 
-local function unpackItem()
-  local colon = string.find(packed, ':', at, true)
-  local length = tonumber(string.sub(packed, at, colon - 1))
-  at = colon + length + 1
-  return string.sub(packed, colon + 1, colon + length)
+-- The items of one job's record: owner, version, then field / value pairs (see packChanges).
+local function itemsOf(record)
+  local items, at = {}, 1
+  while true do
+    local stop = string.find(record, '\\31', at, true)
+    items[#items + 1] = string.sub(record, at, (stop or 0) - 1)
+    if not stop then return items end
+    at = stop + 1
+  end
 end
 
 local function commit(member, owner, version, changes)
@@ -530,12 +532,14 @@ local function commit(member, owner, version, changes)
   return {1, encode(values)}
 end
 
-local results = {}
-while at <= #packed do
-  local member, owner, version, count = unpackItem(), unpackItem(), unpackItem(), tonumber(unpackItem())
-  local changes = {}
-  for i = 1, count do changes[i] = unpackItem() end
-  results[#results + 1] = commit(member, owner, version, changes)
+local results, at, job = {}, 1, 0
+while at <= #packed + 1 do
+  local stop = string.find(packed, '\\30', at, true) or #packed + 1
+  local items = itemsOf(string.sub(packed, at, stop - 1))
+  local owner, version = table.remove(items, 1), table.remove(items, 1)
+  job = job + 1
+  results[job] = commit(ARGV[2 + job], owner, version, items)
+  at = stop + 1
 end
 return results
 `;
@@ -585,23 +589,12 @@ interface Scripts {
 }
 
 /**
- * Items (strings as UTF-8) as one buffer of `<byte length>:<bytes>` each, the form the commit script
- * unpacks. Any bytes can be an item: nothing is escaped, the lengths say where each ends.
+ * The changes of several commits as one string for the commit script: per job its owner, version and
+ * field / value items joined by U+001F, the jobs joined by U+001E. Safe without escaping: every item is
+ * JSON text, a field name or a number, and JSON text never holds a raw control character.
  */
-export function pack(items: readonly (string | Buffer)[]): Buffer {
-  let size = 0;
-  const lengths = items.map((item) => {
-    const length = typeof item === 'string' ? Buffer.byteLength(item) : item.length;
-    size += String(length).length + 1 + length;
-    return length;
-  });
-  const packed = Buffer.allocUnsafe(size);
-  let at = 0;
-  items.forEach((item, i) => {
-    at += packed.write(`${lengths[i]}:`, at, 'latin1');
-    at += typeof item === 'string' ? packed.write(item, at, 'utf8') : item.copy(packed, at);
-  });
-  return packed;
+export function packChanges(jobs: readonly (readonly string[])[]): string {
+  return jobs.map((items) => items.join('\x1f')).join('\x1e');
 }
 
 // --- The store ---------------------------------------------------------------------------------------
@@ -723,12 +716,12 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
   }
 
   /** The commits asked for in this tick, sent as one script call when the tick's synchronous code is done. */
-  const commits = batchPerTick(async (batch: [Buffer, string, string, string[]][]) => {
-    const items: (string | Buffer)[] = [];
-    for (const [member, owner, version, changes] of batch) {
-      items.push(member, owner, version, String(changes.length), ...changes);
-    }
-    return run('commit', () => scripts.jobCommit(dueKey, leasedKey, ...stateKeys, jobPrefix, pack(items)));
+  const commits = batchPerTick(async (batch: { member: Buffer; items: string[] }[]) => {
+    const packed = packChanges(batch.map(({ items }) => items));
+    const members = batch.map(({ member }) => member);
+    return run('commit', () =>
+      scripts.jobCommit(dueKey, leasedKey, ...stateKeys, jobPrefix, packed, ...members),
+    );
   });
 
   let closed = false;
@@ -793,12 +786,8 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
     async commit(job: TrackedJob, owner: string, changes: JobChanges) {
       const args = changeArgs(changes);
       const member = encodeId(job.id);
-      const [status, body = ''] = await commits.add([
-        member,
-        JSON.stringify(owner),
-        String(job.version),
-        args,
-      ]);
+      const items = [JSON.stringify(owner), String(job.version), ...args];
+      const [status, body = ''] = await commits.add({ member, items });
       if (status === 1) return decodeOrThrow(job.id, body);
       if (status === -1) report(member, body);
       return null;

@@ -16,7 +16,7 @@ import {
   DEFAULT_PREFIX,
   decodeId,
   encodeId,
-  pack,
+  packChanges,
   parseRedisUrl,
   type RedisStoreOptions,
   redisConnectionOptions,
@@ -198,17 +198,12 @@ describe('members', () => {
   });
 });
 
-describe('pack', () => {
-  it('prefixes every item with its length in bytes: UTF-8 strings, raw bytes, empty items', () => {
-    const packed = pack(['é', Buffer.from([0xed, 0xa0, 0x80]), '', '12:34']);
-    expect(packed).toEqual(
-      Buffer.concat([
-        Buffer.from('2:é3:', 'utf8'),
-        Buffer.from([0xed, 0xa0, 0x80]),
-        Buffer.from('0:5:12:34', 'utf8'),
-      ]),
+describe('packChanges', () => {
+  it('joins items with U+001F and jobs with U+001E, which JSON text never holds raw', () => {
+    const items = [JSON.stringify('own\u001fer'), '3', 'lastError', JSON.stringify('a\u001eb\nc')];
+    expect(packChanges([items, ['"o"', '0']])).toBe(
+      '"own\\u001fer"\x1f3\x1flastError\x1f"a\\u001eb\\nc"\x1e"o"\x1f0',
     );
-    expect(pack([])).toEqual(Buffer.alloc(0));
   });
 });
 
@@ -637,7 +632,7 @@ describe('on a Redis server', () => {
         store.commit(a, 's1', { state: 'succeeded', nextPollAt: null }),
         store.commit(b, 'intruder', { attempts: 9 }),
         store.commit({ ...c, version: c.version - 1 }, 's1', { attempts: 9 }),
-        store.commit(c, 's1', { attempts: 1, nextPollAt: T0 + 5 }),
+        store.commit(c, 's1', { attempts: 1, nextPollAt: T0 + 5, lastError: 'sep\u001fara\u001etors' }),
         store.commit(d, 's1', { attempts: 1 }),
       ]);
       expect(results.map((job) => job && { id: job.id, state: job.state, attempts: job.attempts })).toEqual([
@@ -648,6 +643,7 @@ describe('on a Redis server', () => {
         null,
       ]);
       expect((await scriptCalls()) - before).toBe(1);
+      expect(await store.get('c')).toMatchObject({ attempts: 1, lastError: 'sep\u001fara\u001etors' });
       expect(await store.get('b')).toMatchObject({
         attempts: 0,
         leaseOwner: JSON.parse(JSON.stringify('s1')),
