@@ -97,6 +97,7 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
   const problem = defaultTarget && targetProblem(defaultTarget, { allowHttp });
   if (problem) throw new ConfigError(`the default notify target is not usable: ${problem}`);
   const secret = checkWebhookSecret(options);
+  const perJobRules = { allowHttp, allowed: options.allowedTargets };
   const internal = options.internal ?? true;
   const { accountId, region } = options;
   const endpoint = fcEndpoint({ accountId, region, internal, endpoint: options.fcEndpoint });
@@ -143,7 +144,7 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
     if (!target) return;
     // A per-job target the allowlist no longer takes (changed since the job was tracked) is not sent to:
     // the notification stays pending, for a later sweep under a corrected NOTIFY_TARGETS_ALLOWED.
-    const refused = job.notify && targetProblem(job.notify, { allowHttp, allowed: options.allowedTargets });
+    const refused = job.notify && targetProblem(job.notify, perJobRules);
     if (refused) throw invalidTarget(target, refused);
     const notification = buildNotification(job);
     await deliver(target, (attempt) => send(target, notification, attempt), {

@@ -1,37 +1,17 @@
 /** The CLI as a process: starts, prints how to use it, stops on SIGTERM; bad input exits 1 without a stack. */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '#local/emulator/emulator.ts';
+import { tsxProcesses } from '#test/helpers/tsxProcess.ts';
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const children: ChildProcess[] = [];
+const runTsx = tsxProcesses();
 
 function run(args: string[]) {
   const env = { ...process.env };
   for (const name of ['PORT', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'])
     delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/emulator/main.ts', ...args], {
-    cwd: root,
-    env,
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exit, stdout: () => stdout, stderr: () => stderr };
+  return runTsx(['local/emulator/main.ts', ...args], env);
 }
-
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-});
 
 describe('npm run emulator', () => {
   it('serves a demo job, prints ready-to-paste commands, and stops on SIGTERM', async () => {

@@ -2,7 +2,7 @@
  * The keep-alive GET transport against real loopback servers: node:http where a faithful server is
  * enough, node:net writing raw bytes where the test needs byte-exact answers or dropped connections.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,7 +11,7 @@ import { type AddressInfo, createServer as createNetServer, type Server, type So
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpProtocolError } from '#shared/aicontent/httpAnswer.ts';
@@ -22,8 +22,7 @@ import {
   type TransportRequest,
   TransportTimeoutError,
 } from '#shared/aicontent/transport.ts';
-
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
+import { root, tsxProcesses } from '#test/helpers/tsxProcess.ts';
 
 interface Loopback {
   origin: URL;
@@ -35,7 +34,7 @@ interface Loopback {
 
 /** Servers of the current test, with the server side of their connections: all closed after it. */
 const servers: { server: Server; sockets: Socket[] }[] = [];
-const children: ChildProcess[] = [];
+const runTsx = tsxProcesses();
 
 afterEach(async () => {
   await Promise.all(
@@ -47,10 +46,6 @@ afterEach(async () => {
         }),
     ),
   );
-});
-
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
 /** Listens on a loopback port and counts connections; the server is closed after the test. */
@@ -551,28 +546,16 @@ describe('createHttpTransport', () => {
           'console.log(answer.status, answer.text);',
         ].join('\n'),
       );
-      const child = spawn(process.execPath, ['--import', 'tsx', script, loopback.origin.href], {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      const exited = once(child, 'exit').then(([code]) => code as number | null);
+      const probe = runTsx([script, loopback.origin.href]);
       let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([
-        exited,
+        probe.exit,
         new Promise<string>((resolve) => {
           timer = setTimeout(() => resolve('still running after 8 s'), 8_000);
         }),
       ]);
       clearTimeout(timer);
-      expect(output).toContain('200 from the test process');
+      expect(probe.stdout() + probe.stderr()).toContain('200 from the test process');
       expect(code).toBe(0);
       // The connection was kept alive by the server: the child exited with it open and idle.
       expect(loopback.connections).toBe(1);
