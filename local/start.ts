@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const source = process.argv.includes('--source');
   if (!source) {
     console.log('building the functions…');
-    await buildAll();
+    await buildAll({ local: true });
   }
   const stack = await startLocalStack({ port, emulatorPort, mode: source ? 'source' : 'bundle' });
   console.log(banner(stack));

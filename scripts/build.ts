@@ -3,8 +3,13 @@
  * `dist/<name>/index.mjs`, which is what s.yaml deploys (`code: ./dist/<name>`, `handler: index.handler`).
  * Code loaded only on demand (the Redis client, say) goes to `dist/<name>/chunks/`, so an instance
  * that does not need it neither loads nor parses it at cold start.
- * `@alicloud/fc2` stays external: the FC Node.js 20 runtime has it built in. Native modules stay external
- * too and are copied into `dist/<name>/node_modules/` of the bundles that import them.
+ * `@alicloud/fc2` stays external: the FC Node.js 20 runtime has it built in.
+ *
+ * Native modules stay external too. The bundles for FC carry none: a `.node` binary is built for the
+ * machine that ran `npm ci` (the SQLite binding built on Debian 12 needs glibc 2.34; FC's nodejs20 has
+ * 2.28), and the only one we use, the embedded store's, has no place on FC (README "Deploying"). For
+ * local runs (`npm start`, the tests) `{ local: true }` copies them into `dist/<name>/node_modules/` of
+ * the bundles that import them.
  */
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -111,16 +116,24 @@ export function bundleSizes(result: BuildResult<{ metafile: true }>, outdir: str
   return { eager: bytes(eager), total: bytes(Object.keys(outputs).filter((file) => file.endsWith('.mjs'))) };
 }
 
-export async function buildAll(root = 'dist'): Promise<Record<string, BundleSizes>> {
+export interface BuildOptions {
+  /** Where `<name>/index.mjs` go (default `dist`). */
+  root?: string;
+  /** For this machine (`npm start`, tests): with the native modules the bundles import. Default: for FC. */
+  local?: boolean;
+}
+
+export async function buildAll({
+  root = 'dist',
+  local = false,
+}: BuildOptions = {}): Promise<Record<string, BundleSizes>> {
   const sizes: Record<string, BundleSizes> = {};
   for (const name of functionNames()) {
     const outdir = `${root}/${name}`;
     const result = await bundle({ entry: `functions/${name}/handler.ts`, outdir });
     sizes[name] = bundleSizes(result, outdir);
-    copyNativeModules(
-      Object.values(result.metafile.outputs).flatMap((output) => output.imports),
-      outdir,
-    );
+    const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports);
+    copyNativeModules(local ? imports : [], outdir);
   }
   return sizes;
 }
@@ -128,7 +141,7 @@ export async function buildAll(root = 'dist'): Promise<Record<string, BundleSize
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  for (const [name, size] of Object.entries(await buildAll())) {
+  for (const [name, size] of Object.entries(await buildAll({ local: process.argv.includes('--local') }))) {
     console.log(
       `built dist/${name}: ${kb(size.eager)} loaded at start, ${kb(size.total)} with on-demand chunks`,
     );

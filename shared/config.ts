@@ -1,10 +1,17 @@
 /**
  * Typed settings from environment variables. Each function reads its config once, at cold start, so a
  * wrong value fails the first invocation with a message naming the variable, not a poll at 3 a.m.
- * README "Configuration" lists every variable with its default.
+ * Every setting's default and valid values are declared once, in settings.ts.
  */
 import { ConfigError } from '#shared/errors.ts';
-import { LOG_LEVELS, type LogLevel } from '#shared/log.ts';
+import type { LogLevel } from '#shared/log.ts';
+import {
+  type BoolSetting,
+  type EnumSetting,
+  type IntSetting,
+  SETTINGS,
+  type StringSetting,
+} from '#shared/settings.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -51,6 +58,28 @@ export function envEnum<T extends string>(env: Env, name: string, allowed: reado
   return value as T;
 }
 
+/** A registered setting's value: its default (settings.ts) when unset; undefined for an unset optional one. */
+export function setting(env: Env, name: StringSetting): string | undefined {
+  return raw(env, name) ?? (SETTINGS[name].default || undefined);
+}
+
+export function intSetting(env: Env, name: IntSetting): number {
+  const { default: fallback, min, max } = SETTINGS[name];
+  return envInt(env, name, fallback, { min, max });
+}
+
+export function boolSetting(env: Env, name: BoolSetting): boolean {
+  return envBool(env, name, SETTINGS[name].default);
+}
+
+export function enumSetting<N extends EnumSetting>(
+  env: Env,
+  name: N,
+): (typeof SETTINGS)[N]['values'][number] {
+  const { values, default: fallback } = SETTINGS[name];
+  return envEnum<string>(env, name, values, fallback) as (typeof SETTINGS)[N]['values'][number];
+}
+
 /** What every function needs to reach aicontent and to log. */
 export interface CommonConfig {
   aicontentEndpoint: string;
@@ -61,12 +90,17 @@ export interface CommonConfig {
   aicontentTimeoutMs: number;
 }
 
+/** What `on-job-done` reads: only how much to log. */
+export function readLogLevel(env: Env): LogLevel {
+  return enumSetting(env, 'LOG_LEVEL');
+}
+
 export function readCommonConfig(env: Env): CommonConfig {
   return {
-    aicontentEndpoint: envString(env, 'AICONTENT_ENDPOINT', 'aicontent.aliyuncs.com'),
-    logLevel: envEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    aicontentMaxAttempts: envInt(env, 'AICONTENT_MAX_ATTEMPTS', 3, { min: 1, max: 10 }),
-    aicontentTimeoutMs: envInt(env, 'AICONTENT_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
+    aicontentEndpoint: setting(env, 'AICONTENT_ENDPOINT') as string,
+    logLevel: readLogLevel(env),
+    aicontentMaxAttempts: intSetting(env, 'AICONTENT_MAX_ATTEMPTS'),
+    aicontentTimeoutMs: intSetting(env, 'AICONTENT_TIMEOUT_MS'),
   };
 }
 
@@ -78,13 +112,24 @@ export interface TrackingConfig {
   jobStorePrefix: string;
   /** Accept `http:` webhook URLs (local runs on loopback); `https:` only otherwise. */
   allowHttpWebhooks: boolean;
+  /**
+   * Whether the embedded store may be opened: off FC, or in the local runtime (which imitates FC on one
+   * machine and says so with JOB_STORE_ALLOW_LOCAL_DISK). Never on FC itself: see openJobStore.ts.
+   */
+  embeddedStoreAllowed: boolean;
+}
+
+/** Whether this process runs as an FC function instance: FC sets these in every instance. */
+export function runningOnFc(env: Env): boolean {
+  return Boolean(raw(env, 'FC_FUNCTION_NAME') || raw(env, 'FC_INSTANCE_ID'));
 }
 
 export function readTrackingConfig(env: Env): TrackingConfig {
   return {
-    jobStoreUrl: envString(env, 'JOB_STORE_URL', 'file:.data/jobs.db'),
-    jobStorePrefix: envString(env, 'JOB_STORE_PREFIX', 'aicontent-jobs:'),
-    allowHttpWebhooks: envBool(env, 'NOTIFY_ALLOW_HTTP', false),
+    jobStoreUrl: setting(env, 'JOB_STORE_URL') as string,
+    jobStorePrefix: setting(env, 'JOB_STORE_PREFIX') as string,
+    allowHttpWebhooks: boolSetting(env, 'NOTIFY_ALLOW_HTTP'),
+    embeddedStoreAllowed: !runningOnFc(env) || boolSetting(env, 'JOB_STORE_ALLOW_LOCAL_DISK'),
   };
 }
 
@@ -99,12 +144,12 @@ export function readQueryConfig(env: Env): QueryConfig {
   return {
     ...readCommonConfig(env),
     ...readTrackingConfig(env),
-    pollHintSeconds: envInt(env, 'POLL_HINT_SECONDS', 10, { min: 1, max: 3600 }),
-    trackOnQuery: envBool(env, 'TRACK_ON_QUERY', true),
+    pollHintSeconds: intSetting(env, 'POLL_HINT_SECONDS'),
+    trackOnQuery: boolSetting(env, 'TRACK_ON_QUERY'),
   };
 }
 
-/** How the sweeper paces polls, gives up, and shares work (DESIGN.md, Sweeper). */
+/** How the sweeper paces polls, gives up, and shares work. */
 export interface SweepPolicy {
   /** Most jobs one sweep claims. */
   batchSize: number;
@@ -130,17 +175,17 @@ export interface SweepPolicy {
 
 export function readSweepPolicy(env: Env): SweepPolicy {
   return {
-    batchSize: envInt(env, 'SWEEP_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
-    concurrency: envInt(env, 'SWEEP_CONCURRENCY', 16, { min: 1, max: 512 }),
-    leaseMs: envInt(env, 'LEASE_SECONDS', 120, { min: 5, max: 86_400 }) * 1000,
-    safetyMarginMs: envInt(env, 'SWEEP_SAFETY_MARGIN_SECONDS', 5, { min: 1, max: 600 }) * 1000,
-    pollIntervalMs: envInt(env, 'POLL_INTERVAL_SECONDS', 10, { min: 1, max: 86_400 }) * 1000,
-    backoffFactor: envInt(env, 'POLL_BACKOFF_PERCENT', 150, { min: 100, max: 1000 }) / 100,
-    maxPollIntervalMs: envInt(env, 'MAX_POLL_INTERVAL_SECONDS', 300, { min: 1, max: 86_400 }) * 1000,
-    jitter: envEnum(env, 'POLL_JITTER', ['full', 'none'] as const, 'full'),
-    maxAttempts: envInt(env, 'MAX_POLL_ATTEMPTS', 200, { min: 1, max: 1_000_000 }),
-    maxAgeMs: envInt(env, 'MAX_JOB_AGE_SECONDS', 86_400, { min: 60, max: 30 * 86_400 }) * 1000,
-    notifyRetryMs: envInt(env, 'NOTIFY_RETRY_SECONDS', 30, { min: 1, max: 3600 }) * 1000,
+    batchSize: intSetting(env, 'SWEEP_BATCH_SIZE'),
+    concurrency: intSetting(env, 'SWEEP_CONCURRENCY'),
+    leaseMs: intSetting(env, 'LEASE_SECONDS') * 1000,
+    safetyMarginMs: intSetting(env, 'SWEEP_SAFETY_MARGIN_SECONDS') * 1000,
+    pollIntervalMs: intSetting(env, 'POLL_INTERVAL_SECONDS') * 1000,
+    backoffFactor: intSetting(env, 'POLL_BACKOFF_PERCENT') / 100,
+    maxPollIntervalMs: intSetting(env, 'MAX_POLL_INTERVAL_SECONDS') * 1000,
+    jitter: enumSetting(env, 'POLL_JITTER'),
+    maxAttempts: intSetting(env, 'MAX_POLL_ATTEMPTS'),
+    maxAgeMs: intSetting(env, 'MAX_JOB_AGE_SECONDS') * 1000,
+    notifyRetryMs: intSetting(env, 'NOTIFY_RETRY_SECONDS') * 1000,
   };
 }
 
@@ -159,8 +204,8 @@ export function readSweeperConfig(env: Env): SweeperConfig {
     ...readCommonConfig(env),
     ...readTrackingConfig(env),
     policy: readSweepPolicy(env),
-    webhookSecret: raw(env, 'NOTIFY_WEBHOOK_SECRET'),
-    fcEndpoint: raw(env, 'FC_ENDPOINT'),
-    fcInternal: envBool(env, 'FC_INTERNAL', true),
+    webhookSecret: setting(env, 'NOTIFY_WEBHOOK_SECRET'),
+    fcEndpoint: setting(env, 'FC_ENDPOINT'),
+    fcInternal: boolSetting(env, 'FC_INTERNAL'),
   };
 }

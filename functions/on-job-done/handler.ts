@@ -4,12 +4,12 @@
  * idempotencyKey}`. It only logs the event. Put your own next step here: copy the images to OSS, tell
  * the user, start the next job. Deliveries are at least once: use `idempotencyKey` to skip repeats.
  */
-import { envEnum } from '#shared/config.ts';
+import { readLogLevel } from '#shared/config.ts';
 import { InvalidInputError } from '#shared/errors.ts';
 import { createFcHandler } from '#shared/fc/handler.ts';
-import { createLogger, LOG_LEVELS } from '#shared/log.ts';
+import { createLogger } from '#shared/log.ts';
 
-const logger = createLogger({ level: envEnum(process.env, 'LOG_LEVEL', LOG_LEVELS, 'info') });
+const logger = createLogger({ level: readLogLevel(process.env) });
 
 export const handler = createFcHandler(
   async (event, context) => {

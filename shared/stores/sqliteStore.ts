@@ -1,13 +1,11 @@
 /**
- * The embedded `JobStore`: one SQLite file (better-sqlite3), the local default and enough for a small
- * deployment. Several processes on one machine may share the file; on Function Compute it must be on
- * NAS (see fcDisk.ts), or use Redis / Tair instead.
+ * The embedded `JobStore`: one SQLite file (better-sqlite3), the local default. Several processes on one
+ * machine may share the file. It does not run on Function Compute (openJobStore.ts says why): use
+ * Redis / Tair there.
  *
  * - Durable: every transaction is fsynced before it returns (`synchronous = FULL`), so a job `track`
  *   acknowledged survives a crash or a power cut.
- * - Several processes: WAL journal on a local disk (readers never wait for the writer); on a network
- *   file system the rollback journal (DELETE), since WAL needs memory shared between the processes.
- *   Every read-then-write (track, claimDue, commit) is one `BEGIN IMMEDIATE` transaction: it takes the
+ * - Several processes: WAL journal (readers never wait for the writer). Every read-then-write (track, claimDue, commit) is one `BEGIN IMMEDIATE` transaction: it takes the
  *   write lock before reading, so claims and compare-and-set commits are atomic across processes.
  *   A process that finds the lock taken waits up to `busyTimeoutMs`, then the operation fails
  *   (SQLITE_BUSY); a sweeper simply tries again next time.
@@ -16,7 +14,7 @@
  * better-sqlite3 is synchronous: each operation is one short transaction over indexed rows, and the
  * port's promises are already settled when returned. The native module is imported only when a store is
  * created, so a bundle that never uses this store does not need it (scripts/build.ts copies it next to
- * the bundles that do).
+ * the bundles for local runs only).
  */
 import { mkdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -34,16 +32,12 @@ import {
   type TrackedJob,
   type TrackInput,
 } from '#shared/jobs/jobStore.ts';
-import { assertDurableEmbeddedPath } from './fcDisk.ts';
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created if missing. */
   path: string;
   /** How long an operation waits for another process's write lock (default 5 s). */
   busyTimeoutMs?: number;
-  /** For tests: the environment and /proc/mounts text the FC disk check reads (fcDisk.ts). */
-  env?: Readonly<Record<string, string | undefined>>;
-  mountsText?: string;
 }
 
 /** Bumped with every schema change; `migrate` brings older files up to date. */
@@ -149,25 +143,15 @@ function migrate(db: BetterSqlite3.Database, path: string): void {
   }).immediate();
 }
 
-/**
- * Opens (creating if needed) the database at `options.path`. On FC, refuses a file that is not on NAS
- * (ConfigError, before anything is created).
- */
+/** Opens (creating if needed) the database at `options.path`. */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<JobStore> {
   const path = realPath(options.path);
-  const { network } = assertDurableEmbeddedPath(path, options.env ?? process.env, options.mountsText);
   mkdirSync(dirname(path), { recursive: true });
 
   const { default: Database } = await import('better-sqlite3');
   const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5_000 });
   try {
-    const mode = db.pragma(`journal_mode = ${network ? 'DELETE' : 'WAL'}`, { simple: true });
-    if (network && mode !== 'delete') {
-      throw new ConfigError(
-        `The job store ${path} is on a network file system but stays in ${String(mode)} journal mode; ` +
-          'stop the processes using it and try again',
-      );
-    }
+    db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     migrate(db, path);
   } catch (error) {

@@ -10,7 +10,7 @@ describeJobStoreContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sqlite-store-contract-'));
   const path = join(dir, 'jobs.db');
   return {
-    open: () => createSqliteStore({ path, env: {} }),
+    open: () => createSqliteStore({ path }),
     // The directory holds the database and its -wal / -shm files.
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -13,7 +13,7 @@ const [path, owner] = process.argv.slice(2);
 if (!path || !owner || !process.send) throw new Error('usage: fork(sqliteWorker.ts, [dbPath, owner])');
 const send = (message: WorkerMessage) => process.send?.(message);
 
-const store = await createSqliteStore({ path, env: {} });
+const store = await createSqliteStore({ path });
 send({ type: 'ready' });
 await new Promise((resolve) => process.once('message', resolve));
 

@@ -54,6 +54,7 @@ describe('readQueryConfig', () => {
       jobStoreUrl: 'file:.data/jobs.db',
       jobStorePrefix: 'aicontent-jobs:',
       allowHttpWebhooks: false,
+      embeddedStoreAllowed: true,
     });
   });
 

@@ -7,23 +7,36 @@ import { ConfigError } from '#shared/errors.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
+const ON_FC = { FC_FUNCTION_NAME: 'aicontent-jobs-sweeper', FC_INSTANCE_ID: 'c-6543abcd-0123' };
+const fileUrl = () => `file:${mkdtempSync(join(tmpdir(), 'open-store-'))}/jobs.db`;
+
 describe('openJobStore', () => {
   it('opens the embedded store for file: URLs', async () => {
-    const url = `file:${mkdtempSync(join(tmpdir(), 'open-store-'))}/jobs.db`;
-    const store = await openJobStore(readTrackingConfig({ JOB_STORE_URL: url }), {});
+    const store = await openJobStore(readTrackingConfig({ JOB_STORE_URL: fileUrl() }));
     expect((await store.track({ id: 'a', now: 1 })).created).toBe(true);
     await store.close();
   });
 
-  it('refuses the embedded store on FC without NAS', async () => {
-    const url = `file:${mkdtempSync(join(tmpdir(), 'open-store-'))}/jobs.db`;
-    await expect(
-      openJobStore(readTrackingConfig({ JOB_STORE_URL: url }), { FC_FUNCTION_NAME: 'f' }),
-    ).rejects.toThrow(ConfigError);
+  it('refuses the embedded store on FC, before loading its native module, and names the way out', async () => {
+    for (const env of [ON_FC, { FC_FUNCTION_NAME: 'f' }, { FC_INSTANCE_ID: 'i' }]) {
+      const opening = openJobStore(readTrackingConfig({ ...env, JOB_STORE_URL: fileUrl() }));
+      await expect(opening).rejects.toThrow(ConfigError);
+      await expect(opening).rejects.toThrow(/not on Function Compute.*JOB_STORE_URL=redis:\/\//s);
+    }
+  });
+
+  it('opens the embedded store in the local runtime, which says it is one machine', async () => {
+    const config = readTrackingConfig({
+      ...ON_FC,
+      JOB_STORE_ALLOW_LOCAL_DISK: '1',
+      JOB_STORE_URL: fileUrl(),
+    });
+    const store = await openJobStore(config);
+    await store.close();
   });
 
   it('refuses an unknown scheme', async () => {
-    await expect(openJobStore(readTrackingConfig({ JOB_STORE_URL: 'mongodb://x' }), {})).rejects.toThrow(
+    await expect(openJobStore(readTrackingConfig({ JOB_STORE_URL: 'mongodb://x' }))).rejects.toThrow(
       ConfigError,
     );
   });

@@ -1,27 +1,14 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '#shared/errors.ts';
-import { assertDurableEmbeddedPath, mountOf, parseMounts } from '#shared/stores/fcDisk.ts';
 import { createSqliteStore, parseEmbeddedStoreUrl, SCHEMA_VERSION } from '#shared/stores/sqliteStore.ts';
 import type { WorkerMessage } from '#test/helpers/sqliteWorker.ts';
 
 const T0 = Date.UTC(2026, 10, 25);
-const OFF_FC = {};
-const ON_FC = { FC_FUNCTION_NAME: 'aicontent-jobs-sweep', FC_INSTANCE_ID: 'c-6543abcd-0123' };
-
-/** What /proc/mounts shows in an FC instance with NAS mounted at /mnt/nas (and a local /tmp). */
-const FC_MOUNTS = [
-  'overlay / overlay rw,relatime,lowerdir=/a,upperdir=/b,workdir=/c 0 0',
-  'proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0',
-  '/dev/vdb /tmp ext4 rw,relatime 0 0',
-  '1a2b3c-xyz12.cn-shanghai.nas.aliyuncs.com:/aicontent /mnt/nas nfs rw,relatime,vers=3,hard,proto=tcp,local_lock=none 0 0',
-  '/dev/vdc /mnt/nas/cache ext4 rw,relatime 0 0',
-].join('\n');
-
 let dir: string;
 beforeEach(() => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'sqlite-store-')));
@@ -60,7 +47,7 @@ describe('parseEmbeddedStoreUrl', () => {
 describe('createSqliteStore', () => {
   it('is durable: a job committed, then closed, is there on reopening', async () => {
     const path = join(dir, 'nested', 'deeper', 'jobs.db'); // the directories do not exist yet
-    const first = await createSqliteStore({ path, env: OFF_FC });
+    const first = await createSqliteStore({ path });
     await first.track({ id: 'a', notify: { type: 'webhook', url: 'https://x.test/h' }, now: T0 });
     const [job] = await first.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: 60_000 });
     const saved = await first.commit(job ?? expect.fail('not claimed'), 's1', {
@@ -70,7 +57,7 @@ describe('createSqliteStore', () => {
     });
     await first.close();
 
-    const again = await createSqliteStore({ path, env: OFF_FC });
+    const again = await createSqliteStore({ path });
     expect(await again.get('a')).toEqual(saved);
     expect(await again.track({ id: 'a', now: T0 + 1 })).toEqual({ job: saved, created: false });
     await again.close();
@@ -78,19 +65,17 @@ describe('createSqliteStore', () => {
 
   it('records its schema version, and refuses a file written by a newer schema', async () => {
     const path = join(dir, 'jobs.db');
-    await (await createSqliteStore({ path, env: OFF_FC })).close();
+    await (await createSqliteStore({ path })).close();
     const db = new Database(path);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    await expect(createSqliteStore({ path, env: OFF_FC })).rejects.toThrow(
-      `schema version ${SCHEMA_VERSION + 1}`,
-    );
+    await expect(createSqliteStore({ path })).rejects.toThrow(`schema version ${SCHEMA_VERSION + 1}`);
   });
 
   it('orders and tells ids apart exactly as JavaScript strings do', async () => {
-    const store = await createSqliteStore({ path: join(dir, 'jobs.db'), env: OFF_FC });
+    const store = await createSqliteStore({ path: join(dir, 'jobs.db') });
     // UTF-8 byte order would put the emoji last; JS compares UTF-16 code units. Lone surrogates stay apart.
     const ids = ['\uFF01', '😀', 'a\uD800', 'a\uDBFF', '', 'Z'];
     for (const id of ids) await store.track({ id, now: T0 });
@@ -104,77 +89,6 @@ describe('createSqliteStore', () => {
     expect(pages).toEqual([...ids].sort());
     for (const id of ids) expect((await store.get(id))?.id).toBe(id);
     await store.close();
-  });
-
-  it('on FC, refuses a file on the instance disk before creating anything', async () => {
-    const path = join(dir, 'missing', 'jobs.db');
-    const opening = createSqliteStore({ path, env: ON_FC, mountsText: `/dev/vda / ext4 rw 0 0` });
-    await expect(opening).rejects.toThrow(ConfigError);
-    expect(existsSync(join(dir, 'missing'))).toBe(false);
-  });
-
-  it('on a network file system, uses the rollback journal instead of WAL', async () => {
-    const path = join(dir, 'jobs.db');
-    const mountsText = `/dev/vda / ext4 rw 0 0\nnas:/share ${dir} nfs4 rw,vers=4.0,local_lock=none 0 0`;
-    const store = await createSqliteStore({ path, env: ON_FC, mountsText });
-    await store.track({ id: 'a', now: T0 });
-    expect(await store.claimDue({ owner: 's', now: T0, limit: 5, leaseMs: 1 })).toHaveLength(1);
-    const db = new Database(path, { readonly: true });
-    expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
-    db.close();
-    await store.close();
-    expect(existsSync(`${path}-wal`)).toBe(false);
-  });
-});
-
-describe('assertDurableEmbeddedPath', () => {
-  it('off FC, allows any path', () => {
-    expect(assertDurableEmbeddedPath('/tmp/jobs.db', OFF_FC, FC_MOUNTS)).toMatchObject({ network: false });
-    expect(assertDurableEmbeddedPath('/mnt/nas/jobs.db', OFF_FC, FC_MOUNTS)).toMatchObject({ network: true });
-  });
-
-  it('on FC, refuses the instance disk and says what to do', () => {
-    for (const path of ['/tmp/jobs.db', '/code/jobs.db', '/mnt/nas2/jobs.db', '/mnt/nas/cache/jobs.db']) {
-      expect(() => assertDurableEmbeddedPath(path, ON_FC, FC_MOUNTS)).toThrow(ConfigError);
-    }
-    for (const env of [{ FC_FUNCTION_NAME: 'f' }, { FC_INSTANCE_ID: 'i' }]) {
-      expect(() => assertDurableEmbeddedPath('/tmp/jobs.db', env, FC_MOUNTS)).toThrow(ConfigError);
-    }
-    let message = '';
-    try {
-      assertDurableEmbeddedPath('/tmp/jobs.db', ON_FC, FC_MOUNTS);
-    } catch (error) {
-      message = (error as Error).message;
-    }
-    expect(message).toContain('/tmp/jobs.db');
-    expect(message).toContain('nasConfig');
-    expect(message).toContain('mountDir');
-    expect(message).toContain('JOB_STORE_URL=redis://');
-    expect(message).toMatch(/Tair/);
-  });
-
-  it('on FC, allows a file under an NFS (NAS) mount', () => {
-    const check = assertDurableEmbeddedPath('/mnt/nas/jobs/aicontent.db', ON_FC, FC_MOUNTS);
-    expect(check).toMatchObject({ network: true, mount: { mountPoint: '/mnt/nas', fsType: 'nfs' } });
-    expect(assertDurableEmbeddedPath('/mnt/nas/../nas/x.db', ON_FC, FC_MOUNTS).network).toBe(true);
-  });
-
-  it('on FC, refuses NFS mounted without server-side locks', () => {
-    const mounts = 'nas:/ /mnt/nas nfs rw,vers=3,nolock,local_lock=all 0 0';
-    expect(() => assertDurableEmbeddedPath('/mnt/nas/jobs.db', ON_FC, mounts)).toThrow(/locks/);
-  });
-
-  it('on FC, allows local disk when the runtime says it is one machine (the local runtime)', () => {
-    const env = { ...ON_FC, JOB_STORE_ALLOW_LOCAL_DISK: 'true' };
-    expect(assertDurableEmbeddedPath('/tmp/jobs.db', env, FC_MOUNTS)).toMatchObject({ network: false });
-  });
-
-  it('reads /proc/mounts escapes, and the longest mount point wins', () => {
-    const mounts = parseMounts('nas:/ /mnt/my\\040nas nfs4 rw 0 0\n/dev/vda / ext4 rw 0 0\n\n');
-    expect(mounts.map((mount) => mount.mountPoint)).toEqual(['/mnt/my nas', '/']);
-    expect(mountOf('/mnt/my nas/x.db', mounts)?.fsType).toBe('nfs4');
-    expect(mountOf('/mnt/my nasty/x.db', mounts)?.fsType).toBe('ext4');
-    expect(mountOf('/x.db', [])).toBeNull();
   });
 });
 
@@ -200,7 +114,7 @@ describe('several processes on one file', () => {
 
   it('race claimDue/commit: every job processed exactly once', async () => {
     const path = join(dir, 'jobs.db');
-    const store = await createSqliteStore({ path, env: OFF_FC });
+    const store = await createSqliteStore({ path });
     const ids = Array.from({ length: JOBS }, (_, i) => `job-${String(i).padStart(4, '0')}`);
     for (const id of ids) await store.track({ id, now: 0 });
 
