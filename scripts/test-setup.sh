@@ -1,0 +1,23 @@
+#!/bin/sh
+# Runs before `npm test` (npm's pretest): installs what the tests need beside the npm packages, on a
+# Debian or Ubuntu machine, when it is missing. Elsewhere it says what to install and stops.
+#   redis-server   the Redis store's contract tests and the deployment rehearsal start their own
+set -eu
+
+missing=""
+command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+[ -z "$missing" ] && exit 0
+
+if command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "npm test: installing$missing (apt-get)"
+  $sudo apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+  exit 0
+fi
+
+echo "npm test needs:$missing. Install it and run npm test again" >&2
+echo "  (macOS: brew install redis; other systems: your package manager's redis package)." >&2
+exit 1
