@@ -16,7 +16,7 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BuildResult, build } from 'esbuild';
 
-/** Modules the FC nodejs20 runtime provides (fc-runtime.md §4.3). */
+/** Modules the FC nodejs20 runtime provides (docs/fc-runtime.md §4.3). */
 export const RUNTIME_PROVIDED = ['@alicloud/fc2'];
 
 /**

@@ -1,7 +1,7 @@
 /**
  * JSON-lines logging: one object per line with `time`, `level`, `msg` and the invocation's
  * `requestId`, `function` and `trigger`. Written with `process.stdout.write` because FC prefixes
- * `console.log` lines with its own text, which would break the JSON (fc-runtime.md §8).
+ * `console.log` lines with its own text, which would break the JSON (docs/fc-runtime.md §8).
  *
  * Secrets never reach a line: any field whose name looks like a secret is replaced, at any depth.
  */

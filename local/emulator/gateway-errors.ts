@@ -2,7 +2,7 @@
  * The errors the API gateway (POP) answers itself, before aicontent sees the request, with the gateway's
  * body `{RequestId, HostId, Code, Message, Recommend}`.
  *
- * Statuses follow the classic POP tables (aicontent-api reference §5). Where the tables disagree or say
+ * Statuses follow the classic POP tables (docs/aicontent-api.md §5). Where the tables disagree or say
  * nothing, the choice is ours: 400 for signature, timestamp and nonce errors (and Throttling.User), 404 for
  * an unknown AccessKey or API, 403 for every STS token error (the gateway's status for those is unknown).
  */

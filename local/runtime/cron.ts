@@ -1,5 +1,5 @@
 /**
- * The schedules of FC timer triggers (fc-runtime.md §3): `@every <n>s|m|h`, or a 6-field cron
+ * The schedules of FC timer triggers (docs/fc-runtime.md §3): `@every <n>s|m|h`, or a 6-field cron
  * `Sec Min Hour Day-of-month Month Day-of-week`, always in UTC.
  *
  * Fields take `*`, `?` (same as `*`, as FC's console writes day fields), numbers, names (`JAN`, `MON`),

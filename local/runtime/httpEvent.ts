@@ -1,5 +1,5 @@
 /**
- * The "v1" event an FC 3.0 HTTP trigger hands the function (fc-runtime.md §2.1), built from the request
+ * The "v1" event an FC 3.0 HTTP trigger hands the function (docs/fc-runtime.md §2.1), built from the request
  * as received: a Buffer holding JSON.
  *
  * Choices where FC's documentation leaves room:

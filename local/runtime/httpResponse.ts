@@ -1,6 +1,6 @@
 /**
  * Turns what a function returned for an HTTP trigger event into the HTTP response, as FC does
- * (fc-runtime.md §2.2):
+ * (docs/fc-runtime.md §2.2):
  *
  * - `{statusCode, headers?, body?, isBase64Encoded?}` is the response (a body must be a string; base64
  *   when `isBase64Encoded`); header values are sent as text, one value per name;

@@ -79,7 +79,7 @@ function invocationError(error: unknown): InvocationError {
   };
 }
 
-/** `context.logger`: `<ISO time> <requestId> [level] message`, as FC prints it (fc-runtime.md §5, §8). */
+/** `context.logger`: `<ISO time> <requestId> [level] message`, as FC prints it (docs/fc-runtime.md §5, §8). */
 function fcLogger(requestId: string): Logger {
   const write =
     (level: string) =>

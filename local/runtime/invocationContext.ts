@@ -1,5 +1,5 @@
 /**
- * The `context` FC 3.0 gives a Node.js handler (fc-runtime.md §5), minus `logger`: this part crosses
+ * The `context` FC 3.0 gives a Node.js handler (docs/fc-runtime.md §5), minus `logger`: this part crosses
  * into the function's worker as plain data, and the worker adds the logger (see `instanceWorker.ts`).
  */
 import { randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * FC's request limits (fc-runtime.md §6), checked where it is cheap: before the body is read.
+ * FC's request limits (docs/fc-runtime.md §6), checked where it is cheap: before the body is read.
  */
 import type { IncomingMessage } from 'node:http';
 

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { CronError, parseSchedule } from './cron.ts';
 import { TemplateError, TemplateEvaluator } from './templates.ts';
 
-/** FC's defaults when a function does not say (fc3 schema, fc-runtime.md §7). */
+/** FC's defaults when a function does not say (fc3 schema, docs/fc-runtime.md §7). */
 export const DEFAULT_TIMEOUT_SECONDS = 3;
 export const DEFAULT_MEMORY_MB = 512;
 

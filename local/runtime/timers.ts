@@ -1,5 +1,5 @@
 /**
- * Timer triggers: each enabled one fires on its schedule (UTC) with FC's timer event (fc-runtime.md §3),
+ * Timer triggers: each enabled one fires on its schedule (UTC) with FC's timer event (docs/fc-runtime.md §3),
  * `{triggerTime, triggerName, payload}` as a Buffer of JSON, invoked asynchronously as on FC: a failure
  * is logged, never thrown.
  */

@@ -3,7 +3,7 @@
  *
  * The gateway answers with `{Code, Message, RequestId}`; the aicontent service itself answers with its
  * envelope `{success: false, errCode, errMessage, requestId}`. We branch on those codes, never on the
- * HTTP status alone (statuses differ between products and tables, aicontent-api.md §5).
+ * HTTP status alone (statuses differ between products and tables, docs/aicontent-api.md §5).
  */
 import { AppError } from '#shared/errors.ts';
 

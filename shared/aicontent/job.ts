@@ -7,7 +7,7 @@
  */
 import { InvalidInputError } from '#shared/errors.ts';
 
-/** Our taxonomy of the upstream `jobStatus` (DESIGN.md, Job status). */
+/** Our taxonomy of the upstream `jobStatus` (docs/aicontent-api.md §4). */
 export type JobState = 'pending' | 'succeeded' | 'failed' | 'unknown';
 
 export interface Job {

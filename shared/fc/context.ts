@@ -1,5 +1,5 @@
 /**
- * The `context` FC 3.0 hands a Node.js handler (fc-runtime.md §5), what we add to it, and the two
+ * The `context` FC 3.0 hands a Node.js handler (docs/fc-runtime.md §5), what we add to it, and the two
  * things we derive from it: the invocation's credentials and its deadline.
  */
 import type { CredentialsProvider } from '#shared/credentials.ts';

@@ -11,7 +11,7 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-/** The response struct FC's HTTP trigger expects back (fc-runtime.md §2.2). */
+/** The response struct FC's HTTP trigger expects back (docs/fc-runtime.md §2.2). */
 export interface FcHttpResponse {
   statusCode: number;
   headers: Record<string, string>;

@@ -1,6 +1,6 @@
 /**
  * FC 2.0 target: a function in an FC 2.0 service, invoked asynchronously through `@alicloud/fc2`
- * (fc-runtime.md §4.3), which sends
+ * (docs/fc-runtime.md §4.3), which sends
  * `POST /2016-08-15/services/{service[.qualifier]}/functions/{name}/invocations` with its own `FC ak:sig`
  * signature.
  *

@@ -1,5 +1,5 @@
 /**
- * FC 3.0 target: an asynchronous `InvokeFunction` (fc-runtime.md §4.2), signed with our ACS3 signer
+ * FC 3.0 target: an asynchronous `InvokeFunction` (docs/fc-runtime.md §4.2), signed with our ACS3 signer
  * and the invocation's STS credentials. FC queues the event and answers 202 at once; the function runs
  * later with the notification as its event, byte for byte.
  *

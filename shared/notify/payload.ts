@@ -17,7 +17,7 @@
  */
 import type { TrackedJob, TrackedState } from '#shared/jobs/jobStore.ts';
 
-/** FC refuses larger asynchronous invocation payloads (`EntityTooLarge`, fc-runtime.md §6). */
+/** FC refuses larger asynchronous invocation payloads (`EntityTooLarge`, docs/fc-runtime.md §6). */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
 
 export const IDEMPOTENCY_HEADER = 'x-aicontent-jobs-idempotency-key';

@@ -1,6 +1,6 @@
 /**
  * FC-shaped test inputs: a frozen context like the one FC 3.0 hands a nodejs20 handler, and the events
- * of each trigger as the bytes FC delivers (fc-runtime.md §2, §3, §5).
+ * of each trigger as the bytes FC delivers (docs/fc-runtime.md §2, §3, §5).
  */
 import type { FcContext } from '#shared/fc/context.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Each ACS3 step on small hand-checked examples (the recorded vectors and the oracle properties cover the
- * same functions at scale; these pin the individual rules of aicontent-api.md §3.2 one by one).
+ * same functions at scale; these pin the individual rules of docs/aicontent-api.md §3.2 one by one).
  */
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
