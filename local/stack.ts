@@ -55,7 +55,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       },
       env: {
         AICONTENT_ENDPOINT: emulator.url,
-        FC_ENDPOINT: `http://127.0.0.1:${port}`,
+        NOTIFY_FC_ENDPOINT: `http://127.0.0.1:${port}`,
         JOB_STORE_URL: options.jobStoreUrl ?? `file:${resolve('.data/jobs.db')}`,
         // Locally the instance disk is this machine's disk: durable, and shared by every instance.
         JOB_STORE_ALLOW_LOCAL_DISK: '1',
