@@ -52,6 +52,11 @@ export async function startLocalStack(options: LocalStackOptions) {
       templateEnv: {
         ...process.env,
         SWEEP_SCHEDULE: options.sweepSchedule ?? process.env.SWEEP_SCHEDULE ?? '@every 10s',
+        // The demo's default target, unless one is set. s.yaml has none: an empty variable takes s.yaml's
+        // default, so a default function there could never give way to NOTIFY_URL.
+        ...(process.env.NOTIFY_FUNCTION || process.env.NOTIFY_URL
+          ? {}
+          : { NOTIFY_FUNCTION: 'aicontent-jobs-on-job-done' }),
       },
       env: {
         AICONTENT_ENDPOINT: emulator.url,

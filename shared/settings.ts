@@ -201,9 +201,10 @@ export const SETTINGS = {
   NOTIFY_FUNCTION: {
     type: 'string',
     default: '',
-    deployDefault: 'aicontent-jobs-on-job-done',
     readBy: SWEEPER,
-    meaning: 'default target: an FC function, invoked asynchronously',
+    meaning:
+      'default target: an FC function, invoked asynchronously (e.g. `aicontent-jobs-on-job-done`, the ' +
+      'example; `npm start` uses it when neither this nor `NOTIFY_URL` is set)',
   },
   NOTIFY_FUNCTION_QUALIFIER: {
     type: 'string',
