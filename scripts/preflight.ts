@@ -36,6 +36,7 @@ import {
   targetAllowlistFromConfig,
 } from '#shared/notify/notifyTarget.ts';
 import {
+  type BoolSetting,
   type EnumSetting,
   FC_PROVIDED,
   type FunctionId,
@@ -106,7 +107,7 @@ const SHAPE_READERS: Partial<Record<SettingName, (env: Env) => void>> = {
 function readSetting(env: Env, name: SettingName): void {
   const declared: Setting = SETTINGS[name];
   if (declared.type === 'int') intSetting(env, name as IntSetting);
-  if (declared.type === 'bool') boolSetting(env, name as Parameters<typeof boolSetting>[1]);
+  if (declared.type === 'bool') boolSetting(env, name as BoolSetting);
   if (declared.type === 'enum') enumSetting(env, name as EnumSetting);
   SHAPE_READERS[name]?.(env);
 }
@@ -133,9 +134,16 @@ export function settingValueProblems(env: Env, names: readonly SettingName[] = A
 class Findings {
   readonly problems: Problem[] = [];
   readonly passed: string[] = [];
+  #recorded = 0;
+
+  /** Problems recorded so far, those merged into an earlier one included. */
+  get recorded(): number {
+    return this.#recorded;
+  }
 
   /** Records a problem; the same one for another function adds that function to it. */
   add(problem: Problem): void {
+    this.#recorded += 1;
     const same = this.problems.find((p) => p.variable === problem.variable && p.message === problem.message);
     if (!same) {
       this.problems.push({ ...problem, ...(problem.functions ? { functions: [...problem.functions] } : {}) });
@@ -152,9 +160,9 @@ class Findings {
 
   /** Runs one check; the line it returns is recorded as passed when it found no problem. */
   check(run: () => string | undefined): void {
-    const before = this.problems.length;
+    const before = this.recorded;
     const line = run();
-    if (line && this.problems.length === before) this.passed.push(line);
+    if (line && this.recorded === before) this.passed.push(line);
   }
 }
 
@@ -220,10 +228,10 @@ function checkJobStore(findings: Findings, deployment: Deployment): void {
           fn,
         );
       } else if (!isRedisUrl(url)) {
-        const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1] ?? 'not a';
+        const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
         findings.problem(
           'JOB_STORE_URL',
-          `JOB_STORE_URL is a ${scheme}: URL: the embedded store does not run on FC (its instances neither ` +
+          `JOB_STORE_URL is ${scheme ? `a ${scheme}: URL` : 'no URL'}: the embedded store does not run on FC (its instances neither ` +
             'share nor keep their disks, and the bundles carry no native module). Set it to redis://… or ' +
             'rediss://… of your ApsaraDB for Redis / Tair instance',
           fn,
@@ -249,31 +257,34 @@ function checkJobStore(findings: Findings, deployment: Deployment): void {
   });
 }
 
+/** vpcConfig as fc3 takes it, each prop from one deployment setting (s.yaml's `vars.storeNetwork`). */
 const NETWORK = [
-  { prop: 'vpcId', variable: 'VPC_ID', pattern: /^vpc-[a-z0-9]+$/, what: 'a VPC id (vpc-…)' },
+  {
+    prop: 'vpcId',
+    variable: 'VPC_ID',
+    pattern: /^vpc-[a-z0-9]+$/,
+    what: 'a VPC id (vpc-…)',
+    unset:
+      "set it to the id of your Redis/Tair instance's VPC (vpc-…): the functions that open the job store " +
+      'reach Redis/Tair only from inside it',
+  },
   {
     prop: 'vSwitchIds',
     variable: 'VSWITCH_IDS',
     pattern: /^vsw-[a-z0-9]+$/,
     what: 'a vSwitch id (vsw-…); write them comma-separated, without spaces',
+    unset:
+      'set it to vSwitches of that VPC, comma-separated (vsw-a,vsw-b), in zones where FC runs: the ' +
+      "functions take their addresses from them, so admit their CIDR blocks in the instance's whitelist",
   },
   {
     prop: 'securityGroupId',
     variable: 'SECURITY_GROUP_ID',
     pattern: /^sg-[a-z0-9]+$/,
     what: 'a security group id (sg-…)',
+    unset: "set it to a security group of that VPC (sg-…) for the functions' network interfaces",
   },
 ] as const;
-
-const NETWORK_WHY = {
-  VPC_ID:
-    "set it to the id of your Redis/Tair instance's VPC (vpc-…): the functions that open the job store " +
-    'reach Redis/Tair only from inside it',
-  VSWITCH_IDS:
-    'set it to vSwitches of that VPC, comma-separated (vsw-a,vsw-b), in zones where FC runs: the ' +
-    "functions take their addresses from them, so admit their CIDR blocks in the instance's whitelist",
-  SECURITY_GROUP_ID: "set it to a security group of that VPC (sg-…) for the functions' network interfaces",
-} as const;
 
 function checkNetwork(findings: Findings, deployment: Deployment): void {
   if (deployment.functions.size === 0) return;
@@ -298,11 +309,11 @@ function checkNetwork(findings: Findings, deployment: Deployment): void {
         continue;
       }
       const config = vpcConfig as Record<string, unknown>;
-      for (const { prop, variable, pattern, what } of NETWORK) {
+      for (const { prop, variable, pattern, what, unset } of NETWORK) {
         const given = config[prop];
         const values: unknown[] = Array.isArray(given) ? given : [given];
         if (given === undefined || values.every((value) => value === '')) {
-          findings.problem(variable, `${variable} is not set: ${NETWORK_WHY[variable]}`, fn);
+          findings.problem(variable, `${variable} is not set: ${unset}`, fn);
           continue;
         }
         const wrong = values.find((value) => typeof value !== 'string' || !pattern.test(value));
@@ -319,7 +330,7 @@ function checkNetwork(findings: Findings, deployment: Deployment): void {
 
 function checkNotifications(findings: Findings, deployment: Deployment): void {
   findings.check(() => {
-    const before = findings.problems.length;
+    const before = findings.recorded;
     const env = deployment.envOf('sweeper');
     // NOTIFY_ALLOW_HTTP is never passed to a deployed function (local runs only): https only.
     const rules = { allowHttp: false };
@@ -349,7 +360,7 @@ function checkNotifications(findings: Findings, deployment: Deployment): void {
         'sweeper',
       );
     }
-    if (findings.problems.length > before) return undefined;
+    if (findings.recorded > before) return undefined;
     const line = defaultTarget
       ? `notifications: ${describeTarget(defaultTarget)}`
       : 'notifications: no default target (NOTIFY_FUNCTION, NOTIFY_URL): only jobs that name their own are told';
@@ -360,7 +371,7 @@ function checkNotifications(findings: Findings, deployment: Deployment): void {
       createNotifier({
         // Any account id: the real one is known on FC only, and only its shape matters here.
         accountId: LOCAL_ACCOUNT_ID,
-        region: deployment.functions.get('sweeper')?.region ?? (SETTINGS.REGION.default as string),
+        region: deployment.functions.get('sweeper')?.region ?? (setting(env, 'REGION') as string),
         internal: boolSetting(env, 'NOTIFY_FC_INTERNAL'),
         fcEndpoint: setting(env, 'NOTIFY_FC_ENDPOINT'),
         credentials: async () => {
@@ -423,10 +434,12 @@ function checkSweeperTiming(findings: Findings, deployment: Deployment): void {
       return undefined; // Reported with the values.
     }
     if (lease <= timeout) {
+      const fallback = SETTINGS.LEASE_SECONDS.default;
       findings.problem(
         'LEASE_SECONDS',
         `LEASE_SECONDS is ${lease}, not above the sweeper's timeout (${timeout} s in s.yaml): the next tick ` +
-          `could claim the jobs of a sweep still running and poll them twice. Set it above ${timeout}, or unset it (${SETTINGS.LEASE_SECONDS.default})`,
+          `could claim the jobs of a sweep still running and poll them twice. Set it above ${timeout}` +
+          (fallback > timeout ? `, or unset it (${fallback})` : ''),
         'sweeper',
       );
     }
