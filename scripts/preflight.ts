@@ -482,7 +482,6 @@ function checkLocalSwitches(findings: Findings, env: Env, deployment: Deployment
 
 /** Letters, digits and `_`, starting with a letter (FC's rule for variable names). */
 const VARIABLE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-const RESERVED: readonly string[] = FC_PROVIDED;
 
 function checkEnvironments(findings: Findings, deployment: Deployment): void {
   if (deployment.functions.size === 0) return;
@@ -491,7 +490,7 @@ function checkEnvironments(findings: Findings, deployment: Deployment): void {
     for (const [fn, definition] of deployment.functions) {
       const variables = definition.environmentVariables;
       for (const name of Object.keys(variables)) {
-        if (name.startsWith('FC_') || RESERVED.includes(name)) {
+        if (name.startsWith('FC_') || (FC_PROVIDED as readonly string[]).includes(name)) {
           findings.problem(
             's.yaml',
             `s.yaml sets ${name} for ${fn}: FC reserves that name (the FC_ prefix, its credentials); rename it`,
@@ -511,17 +510,18 @@ function checkEnvironments(findings: Findings, deployment: Deployment): void {
         const largest = Object.entries(variables).sort(([, a], [, b]) => b.length - a.length)[0]?.[0] ?? '';
         findings.problem(
           largest,
-          `${fn}'s environment is ${bytes} bytes, over FC's ${FC_ENVIRONMENT_LIMIT_BYTES}: shorten the longest values (${largest} is the longest)`,
+          `${fn}'s environment is ${bytes} bytes, over FC's ${FC_ENVIRONMENT_LIMIT_BYTES}: shorten its longest ` +
+            `value, ${largest}`,
           fn,
         );
       }
       sizes.push(`${fn} ${(bytes / 1024).toFixed(1)}`);
     }
-    return `environments: names FC accepts; ${list(sizes)} KB of 4 KB`;
+    return `environments: names FC accepts; ${list(sizes)} KB of ${FC_ENVIRONMENT_LIMIT_BYTES / 1024} KB`;
   });
 }
 
-function checkHttpTrigger(findings: Findings, env: Env, deployment: Deployment): void {
+function checkHttpTrigger(findings: Findings, deployment: Deployment): void {
   const query = deployment.functions.get('query');
   if (!query) return;
   findings.check(() => {
@@ -539,7 +539,7 @@ function checkHttpTrigger(findings: Findings, env: Env, deployment: Deployment):
         'HTTP_AUTH_TYPE is jwt, but the HTTP trigger in s.yaml has no authConfig (JWKS, where the token is): add one, or use function',
       );
     }
-    if (authType === 'anonymous' && !setting(env, 'NOTIFY_TARGETS_ALLOWED')) {
+    if (authType === 'anonymous' && !setting(deployment.envOf('query'), 'NOTIFY_TARGETS_ALLOWED')) {
       findings.problem(
         'NOTIFY_TARGETS_ALLOWED',
         'HTTP_AUTH_TYPE is anonymous and NOTIFY_TARGETS_ALLOWED is empty: anyone could have the sweeper ' +
@@ -580,7 +580,7 @@ export function preflight(env: Env, sYamlText: string, sYamlPath = 's.yaml'): Pr
   checkEndpoints(findings, deployment);
   checkNotifications(findings, deployment);
   checkSweeperTiming(findings, deployment);
-  checkHttpTrigger(findings, env, deployment);
+  checkHttpTrigger(findings, deployment);
   checkLocalSwitches(findings, env, deployment);
   checkEnvironments(findings, deployment);
   return { problems: findings.problems, passed: findings.passed };
@@ -603,7 +603,7 @@ export function formatPreflight({ problems, passed }: PreflightResult): string {
 
 /**
  * The variables `s deploy` sees: this environment over `.env` next to s.yaml (Serverless Devs loads that
- * file the same way: a variable already set wins).
+ * file the same way: a variable already set wins; it also expands `${VAR}` in it, which this does not).
  */
 function deployEnvironment(envFile: string): Env {
   const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
