@@ -30,6 +30,20 @@ export interface LocalStackOptions {
 
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
+/**
+ * The variables s.yaml is evaluated with locally: `env`, plus the demo's choices where it sets none: a
+ * sweep every 10 s, and on-job-done as the default notify target. (s.yaml has no default target: an
+ * empty variable takes s.yaml's default, so a default function there could never give way to NOTIFY_URL.)
+ */
+export function demoTemplateEnv(env: NodeJS.ProcessEnv, sweepSchedule?: string): NodeJS.ProcessEnv {
+  const hasTarget = Boolean(env.NOTIFY_FUNCTION || env.NOTIFY_URL);
+  return {
+    ...env,
+    SWEEP_SCHEDULE: sweepSchedule ?? env.SWEEP_SCHEDULE ?? '@every 10s',
+    ...(hasTarget ? {} : { NOTIFY_FUNCTION: 'aicontent-jobs-on-job-done' }),
+  };
+}
+
 export async function startLocalStack(options: LocalStackOptions) {
   // The job store outlives the emulator (`.data/jobs.db`): ids from the clock, in milliseconds, are not
   // those of jobs tracked in an earlier run, which the store would take for known ones.
@@ -49,15 +63,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       timers: options.timers ?? true,
       rootFunction: 'aicontent-jobs-query',
       credentials: options.credentials?.(emulator) ?? (async () => emulator.mintStsCredentials()),
-      templateEnv: {
-        ...process.env,
-        SWEEP_SCHEDULE: options.sweepSchedule ?? process.env.SWEEP_SCHEDULE ?? '@every 10s',
-        // The demo's default target, unless one is set. s.yaml has none: an empty variable takes s.yaml's
-        // default, so a default function there could never give way to NOTIFY_URL.
-        ...(process.env.NOTIFY_FUNCTION || process.env.NOTIFY_URL
-          ? {}
-          : { NOTIFY_FUNCTION: 'aicontent-jobs-on-job-done' }),
-      },
+      templateEnv: demoTemplateEnv(process.env, options.sweepSchedule),
       env: {
         AICONTENT_ENDPOINT: emulator.url,
         NOTIFY_FC_ENDPOINT: `http://127.0.0.1:${port}`,

@@ -1,5 +1,9 @@
-/** `npm start` refuses a bad setting before it builds or starts anything, naming it and its values. */
+/**
+ * `npm start` refuses a bad setting before it builds or starts anything, naming it and its values; and
+ * what it changes for the demo.
+ */
 import { describe, expect, it } from 'vitest';
+import { demoTemplateEnv } from '#local/stack.ts';
 import { tsxProcesses } from '#test/helpers/tsxProcess.ts';
 
 const runTsx = tsxProcesses();
@@ -19,5 +23,21 @@ describe('npm start', () => {
         'npm start: MAX_JOB_AGE_SECONDS must be a whole number from 60 to 2592000, got "5"\n',
     );
     expect(start.stdout()).not.toContain('building');
+  });
+});
+
+describe("the demo's s.yaml variables", () => {
+  it('a 10 s sweep and on-job-done as the default target, unless set', () => {
+    expect(demoTemplateEnv({ PATH: '/bin' })).toEqual({
+      PATH: '/bin',
+      SWEEP_SCHEDULE: '@every 10s',
+      NOTIFY_FUNCTION: 'aicontent-jobs-on-job-done',
+    });
+    expect(demoTemplateEnv({ SWEEP_SCHEDULE: '@every 1m' }, '@every 2s').SWEEP_SCHEDULE).toBe('@every 2s');
+    expect(demoTemplateEnv({ SWEEP_SCHEDULE: '@every 1m' }).SWEEP_SCHEDULE).toBe('@every 1m');
+    expect(demoTemplateEnv({ NOTIFY_URL: 'http://127.0.0.1:8080/hook' })).not.toHaveProperty(
+      'NOTIFY_FUNCTION',
+    );
+    expect(demoTemplateEnv({ NOTIFY_FUNCTION: 'mine' }).NOTIFY_FUNCTION).toBe('mine');
   });
 });
