@@ -30,6 +30,20 @@ export interface LocalStackOptions {
 
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
+/**
+ * The variables s.yaml is evaluated with locally: `env`, plus the demo's choices where it sets none: a
+ * sweep every 10 s, and on-job-done as the default notify target. (s.yaml has no default target: an
+ * empty variable takes s.yaml's default, so a default function there could never give way to NOTIFY_URL.)
+ */
+export function demoTemplateEnv(env: NodeJS.ProcessEnv, sweepSchedule?: string): NodeJS.ProcessEnv {
+  const hasTarget = Boolean(env.NOTIFY_FUNCTION || env.NOTIFY_URL);
+  return {
+    ...env,
+    SWEEP_SCHEDULE: sweepSchedule ?? env.SWEEP_SCHEDULE ?? '@every 10s',
+    ...(hasTarget ? {} : { NOTIFY_FUNCTION: 'aicontent-jobs-on-job-done' }),
+  };
+}
+
 export async function startLocalStack(options: LocalStackOptions) {
   // The job store outlives the emulator (`.data/jobs.db`): ids from the clock, in milliseconds, are not
   // those of jobs tracked in an earlier run, which the store would take for known ones.
@@ -49,13 +63,10 @@ export async function startLocalStack(options: LocalStackOptions) {
       timers: options.timers ?? true,
       rootFunction: 'aicontent-jobs-query',
       credentials: options.credentials?.(emulator) ?? (async () => emulator.mintStsCredentials()),
-      templateEnv: {
-        ...process.env,
-        SWEEP_SCHEDULE: options.sweepSchedule ?? process.env.SWEEP_SCHEDULE ?? '@every 10s',
-      },
+      templateEnv: demoTemplateEnv(process.env, options.sweepSchedule),
       env: {
         AICONTENT_ENDPOINT: emulator.url,
-        FC_ENDPOINT: `http://127.0.0.1:${port}`,
+        NOTIFY_FC_ENDPOINT: `http://127.0.0.1:${port}`,
         JOB_STORE_URL: options.jobStoreUrl ?? `file:${resolve('.data/jobs.db')}`,
         // Locally the instance disk is this machine's disk: durable, and shared by every instance.
         JOB_STORE_ALLOW_LOCAL_DISK: '1',

@@ -7,6 +7,7 @@
 import { envInt } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
 import { buildAll } from '../scripts/build.ts';
+import { settingValueProblems } from '../scripts/preflight.ts';
 import { stopOnSignals } from './cli/cliSupport.ts';
 import { type LocalStack, startLocalStack } from './stack.ts';
 
@@ -35,6 +36,13 @@ function banner({ runtime, emulator }: LocalStack): string {
 }
 
 async function main(): Promise<void> {
+  // A bad value is refused here, naming it, rather than failing every sweep in a log line.
+  const problems = settingValueProblems(process.env);
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`npm start: ${problem.message}`);
+    process.exitCode = 1;
+    return;
+  }
   const port = envInt(process.env, 'PORT', 9000, { min: 0, max: 65_535 });
   const emulatorPort = envInt(process.env, 'EMULATOR_PORT', 9100, { min: 0, max: 65_535 });
   const source = process.argv.includes('--source');

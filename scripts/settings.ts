@@ -10,6 +10,8 @@ import { SETTINGS, type Setting } from '#shared/settings.ts';
 const code = (text: string) => `\`${text}\``;
 
 function defaultCell(setting: Setting): string {
+  // A deployment setting's default is s.yaml's.
+  if (setting.deploy && setting.deployDefault === '') return 'none, must be set';
   const shown = (value: string) => (value === '' ? 'none' : code(value));
   const own = shown(String(setting.default));
   if (setting.deployDefault === undefined) return own;

@@ -205,7 +205,7 @@ export function readSweeperConfig(env: Env): SweeperConfig {
     ...readTrackingConfig(env),
     policy: readSweepPolicy(env),
     webhookSecret: setting(env, 'NOTIFY_WEBHOOK_SECRET'),
-    fcEndpoint: setting(env, 'FC_ENDPOINT'),
-    fcInternal: boolSetting(env, 'FC_INTERNAL'),
+    fcEndpoint: setting(env, 'NOTIFY_FC_ENDPOINT'),
+    fcInternal: boolSetting(env, 'NOTIFY_FC_INTERNAL'),
   };
 }

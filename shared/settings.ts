@@ -201,9 +201,10 @@ export const SETTINGS = {
   NOTIFY_FUNCTION: {
     type: 'string',
     default: '',
-    deployDefault: 'aicontent-jobs-on-job-done',
     readBy: SWEEPER,
-    meaning: 'default target: an FC function, invoked asynchronously',
+    meaning:
+      'default target: an FC function, invoked asynchronously (e.g. `aicontent-jobs-on-job-done`, the ' +
+      'example; `npm start` uses it when neither this nor `NOTIFY_URL` is set)',
   },
   NOTIFY_FUNCTION_QUALIFIER: {
     type: 'string',
@@ -233,8 +234,10 @@ export const SETTINGS = {
   NOTIFY_ALLOW_HTTP: {
     type: 'bool',
     default: false,
+    local: true,
     readBy: QS,
-    meaning: 'accept `http:` webhook URLs (local runs only)',
+    meaning:
+      'accept `http:` webhook URLs (receivers on loopback): set by `npm start` only, never in the cloud',
   },
   NOTIFY_TARGETS_ALLOWED: {
     type: 'string',
@@ -245,13 +248,14 @@ export const SETTINGS = {
       '(both may hold `*`), `url:<URL prefix ending in />`; others get 400, and a stored one it no longer ' +
       'allows is not sent to (kept pending). Empty: any. The default target needs no entry',
   },
-  FC_ENDPOINT: {
+  // Not FC_*: FC reserves that prefix for the variables it sets itself.
+  NOTIFY_FC_ENDPOINT: {
     type: 'string',
     default: '',
     readBy: SWEEPER,
     meaning: 'explicit FC endpoint for `InvokeFunction` (default: from account and region)',
   },
-  FC_INTERNAL: {
+  NOTIFY_FC_INTERNAL: {
     type: 'bool',
     default: true,
     readBy: SWEEPER,
@@ -296,6 +300,35 @@ export const SETTINGS = {
     deploy: true,
     readBy: [],
     meaning: "the sweeper's timer: `@every <n>m` or a 6-field UTC cron",
+  },
+  // The job store's network: the functions that open the store (query, sweeper) join its VPC.
+  VPC_ID: {
+    type: 'string',
+    default: '',
+    deployDefault: '',
+    deploy: true,
+    readBy: [],
+    meaning: 'the VPC of your Redis/Tair instance (`vpc-…`); the query and sweeper functions join it',
+  },
+  VSWITCH_IDS: {
+    type: 'string',
+    default: '',
+    deployDefault: '',
+    deploy: true,
+    readBy: [],
+    meaning:
+      'comma-separated vSwitches of that VPC (`vsw-a,vsw-b`) the functions take their addresses from; ' +
+      "each in a zone FC supports, and inside the Redis/Tair instance's IP whitelist",
+  },
+  SECURITY_GROUP_ID: {
+    type: 'string',
+    default: '',
+    deployDefault: '',
+    deploy: true,
+    readBy: [],
+    meaning:
+      "a security group of that VPC (`sg-…`) for the functions' network interfaces; its outbound rules " +
+      "must let them reach Redis/Tair's port (the default rules do)",
   },
 } as const satisfies Record<string, Setting>;
 

@@ -1,7 +1,8 @@
 /**
  * Reads a Serverless Devs `s.yaml` (edition 3.0.0) into the function definitions the local runtime
  * runs: every resource with `component: fc3`, its props evaluated (see `templates.ts`) and checked.
- * Props the local runtime has no use for (role, cpu, vpcConfig, ...) are ignored.
+ * Props the local runtime has no use for (role, cpu, vpcConfig, ...) are ignored by it; they are kept,
+ * evaluated, in `props` for `npm run preflight`, which checks what `s deploy` would ship.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -73,6 +74,8 @@ export interface FunctionDefinition {
   logProject: string;
   logStore: string;
   triggers: readonly TriggerDefinition[];
+  /** Every prop as `s` hands it to the fc3 component, expressions evaluated. */
+  props: Readonly<Record<string, unknown>>;
 }
 
 export interface ServerlessYaml {
@@ -107,6 +110,17 @@ export async function loadServerlessYaml(
   } catch (error) {
     throw new ServerlessYamlError(`cannot read ${file}: ${(error as Error).message}`);
   }
+  return parseServerlessYaml(text, file, env, options);
+}
+
+/** The same from the file's text; `path` resolves relative `code` paths and names the file in errors. */
+export function parseServerlessYaml(
+  text: string,
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+  options: LoadOptions = {},
+): ServerlessYaml {
+  const file = resolve(path);
   let document: unknown;
   try {
     document = parse(text);
@@ -199,6 +213,7 @@ function functionDefinition(
     logProject: typeof logConfig.project === 'string' ? logConfig.project : '',
     logStore: typeof logConfig.logstore === 'string' ? logConfig.logstore : '',
     triggers: triggers(props.triggers, `${where}.props.triggers`),
+    props,
   };
 }
 

@@ -3,6 +3,7 @@
  * hands props to the fc3 component:
  *
  *   ${env('X')}  ${env('X', 'default')}  ${vars.a.b}  ${resources.<r>.props.<p>}  ${config('AccountID')}
+ *   ${env('X', '').split(',')}   (a list from one variable; `s` runs what is inside `${…}` as JavaScript)
  *
  * A string that is exactly one expression takes the value's type (a number stays a number); otherwise
  * values are interpolated as text. `vars` and other resources' props may themselves hold expressions:
@@ -25,7 +26,7 @@ export interface TemplateScope {
 const EXPRESSION = /\$\{([^}]*)\}/g;
 const WHOLE_EXPRESSION = /^\$\{([^}]*)\}$/;
 const QUOTED = String.raw`\s*(?:'([^']*)'|"([^"]*)")\s*`;
-const ENV_CALL = new RegExp(String.raw`^env\(${QUOTED}(?:,${QUOTED})?\)$`);
+const ENV_CALL = new RegExp(String.raw`^env\(${QUOTED}(?:,${QUOTED})?\)(?:\.split\(${QUOTED}\))?$`);
 const CONFIG_CALL = new RegExp(String.raw`^config\(${QUOTED}\)$`);
 const REFERENCE = /^(vars|resources)((?:\.[A-Za-z0-9_-]+)+)$/;
 
@@ -65,10 +66,13 @@ export class TemplateEvaluator {
     if (env) {
       const name = env[1] ?? env[2] ?? '';
       const fallback = env[3] ?? env[4];
+      const separator = env[5] ?? env[6];
       const value = this.#scope.env[name];
-      if (value !== undefined && value !== '') return value;
-      if (fallback !== undefined) return fallback;
-      throw new TemplateError(`\${${expression}} at ${at}: the environment variable ${name} is not set`);
+      const text = value !== undefined && value !== '' ? value : fallback;
+      if (text === undefined) {
+        throw new TemplateError(`\${${expression}} at ${at}: the environment variable ${name} is not set`);
+      }
+      return separator === undefined ? text : text.split(separator);
     }
     const config = CONFIG_CALL.exec(expression);
     if (config) {
@@ -80,7 +84,8 @@ export class TemplateEvaluator {
     if (reference) return this.#reference(expression, reference[1] === 'vars', at);
     throw new TemplateError(
       `\${${expression}} at ${at} is not supported locally ` +
-        "(known: env('X'), env('X', 'default'), vars.*, resources.<name>.props.*, config('AccountID'))",
+        "(known: env('X'), env('X', 'default'), env(…).split(','), vars.*, resources.<name>.props.*, " +
+        "config('AccountID'))",
     );
   }
 

@@ -59,7 +59,7 @@ export interface Fc2InvokeDeps {
   accountId: string;
   region: string;
   internal: boolean;
-  /** An explicit endpoint (`FC_ENDPOINT`); fc2 computes the FC host otherwise. */
+  /** An explicit endpoint (`NOTIFY_FC_ENDPOINT`); fc2 computes the FC host otherwise. */
   endpoint?: URL | undefined;
   credentials: CredentialsProvider;
   createClient: Fc2ClientFactory;

@@ -35,9 +35,9 @@ export interface FcEndpointOptions {
   endpoint?: string | undefined;
 }
 
-/** `https://<accountId>.<region>[-internal].fc.aliyuncs.com`, or the explicit endpoint (`FC_ENDPOINT`). */
+/** `https://<accountId>.<region>[-internal].fc.aliyuncs.com`, or the explicit endpoint (`NOTIFY_FC_ENDPOINT`). */
 export function fcEndpoint(options: FcEndpointOptions): URL {
-  if (options.endpoint) return resolveEndpoint(options.endpoint, 'FC_ENDPOINT');
+  if (options.endpoint) return resolveEndpoint(options.endpoint, 'NOTIFY_FC_ENDPOINT');
   for (const [name, value] of [
     ['account id', options.accountId],
     ['region', options.region],

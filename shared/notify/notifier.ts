@@ -32,7 +32,7 @@ export interface NotifierOptions {
   region: string;
   /** Invoke functions through the VPC-internal endpoint (the default); false for the public one. */
   internal?: boolean | undefined;
-  /** An explicit FC endpoint (`FC_ENDPOINT`), e.g. `http://127.0.0.1:9000` for the local runtime. */
+  /** An explicit FC endpoint (`NOTIFY_FC_ENDPOINT`), e.g. `http://127.0.0.1:9000` for the local runtime. */
   fcEndpoint?: string | undefined;
   /** Signs FC invocations: the invocation's STS credentials, asked for on every attempt. */
   credentials: CredentialsProvider;

@@ -76,7 +76,8 @@ describe('s.yaml', () => {
   });
 
   it('reads only declared settings, each with its declared default, and every deployment setting', () => {
-    const used = [...text.matchAll(/\$\{env\('([^']+)'(?:, '([^']*)')?\)\}/g)];
+    // `${env('X', 'd')}`, or `${env('X', 'd').split(',')}` for a list.
+    const used = [...text.matchAll(/\$\{env\('([^']+)'(?:, '([^']*)')?\)(?:\.split\('[^']*'\))?\}/g)];
     for (const [, name, fallback] of used) {
       const setting = SETTINGS[name as keyof typeof SETTINGS] as Setting | undefined;
       expect(setting, `${name} is used in s.yaml but not declared in shared/settings.ts`).toBeDefined();

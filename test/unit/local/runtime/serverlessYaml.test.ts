@@ -48,6 +48,7 @@ describe('the fixture s.yaml', () => {
       logProject: 'fixture-project',
       logStore: 'fixture-logs',
       triggers: [{ type: 'http', name: 'http', authType: 'function', methods: ['GET', 'POST', 'PUT'] }],
+      props: expect.objectContaining({ functionName: 'fixture-echo', memorySize: 256 }),
     });
     // FC's defaults where s.yaml says nothing.
     expect(sleeper).toMatchObject({
@@ -131,12 +132,31 @@ describe('templates', () => {
     expect(other?.functionName).toBe('app-other');
   });
 
+  it("turns ${env('X', '').split(',')} into a list, as `s` (which runs the expression as JavaScript) does", async () => {
+    const props = `${BASE_PROPS}      vpcConfig:
+        vSwitchIds: \${env('VSW', '').split(',')}
+        unset: \${env('NOPE', '').split(",")}
+        spaced: \${ env( 'VSW' ).split( ';' ) }
+`;
+    const yaml = await load(minimal(props), { env: { VSW: 'vsw-a,vsw-b' } });
+    expect(yaml.functions[0]?.props.vpcConfig).toEqual({
+      vSwitchIds: ['vsw-a', 'vsw-b'],
+      unset: [''],
+      spaced: ['vsw-a,vsw-b'],
+    });
+    await expect(load(minimal(`${BASE_PROPS}      x: \${env('NOPE').split(',')}\n`))).rejects.toThrow(
+      /the environment variable NOPE is not set/,
+    );
+  });
+
   it.each([
     [
       "${file('./x')}",
       /\$\{file\('\.\/x'\)\} at resources\.fn\.props\.environmentVariables\.X is not supported locally/,
     ],
     ['${this.props.functionName}', /\$\{this\.props\.functionName\} at .* is not supported locally/],
+    ["${env('X', 'a').trim()}", /is not supported locally/],
+    ["${env('X', 'a').split(',').map(f)}", /is not supported locally/],
     ['${resources.fn.output.url}', /only resources\.<name>\.props\.\* can be referenced/],
     ["${env('NOPE')}", /the environment variable NOPE is not set/],
     ['${vars.missing}', /vars\.missing is not defined/],

@@ -48,7 +48,9 @@ describe('fcEndpoint', () => {
   });
 
   it('refuses what cannot make an endpoint, naming the setting', () => {
-    expect(() => fcEndpoint({ accountId: '1', region: 'x', endpoint: 'ftp://x' })).toThrow(/FC_ENDPOINT/);
+    expect(() => fcEndpoint({ accountId: '1', region: 'x', endpoint: 'ftp://x' })).toThrow(
+      /NOTIFY_FC_ENDPOINT/,
+    );
     expect(() => fcEndpoint({ accountId: '1/evil', region: 'cn-shanghai' })).toThrow(ConfigError);
     expect(() => fcEndpoint({ accountId: '1', region: '' })).toThrow(/region/);
   });

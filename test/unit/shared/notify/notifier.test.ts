@@ -80,7 +80,7 @@ describe('createNotifier', () => {
       /secret/,
     ],
     ['a short webhook secret', { webhookSecret: 'short' }, /at least 16 characters/],
-    ['a bad FC endpoint', { fcEndpoint: 'ftp://x' }, /FC_ENDPOINT/],
+    ['a bad FC endpoint', { fcEndpoint: 'ftp://x' }, /NOTIFY_FC_ENDPOINT/],
     ['no region', { region: '' }, /region/],
   ] satisfies [string, Partial<NotifierOptions>, RegExp][])('refuses %s at once', (_, options, message) => {
     expect(() => createNotifier({ ...base, ...options })).toThrow(ConfigError);
