@@ -23,7 +23,7 @@ export interface ConsoleArgs {
 const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 /** An http(s) URL without credentials, query or fragment; plain http only to this machine. */
-export function targetArg(value: string): string {
+function targetArg(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
