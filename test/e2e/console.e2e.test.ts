@@ -208,6 +208,23 @@ describe('the console in Chromium', () => {
   });
 });
 
+describe('refreshing, in Chromium', () => {
+  it('fetches the numbers again after an untrack, even while a refresh asked before it is under way', async () => {
+    const { page, problems } = await openConsole();
+    const [id] = await rowIds(page);
+    const before = await api.get<Stats>('/stats');
+    api.fake.delayNext('GET /stats', 1_500);
+    await page.click('#refresh');
+    await page.click(`tr[data-job-id="${id}"] .job-link`);
+    await confirmDialog(page, '#untrack');
+    await page.waitForSelector(`.alert.ok >> text=Job ${id} is no longer tracked.`);
+    const after = formatCount(before.jobs.pending - 1);
+    await expect.poll(() => page.textContent('dd[data-stat="jobs.pending"]'), { timeout: 5_000 }).toBe(after);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
 describe('errors from the API, in Chromium', () => {
   it('are shown with the request, status, code, message and request id, and cleared once the call works', async () => {
     const { page, problems } = await openConsole();

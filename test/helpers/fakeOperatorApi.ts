@@ -24,6 +24,8 @@ export interface FakeOperatorApi {
   stats(): Stats;
   /** The next request for `METHOD /path` (path without the query) gets this error answer. */
   failNext(route: string, status: number, code: string, message: string): void;
+  /** The next request for `METHOD /path` is answered as of its arrival, but `ms` later. */
+  delayNext(route: string, ms: number): void;
   close(): Promise<void>;
 }
 
@@ -197,6 +199,7 @@ export async function startFakeOperatorApi(options: FakeOperatorApiOptions = {})
   const jobs = new Map((options.jobs ?? demoJobs(now)).map((job) => [job.id, job]));
   const sweeps = options.sweeps ?? demoSweeps(now);
   const failures = new Map<string, { status: number; code: string; message: string }>();
+  const delays = new Map<string, number>();
   const requests: FakeOperatorApi['requests'] = [];
 
   const route = (method: string, url: URL): { status: number; body?: unknown } => {
@@ -268,7 +271,9 @@ export async function startFakeOperatorApi(options: FakeOperatorApiOptions = {})
     const method = request.method ?? 'GET';
     requests.push({ method, path: `${url.pathname}${url.search}`, headers: request.headers, body });
     const answer = route(method, url);
-    reply(response, answer.status, answer.body);
+    const delay = delays.get(`${method} ${url.pathname}`) ?? 0;
+    delays.delete(`${method} ${url.pathname}`);
+    setTimeout(() => reply(response, answer.status, answer.body), delay);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -280,6 +285,7 @@ export async function startFakeOperatorApi(options: FakeOperatorApiOptions = {})
     requests,
     stats: () => statsOf(jobs.values(), sweeps, now),
     failNext: (route, status, code, message) => failures.set(route, { status, code, message }),
+    delayNext: (route, ms) => delays.set(route, ms),
     close: async () => {
       server.close();
       server.closeAllConnections();

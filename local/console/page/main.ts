@@ -27,14 +27,26 @@ async function refreshStats(): Promise<void> {
   }
 }
 
-let refreshing: Promise<void> | undefined;
+let running: Promise<void> | undefined;
+let queued: Promise<void> | undefined;
 
-/** The numbers, the charts and the page of jobs shown, fetched again (one refresh at a time). */
+/**
+ * The numbers, the charts and the page of jobs shown, fetched again, one refresh at a time. Asked
+ * during one (after an untrack, say), it runs another once that one is done: the one running may have
+ * asked before the change.
+ */
 function refresh(): Promise<void> {
-  refreshing ??= Promise.all([refreshStats(), jobs.reload()]).then(() => {
-    refreshing = undefined;
+  if (running) {
+    queued ??= running.then(() => {
+      queued = undefined;
+      return refresh();
+    });
+    return queued;
+  }
+  running = Promise.all([refreshStats(), jobs.reload()]).then(() => {
+    running = undefined;
   });
-  return refreshing;
+  return running;
 }
 
 byId('target').textContent =
@@ -46,7 +58,7 @@ byId('lookup').addEventListener('submit', (event) => {
   if (id) void detail.open(id);
 });
 setInterval(() => {
-  if (byId<HTMLInputElement>('auto-refresh').checked && document.visibilityState === 'visible')
+  if (!running && byId<HTMLInputElement>('auto-refresh').checked && document.visibilityState === 'visible')
     void refresh();
 }, REFRESH_MS);
 
