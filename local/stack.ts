@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { freePort } from '#local/cli/cliSupport.ts';
+import { type ConsoleServer, startConsole } from '#local/console/server.ts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#local/emulator/emulator.ts';
 import type { CredentialsSource } from '#local/runtime/credentials.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '#local/runtime/runtime.ts';
@@ -26,6 +27,8 @@ export interface LocalStackOptions {
   credentials?: (emulator: Emulator) => CredentialsSource;
   log?: (line: string) => void;
   onInvocation?: LocalRuntimeOptions['onInvocation'];
+  /** Serve the operator console for the query function on this port too (0 = a free one). */
+  consolePort?: number;
 }
 
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
@@ -80,10 +83,22 @@ export async function startLocalStack(options: LocalStackOptions) {
     await emulator.close();
     throw error;
   }
+  let operatorConsole: ConsoleServer | undefined;
+  if (options.consolePort !== undefined) {
+    operatorConsole = await startConsole({ target: runtime.url, port: options.consolePort }).catch(
+      async (error: unknown) => {
+        await runtime.close();
+        await emulator.close();
+        throw error;
+      },
+    );
+  }
   return {
     emulator,
     runtime,
+    operatorConsole,
     async close() {
+      await operatorConsole?.close();
       await runtime.close();
       await emulator.close();
     },

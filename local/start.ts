@@ -1,6 +1,7 @@
 /**
  * `npm start`: builds the functions, starts the aicontent emulator and the local FC runtime, and prints
- * how to try the whole loop. Ports from PORT (runtime, default 9000) and EMULATOR_PORT (default 9100).
+ * how to try the whole loop. Ports from PORT (runtime, default 9000), EMULATOR_PORT (default 9100) and
+ * CONSOLE_PORT (the operator console, default 9300).
  * Stops cleanly on Ctrl-C. `npm run dev` (`--source`, under `tsx watch`) runs the TypeScript sources
  * instead of the bundles and restarts on every change.
  */
@@ -9,15 +10,17 @@ import { AppError } from '#shared/errors.ts';
 import { buildAll } from '../scripts/build.ts';
 import { settingValueProblems } from '../scripts/preflight.ts';
 import { stopOnSignals } from './cli/cliSupport.ts';
+import { DEFAULT_CONSOLE_PORT } from './console/args.ts';
 import { type LocalStack, startLocalStack } from './stack.ts';
 
-function banner({ runtime, emulator }: LocalStack): string {
+function banner({ runtime, emulator, operatorConsole }: LocalStack): string {
   const api = runtime.url;
   return [
     '',
     'aicontent-jobs is running locally',
     `  query function (HTTP trigger): ${api}/jobs/{inferenceJobId}`,
     '    (served without auth here; the deployed trigger defaults to authType: function)',
+    `  operator console:              ${operatorConsole?.url}`,
     `  aicontent emulator:            ${emulator.url}`,
     '  sweeper:                       every 10 s (SWEEP_SCHEDULE), logs a summary per tick',
     '  on-job-done:                   logs "job done" once per finished job',
@@ -45,12 +48,18 @@ async function main(): Promise<void> {
   }
   const port = envInt(process.env, 'PORT', 9000, { min: 0, max: 65_535 });
   const emulatorPort = envInt(process.env, 'EMULATOR_PORT', 9100, { min: 0, max: 65_535 });
+  const consolePort = envInt(process.env, 'CONSOLE_PORT', DEFAULT_CONSOLE_PORT, { min: 0, max: 65_535 });
   const source = process.argv.includes('--source');
   if (!source) {
     console.log('building the functions…');
     await buildAll({ local: true });
   }
-  const stack = await startLocalStack({ port, emulatorPort, mode: source ? 'source' : 'bundle' });
+  const stack = await startLocalStack({
+    port,
+    emulatorPort,
+    consolePort,
+    mode: source ? 'source' : 'bundle',
+  });
   console.log(banner(stack));
   stopOnSignals('npm start', () => stack.close());
 }

@@ -2,10 +2,12 @@
 # Runs before `npm test` (npm's pretest): installs what the tests need beside the npm packages, on a
 # Debian or Ubuntu machine, when it is missing. Elsewhere it says what to install and stops.
 #   redis-server   the Redis store's contract tests and the deployment rehearsal start their own
+#   chromium       the console's browser test (playwright-core drives it; no browser is downloaded)
 set -eu
 
 missing=""
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1; then
@@ -19,5 +21,6 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 
 echo "npm test needs:$missing. Install it and run npm test again" >&2
-echo "  (macOS: brew install redis; other systems: your package manager's redis package)." >&2
+echo "  (macOS: brew install redis, and Chromium at /usr/bin/chromium; elsewhere your package" >&2
+echo "  manager's redis and chromium packages)." >&2
 exit 1

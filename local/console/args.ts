@@ -1,0 +1,68 @@
+/** `npm run console` arguments: the trigger URL, then options. */
+import { parseArgs } from 'node:util';
+import { parseOrUsageError, portArg, UsageError } from '#local/cli/cliSupport.ts';
+
+export const DEFAULT_CONSOLE_PORT = 9300;
+
+export const USAGE = `Usage: npm run console -- URL [--port N]
+
+Serves the operator console on http://127.0.0.1:PORT/ (this machine only) and forwards its calls to the
+query function's HTTP trigger at URL: http://127.0.0.1:9000 under npm start, or a deployed trigger's
+https:// address.
+
+Options:
+  --port N   port to listen on (0: any free port); default $CONSOLE_PORT, else ${DEFAULT_CONSOLE_PORT}
+  --help     show this help`;
+
+export interface ConsoleArgs {
+  help: boolean;
+  target: string;
+  port: number;
+}
+
+const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/** An http(s) URL without credentials, query or fragment; plain http only to this machine. */
+function targetArg(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(
+      `URL must be the trigger's address, like https://…fcapp.run, not ${JSON.stringify(value)}`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`URL must be http:// or https://, not ${url.protocol}`);
+  }
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.test(url.hostname)) {
+    throw new UsageError(`use https:// for a trigger on another machine (${url.hostname})`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new UsageError('URL must have no user, password, query or fragment');
+  }
+  return url.href;
+}
+
+export function parseConsoleArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ConsoleArgs {
+  const { values, positionals } = parseOrUsageError(() =>
+    parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }),
+  );
+  if (values.help) return { help: true, target: '', port: DEFAULT_CONSOLE_PORT };
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'give the trigger URL' : 'give one URL only');
+  }
+  return {
+    help: false,
+    target: targetArg(positionals[0] as string),
+    port: portArg(values.port ?? env.CONSOLE_PORT, DEFAULT_CONSOLE_PORT),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * `npm start`'s stack serves the operator console for its own query function: the page, and the
+ * page's calls forwarded to the real HTTP trigger (the list of tracked jobs, already served there).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_HEADER } from '#local/console/page/contract.ts';
+import { type LocalStack, startLocalStack } from '#local/stack.ts';
+
+let stack: LocalStack;
+let closed = false;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    emulatorPort: 0,
+    consolePort: 0,
+    timers: false,
+    jobStoreUrl: `file:${mkdtempSync(join(tmpdir(), 'e2e-console-stack-'))}/jobs.db`,
+    log: () => {},
+  });
+}, 60_000);
+
+afterAll(async () => {
+  if (!closed) await stack?.close();
+});
+
+describe('the local stack with consolePort', () => {
+  it('serves the console, whose API calls reach the query function', async () => {
+    const url = stack.operatorConsole?.url ?? '';
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await (await fetch(url)).text();
+    expect(page).toContain(`<meta name="console-target" content="${stack.runtime.url}">`);
+
+    const id = stack.emulator.createJob();
+    const tracked = await fetch(`${stack.runtime.url}/jobs`, {
+      method: 'POST',
+      body: JSON.stringify({ inferenceJobId: id }),
+    });
+    expect(tracked.status).toBe(202);
+    const listed = await fetch(`${url}api/jobs?state=pending`, { headers: { [CONSOLE_HEADER]: '1' } });
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { jobs: { id: string }[] }).jobs.map((job) => job.id)).toEqual([id]);
+  });
+
+  it('stops the console with the stack', async () => {
+    const url = stack.operatorConsole?.url ?? '';
+    closed = true;
+    await stack.close();
+    await expect(fetch(url)).rejects.toThrow();
+  });
+});

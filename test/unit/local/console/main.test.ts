@@ -1,0 +1,61 @@
+/** The CLI as a process: serves the console for a target until SIGTERM; --help exits 0; bad input exits 1. */
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_HEADER } from '#local/console/page/contract.ts';
+import { type FakeOperatorApi, startFakeOperatorApi } from '#test/helpers/fakeOperatorApi.ts';
+import { tsxProcesses } from '#test/helpers/tsxProcess.ts';
+
+const runTsx = tsxProcesses();
+const run = (args: string[]) => {
+  const env = { ...process.env };
+  delete env.CONSOLE_PORT;
+  return runTsx(['local/console/main.ts', ...args], env);
+};
+
+let api: FakeOperatorApi;
+beforeAll(async () => {
+  api = await startFakeOperatorApi();
+});
+afterAll(() => api.close());
+
+describe('npm run console', () => {
+  it('serves the console for the URL, forwards its calls, and stops on SIGTERM', async () => {
+    const cli = run([api.url, '--port', '0']);
+    while (!cli.stdout().includes('Stop with Ctrl-C.')) {
+      await Promise.race([once(cli.child.stdout, 'data'), cli.exit]);
+      expect(cli.child.exitCode).toBeNull();
+    }
+    const url = /console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(cli.stdout())?.[1] ?? '';
+    expect(cli.stdout()).toContain(`(API: ${api.url}/)`);
+    expect((await fetch(url)).status).toBe(200);
+    const stats = await fetch(`${url}api/stats`, { headers: { [CONSOLE_HEADER]: '1' } });
+    expect(await stats.json()).toEqual(api.stats());
+    while (!cli.stdout().includes('GET /stats → 200')) await once(cli.child.stdout, 'data');
+
+    cli.child.kill('SIGTERM');
+    expect(await cli.exit).toBe(0);
+    expect(cli.stdout()).toContain('console: stopped');
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const cli = run(['--help']);
+    expect(await cli.exit).toBe(0);
+    expect(cli.stdout()).toContain('Usage: npm run console -- URL [--port N]');
+  });
+
+  it('refuses a plain-http URL to another machine with a message, the usage and exit code 1', async () => {
+    const cli = run(['http://fc.example.com']);
+    expect(await cli.exit).toBe(1);
+    expect(cli.stderr()).toContain('console: use https:// for a trigger on another machine (fc.example.com)');
+    expect(cli.stderr()).toContain('Usage: npm run console');
+    expect(cli.stderr()).not.toMatch(/^\s+at /m);
+  });
+
+  it('reports a busy port with exit code 1', async () => {
+    const port = Number(new URL(api.url).port);
+    const cli = run([api.url, '--port', String(port)]);
+    expect(await cli.exit).toBe(1);
+    expect(cli.stderr()).toContain(`console: cannot listen on 127.0.0.1:${port}`);
+    expect(cli.stderr()).not.toMatch(/^\s+at /m);
+  });
+});
