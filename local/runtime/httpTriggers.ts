@@ -6,7 +6,7 @@
  * at the root.
  *
  * `authType: function | jwt` is not enforced locally (the runtime says so when it starts); methods not
- * in the trigger's `methods` get 405.
+ * in the trigger's `methods` get 403, as on FC.
  */
 import type { IncomingMessage } from 'node:http';
 import { decodePath, httpEventV1 } from './httpEvent.ts';
@@ -51,7 +51,7 @@ export function httpTarget(
   const trigger = root && httpTriggerOf(root);
   if (!root || !trigger) {
     return apiError(
-      404,
+      400,
       'PathNotSupported',
       `no function is served at the root; use ${HTTP_PREFIX}{functionName}/... or /invoke/{functionName}`,
       requestId,
@@ -77,7 +77,8 @@ export async function serveHttpTrigger(
   const method = request.method ?? 'GET';
   const { methods } = target.trigger;
   if (methods && !methods.includes(method)) {
-    const reply = apiError(405, 'MethodNotAllowed', `the HTTP trigger does not accept ${method}`, requestId);
+    // FC answers a method the trigger does not list with 403.
+    const reply = apiError(403, 'MethodNotAllowed', `the HTTP trigger does not accept ${method}`, requestId);
     return withHeaders(reply, { allow: methods.join(', ') });
   }
   const event = httpEventV1({

@@ -37,6 +37,10 @@ const FC3_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
 const FC2_PATH = /^\/2016-08-15\/services\/([^/]+)\/functions\/([^/]+)\/invocations$/;
 const PLAIN_PATH = /^\/invoke\/([^/]+)$/;
 
+export function isFc2Path(rawPath: string): boolean {
+  return FC2_PATH.test(rawPath);
+}
+
 /** The invoke route a (still encoded) path is, or undefined for any other path. */
 export function matchInvokeRoute(rawPath: string): InvokeRoute | undefined {
   const fc3 = FC3_PATH.exec(rawPath);
@@ -74,9 +78,9 @@ export async function serveInvoke(
   const { request, requestId } = received;
   if (request.method !== 'POST') {
     const reply = apiError(
-      405,
-      'MethodNotAllowed',
-      `${request.method} is not allowed here; use POST`,
+      400,
+      'PathNotSupported',
+      `'${request.method}' against '${received.rawPath}' is not supported; use POST`,
       requestId,
     );
     return withHeaders(reply, { allow: 'POST' });

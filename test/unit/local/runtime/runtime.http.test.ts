@@ -172,7 +172,7 @@ describe('the response', () => {
     const response = await send(`/shape/${shape}`);
     expect(response.status).toBe(502);
     expect(response.json()).toMatchObject({
-      ErrorCode: 'BadResponse',
+      Code: 'BadResponse',
       RequestId: response.headers['x-fc-request-id'],
     });
   });
@@ -207,15 +207,15 @@ describe('refusals', () => {
   const expectError = (response: RawResponse, status: number, code: string) => {
     expect(response.status).toBe(status);
     expect(response.json()).toEqual({
-      ErrorCode: code,
-      ErrorMessage: expect.any(String),
+      Code: code,
+      Message: expect.any(String),
       RequestId: response.headers['x-fc-request-id'],
     });
   };
 
-  it('405 for a method the trigger does not list', async () => {
+  it('403 for a method the trigger does not list, as FC answers it', async () => {
     const response = await send('/jobs/1', { method: 'DELETE' });
-    expectError(response, 405, 'MethodNotAllowed');
+    expectError(response, 403, 'MethodNotAllowed');
     expect(response.headers.allow).toBe('GET, POST, PUT');
   });
 
@@ -227,7 +227,7 @@ describe('refusals', () => {
   it('400 for request headers over 8 KB', async () => {
     const response = await send('/jobs/1', { headers: { 'x-big': 'a'.repeat(8 * 1024) } });
     expectError(response, 400, 'InvalidArgument');
-    expect(response.json().ErrorMessage).toMatch(/request headers take \d+ bytes, over FC's 8192/);
+    expect(response.json().Message).toMatch(/request headers take \d+ bytes, over FC's 8192/);
   });
 
   it('400 for a path over 4 KB, and for a malformed escape', async () => {
@@ -235,7 +235,7 @@ describe('refusals', () => {
     expectError(await send('/jobs/%zz'), 400, 'InvalidArgument');
   });
 
-  it('413 for a sync body over 32 MB, before reading it', async () => {
+  it('400 EntityTooLarge for a sync body over 32 MB, before reading it', async () => {
     const response = await new Promise<RawResponse>((resolve, reject) => {
       const request = httpRequest(`${url}/jobs/1`, {
         method: 'POST',
@@ -258,16 +258,16 @@ describe('refusals', () => {
       });
       request.write('x');
     });
-    expectError(response, 413, 'EntityTooLarge');
+    expectError(response, 400, 'EntityTooLarge');
   });
 
-  it('413 for an async body over 128 KB', async () => {
+  it('400 EntityTooLarge for an async body over 128 KB', async () => {
     const response = await send('/jobs/1', {
       method: 'POST',
       headers: { 'x-fc-invocation-type': 'Async' },
       body: Buffer.alloc(128 * 1024 + 1),
     });
-    expectError(response, 413, 'EntityTooLarge');
+    expectError(response, 400, 'EntityTooLarge');
   });
 
   it('says once at start that HTTP auth is not enforced', () => {
@@ -311,8 +311,8 @@ describe('several HTTP functions', () => {
         'several functions have an HTTP trigger (a-fn, b-fn): none is served at the root; set rootFunction',
       );
       const root = await send('/x', { base: runtime.url });
-      expect(root.status).toBe(404);
-      expect(root.json()).toMatchObject({ ErrorCode: 'PathNotSupported' });
+      expect(root.status).toBe(400);
+      expect(root.json()).toMatchObject({ Code: 'PathNotSupported' });
       const b = await send('/http/b-fn/x', { base: runtime.url });
       expect(b.json()).toMatchObject({ context: { function: { name: 'b-fn' } } });
     } finally {

@@ -212,7 +212,7 @@ describe('start-up and failures', () => {
     }
   });
 
-  it('answers 500 InternalError when the credentials source fails', async () => {
+  it('answers 500 InternalServerError when the credentials source fails', async () => {
     const broken = await startFixtureRuntime({
       credentials: async () => {
         throw new Error('emulator down');
@@ -222,8 +222,8 @@ describe('start-up and failures', () => {
       const response = await fetch(`${broken.runtime.url}/invoke/echo`, { method: 'POST', body: 'x' });
       expect(response.status).toBe(500);
       expect(await response.json()).toMatchObject({
-        ErrorCode: 'InternalError',
-        ErrorMessage: expect.stringContaining('emulator down'),
+        Code: 'InternalServerError',
+        Message: expect.stringContaining('emulator down'),
       });
     } finally {
       await broken.runtime.close();

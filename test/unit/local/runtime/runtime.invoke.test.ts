@@ -127,12 +127,16 @@ describe('POST /invoke/{name}', () => {
     });
   });
 
-  it('404 FunctionNotFound, 405 for anything but POST', async () => {
+  it("404 FunctionNotFound; 400 PathNotSupported (FC's words) for anything but POST", async () => {
     const missing = await fetch(`${fixture.runtime.url}/invoke/nope`, { method: 'POST' });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ ErrorCode: 'FunctionNotFound' });
+    expect(await missing.json()).toMatchObject({ Code: 'FunctionNotFound' });
     const get = await fetch(`${fixture.runtime.url}/invoke/${ECHO}`);
-    expect(get.status).toBe(405);
+    expect(get.status).toBe(400);
+    expect(await get.json()).toMatchObject({
+      Code: 'PathNotSupported',
+      Message: `'GET' against '/invoke/${ECHO}' is not supported; use POST`,
+    });
     expect(get.headers.get('allow')).toBe('POST');
   });
 });
@@ -170,7 +174,7 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
       credentials: handedOut,
     });
     expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ ErrorCode: 'FunctionNotFound' });
+    expect(await response.json()).toMatchObject({ Code: 'FunctionNotFound' });
   });
 
   it.each([
@@ -194,8 +198,8 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
     });
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({
-      ErrorCode: code,
-      ErrorMessage: expect.any(String),
+      Code: code,
+      Message: expect.any(String),
       RequestId: response.headers.get('x-fc-request-id'),
     });
   });
@@ -223,7 +227,7 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
       credentials: typeof credentials === 'function' ? credentials() : credentials,
     });
     expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ ErrorCode: code });
+    expect(await response.json()).toMatchObject({ Code: code });
   });
 });
 
