@@ -8,6 +8,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
+import type { Logger } from '#shared/log.ts';
 import type { ContextData } from './invocationContext.ts';
 import type { HandlerResult, InvocationError } from './outcome.ts';
 
@@ -36,6 +37,8 @@ export interface InstanceOptions extends InstanceWorkerData {
   timeout: number;
   /** Receives each line the function writes to stdout or stderr. */
   output: (line: string) => void;
+  /** The runtime's own notices (an instance that crashed). */
+  logger: Logger;
 }
 
 export type InstanceOutcome = { ok: true; result: HandlerResult } | { ok: false; error: InvocationError };
@@ -52,14 +55,14 @@ export class Instance {
   /** False once the worker is terminated, crashed or unable to load its module. */
   #usable = true;
 
-  private constructor(worker: Worker, timeoutSeconds: number, output: (line: string) => void) {
+  private constructor(worker: Worker, timeoutSeconds: number, logger: Logger) {
     this.#worker = worker;
     this.#timeoutSeconds = timeoutSeconds;
     // Always listened to: an error thrown by the function after it answered (a stray timer, an
     // unhandled rejection) ends the worker, and must not end the runtime with it.
     worker.on('error', (error) => {
       this.#usable = false;
-      output(`instance crashed: ${error.stack ?? error.message}`);
+      logger.error('instance crashed', { error });
     });
     worker.on('exit', () => {
       this.#usable = false;
@@ -80,7 +83,7 @@ export class Instance {
     for (const stream of [worker.stdout, worker.stderr]) {
       createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', options.output);
     }
-    const instance = new Instance(worker, options.timeout, options.output);
+    const instance = new Instance(worker, options.timeout, options.logger);
     await instance.#settle(START_TIMEOUT_MS, (message) => (message.type === 'ready' ? true : undefined), {
       timeout: () => new Error(`the instance did not load its handler within ${START_TIMEOUT_MS / 1000} s`),
       crash: (why) => new Error(`the instance stopped while loading its handler: ${why}`),

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import type { Logger } from '#shared/log.ts';
 import type { CredentialsSource, HandedOutCredentials, IssuedCredentials } from './credentials.ts';
 import { FunctionPool } from './functionPool.ts';
 import type { HandlerModule } from './handlerModule.ts';
@@ -25,6 +26,8 @@ export interface LocalFunctionOptions {
   maxInstances: number;
   /** Receives each line the function prints. */
   output: (line: string) => void;
+  /** The runtime's own notices. */
+  logger: Logger;
 }
 
 export class LocalFunction {
@@ -58,13 +61,14 @@ export class LocalFunction {
 
   /** FC also puts the role's credentials in each instance's environment when it starts (fc-runtime.md §5). */
   async #startInstance(): Promise<Instance> {
-    const { handler, output } = this.#options;
+    const { handler, output, logger } = this.#options;
     return Instance.start({
       moduleUrl: pathToFileURL(handler.modulePath).href,
       exportName: handler.exportName,
       env: this.#instanceEnv(await this.#issueCredentials()),
       timeout: this.definition.timeout,
       output,
+      logger: logger.child({ function: this.definition.functionName }),
     });
   }
 

@@ -4,6 +4,7 @@
  * invocation's context gets too. API errors on the FC 2.0 path are worded as 2.0 words them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '#shared/log.ts';
 import { BadHttpRequestError } from './httpEvent.ts';
 import { httpTarget, serveHttpTrigger } from './httpTriggers.ts';
 import { newRequestId } from './invocationContext.ts';
@@ -16,7 +17,7 @@ export interface RequestHandlerDependencies extends InvokeDependencies {
   /** The function served at the root of the port, if any. */
   root: LocalFunction | undefined;
   accountId: string;
-  log: (line: string) => void;
+  logger: Logger;
 }
 
 export function requestHandler(deps: RequestHandlerDependencies) {
@@ -27,7 +28,7 @@ export function requestHandler(deps: RequestHandlerDependencies) {
     try {
       reply = await route(request, requestId, receivedAt, deps);
     } catch (error) {
-      reply = failureReply(error, requestId, deps.log);
+      reply = failureReply(error, requestId, deps.logger);
     }
     send(response, isFc2Request(request) ? fc2Dialect(reply) : reply, requestId);
   };
@@ -60,13 +61,13 @@ function isFc2Request(request: IncomingMessage): boolean {
   return isFc2Path((request.url ?? '/').split('?')[0] ?? '/');
 }
 
-function failureReply(error: unknown, requestId: string, log: (line: string) => void): Reply {
+function failureReply(error: unknown, requestId: string, logger: Logger): Reply {
   if (error instanceof BodyTooLargeError) {
     // The rest of the body is not read: the connection cannot be reused.
     return withHeaders(apiError(400, 'EntityTooLarge', error.message, requestId), { connection: 'close' });
   }
   if (error instanceof BadHttpRequestError) return apiError(400, 'InvalidArgument', error.message, requestId);
-  log(`${requestId}: ${(error as Error).stack ?? String(error)}`);
+  logger.error('request failed', { requestId, error });
   return apiError(
     500,
     'InternalServerError',

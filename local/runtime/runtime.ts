@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RequestVerifier } from '#local/emulator/verify.ts';
+import type { Logger } from '#shared/log.ts';
 import { type CredentialsSource, HandedOutCredentials, localCredentialsSource } from './credentials.ts';
 import { handlerModule, type RuntimeMode } from './handlerModule.ts';
 import { httpTriggerOf } from './httpTriggers.ts';
@@ -14,6 +15,7 @@ import { type InvocationRecord, Invocations } from './invocations.ts';
 import { LocalFunction } from './localFunction.ts';
 import type { InvocationOutcome } from './outcome.ts';
 import { requestHandler } from './requestHandler.ts';
+import { runtimeLogger } from './runtimeLog.ts';
 import {
   type FunctionDefinition,
   isHttpTrigger,
@@ -48,7 +50,10 @@ export interface LocalRuntimeOptions {
   timers?: boolean;
   /** Instances per function at most (concurrent invocations beyond wait); default 8. */
   maxInstancesPerFunction?: number;
-  /** The runtime's notices and everything the functions print; default `console.log`. */
+  /**
+   * Gets every line: what the functions print, as printed, and the runtime's own JSON lines
+   * (`runtimeLog.ts`); default `console.log`.
+   */
   log?: (line: string) => void;
   /** Called when any invocation ends, sync or async. */
   onInvocation?: (record: InvocationRecord) => void;
@@ -75,7 +80,8 @@ const DEFAULT_REGION = 'cn-shanghai';
 const DEFAULT_MAX_INSTANCES = 8;
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const output = options.log ?? ((line: string) => console.log(line));
+  const logger = runtimeLogger(output);
   const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
   const mode = options.mode ?? 'bundle';
   const yaml = await loadServerlessYaml(options.sYamlPath, options.templateEnv ?? process.env, { accountId });
@@ -97,18 +103,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       region: options.region ?? definition.region ?? DEFAULT_REGION,
       accountId,
       maxInstances: options.maxInstancesPerFunction ?? DEFAULT_MAX_INSTANCES,
-      output: log,
+      output,
+      logger,
     });
   });
-  const invocations = new Invocations(functions, log, options.onInvocation);
-  const root = rootFunction(functions, invocations, options.rootFunction, log);
-  noticeUnenforced(functions, log);
+  const invocations = new Invocations(functions, logger, options.onInvocation);
+  const root = rootFunction(functions, invocations, options.rootFunction, logger);
+  noticeUnenforced(functions, logger);
 
   const handle = requestHandler({
     invocations,
     root,
     accountId,
-    log,
+    logger,
     handedOut,
     // No permanent AccessKey is accepted: an empty id never matches a parsed Credential.
     acs3Verifier: new RequestVerifier({ accessKeyId: '', accessKeySecret: '', sts: handedOut }),
@@ -163,7 +170,7 @@ function rootFunction(
   functions: readonly LocalFunction[],
   invocations: Invocations,
   wanted: string | undefined,
-  log: (line: string) => void,
+  logger: Logger,
 ): LocalFunction | undefined {
   const withHttp = functions.filter((fn) => httpTriggerOf(fn));
   if (wanted !== undefined) {
@@ -174,13 +181,14 @@ function rootFunction(
     return fn;
   }
   if (withHttp.length > 1) {
-    const names = withHttp.map((fn) => fn.definition.functionName).join(', ');
-    log(`several functions have an HTTP trigger (${names}): none is served at the root; set rootFunction`);
+    logger.warn('several functions have an HTTP trigger: none is served at the root; set rootFunction', {
+      functions: withHttp.map((fn) => fn.definition.functionName),
+    });
   }
   return withHttp.length === 1 ? withHttp[0] : undefined;
 }
 
-function noticeUnenforced(functions: readonly LocalFunction[], log: (line: string) => void): void {
+function noticeUnenforced(functions: readonly LocalFunction[], logger: Logger): void {
   const guarded = functions.flatMap((fn) => {
     const trigger = httpTriggerOf(fn);
     return trigger && trigger.authType !== 'anonymous'
@@ -188,15 +196,14 @@ function noticeUnenforced(functions: readonly LocalFunction[], log: (line: strin
       : [];
   });
   if (guarded.length > 0) {
-    log(
-      `HTTP trigger auth is not enforced locally for ${guarded.join(', ')}; ` +
-        'the deployed triggers stay authenticated',
-    );
+    logger.warn('HTTP trigger auth is not enforced locally; the deployed triggers stay authenticated', {
+      triggers: guarded,
+    });
   }
   const unserved = functions.flatMap((fn) =>
     fn.definition.triggers
       .filter((trigger) => !isHttpTrigger(trigger) && !isTimerTrigger(trigger))
       .map((trigger) => `${fn.definition.functionName}/${trigger.name} (${trigger.type})`),
   );
-  if (unserved.length > 0) log(`triggers not served locally: ${unserved.join(', ')}`);
+  if (unserved.length > 0) logger.warn('triggers not served locally', { triggers: unserved });
 }

@@ -39,6 +39,26 @@ export async function buildFixtureBundles(): Promise<string> {
   return dir;
 }
 
+/** One of the runtime's own log lines (JSON, `"component":"fc-runtime"`). */
+export interface RuntimeNotice {
+  time: string;
+  level: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** The runtime's own lines among everything printed (function output is left out). */
+export function runtimeNotices(lines: readonly string[]): RuntimeNotice[] {
+  return lines.flatMap((line) => {
+    try {
+      const parsed = JSON.parse(line) as RuntimeNotice;
+      return parsed.component === 'fc-runtime' ? [parsed] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 export interface FixtureRuntime {
   runtime: LocalRuntime;
   /** Every line the runtime and the functions printed. */

@@ -7,7 +7,12 @@ import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime } from '#local/runtime/runtime.ts';
-import { buildFixtureBundles, type FixtureRuntime, startFixtureRuntime } from '#test/helpers/localRuntime.ts';
+import {
+  buildFixtureBundles,
+  type FixtureRuntime,
+  runtimeNotices,
+  startFixtureRuntime,
+} from '#test/helpers/localRuntime.ts';
 
 let fixture: FixtureRuntime;
 let url: string;
@@ -271,9 +276,9 @@ describe('refusals', () => {
   });
 
   it('says once at start that HTTP auth is not enforced', () => {
-    expect(fixture.lines.filter((line) => line.includes('not enforced locally'))).toEqual([
-      'HTTP trigger auth is not enforced locally for fixture-echo (function); the deployed triggers stay authenticated',
-    ]);
+    expect(
+      runtimeNotices(fixture.lines).filter((notice) => notice.msg.includes('not enforced locally')),
+    ).toEqual([expect.objectContaining({ level: 'warn', triggers: ['fixture-echo (function)'] })]);
   });
 });
 
@@ -307,8 +312,11 @@ describe('several HTTP functions', () => {
     });
     try {
       expect(runtime.rootFunction).toBeUndefined();
-      expect(lines).toContain(
-        'several functions have an HTTP trigger (a-fn, b-fn): none is served at the root; set rootFunction',
+      expect(runtimeNotices(lines)).toContainEqual(
+        expect.objectContaining({
+          msg: 'several functions have an HTTP trigger: none is served at the root; set rootFunction',
+          functions: ['a-fn', 'b-fn'],
+        }),
       );
       const root = await send('/x', { base: runtime.url });
       expect(root.status).toBe(400);
