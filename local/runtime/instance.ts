@@ -9,6 +9,7 @@
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '#shared/log.ts';
+import type { RuntimeMode } from './handlerModule.ts';
 import type { ContextData } from './invocationContext.ts';
 import type { HandlerResult, InvocationError } from './outcome.ts';
 
@@ -31,6 +32,8 @@ export type FromInstance =
   | { type: 'failed'; id: number; error: InvocationError; broken: boolean };
 
 export interface InstanceOptions extends InstanceWorkerData {
+  /** `bundle`: plain Node runs the worker and the handler; `source`: tsx's loader is registered first. */
+  mode: RuntimeMode;
   /** The instance's whole environment: nothing is inherited from the runtime's process. */
   env: Record<string, string>;
   /** Seconds, from s.yaml. */
@@ -46,7 +49,10 @@ export type InstanceOutcome = { ok: true; result: HandlerResult } | { ok: false;
 /** Starting (loading the handler module) has its own budget: FC does not count it in the timeout. */
 const START_TIMEOUT_MS = 30_000;
 
-const ENTRY = new URL('./tsxWorker.mjs', import.meta.url);
+const ENTRY: Record<RuntimeMode, URL> = {
+  bundle: new URL('./instanceWorker.mjs', import.meta.url),
+  source: new URL('./sourceWorker.mjs', import.meta.url),
+};
 
 export class Instance {
   readonly #worker: Worker;
@@ -73,7 +79,7 @@ export class Instance {
   static async start(options: InstanceOptions): Promise<Instance> {
     const workerData: InstanceWorkerData = { moduleUrl: options.moduleUrl, exportName: options.exportName };
     // execArgv is emptied so that the runtime's own loader flags (vitest's, tsx's) do not leak in.
-    const worker = new Worker(ENTRY, {
+    const worker = new Worker(ENTRY[options.mode], {
       workerData,
       env: options.env,
       execArgv: [],

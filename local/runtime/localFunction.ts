@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from '#shared/log.ts';
 import type { CredentialsSource, HandedOutCredentials, IssuedCredentials } from './credentials.ts';
 import { FunctionPool } from './functionPool.ts';
-import type { HandlerModule } from './handlerModule.ts';
+import type { HandlerModule, RuntimeMode } from './handlerModule.ts';
 import { Instance } from './instance.ts';
 import { contextData } from './invocationContext.ts';
 import type { InvocationOutcome } from './outcome.ts';
@@ -15,8 +15,11 @@ import type { FunctionDefinition } from './serverlessYaml.ts';
 
 export interface LocalFunctionOptions {
   definition: FunctionDefinition;
-  /** Where the handler is (see `handlerModule.ts`). */
+  /** Where the handler is (see `handlerModule.ts`); in bundle mode, in its unpacked copy. */
   handler: HandlerModule;
+  mode: RuntimeMode;
+  /** `NODE_PATH` (bundle mode): where `require` finds the modules FC provides (`codePackages.ts`). */
+  nodePath?: string | undefined;
   /** Merged over the function's `environmentVariables`. */
   envOverrides: Readonly<Record<string, string>>;
   credentials: CredentialsSource;
@@ -61,8 +64,9 @@ export class LocalFunction {
 
   /** FC also puts the role's credentials in each instance's environment when it starts (fc-runtime.md §5). */
   async #startInstance(): Promise<Instance> {
-    const { handler, output, logger } = this.#options;
+    const { handler, output, logger, mode } = this.#options;
     return Instance.start({
+      mode,
       moduleUrl: pathToFileURL(handler.modulePath).href,
       exportName: handler.exportName,
       env: this.#instanceEnv(await this.#issueCredentials()),
@@ -78,12 +82,13 @@ export class LocalFunction {
    * AccessKey, nothing one function sets is seen by another.
    */
   #instanceEnv(credentials: IssuedCredentials): Record<string, string> {
-    const { definition, handler, region, accountId, envOverrides } = this.#options;
+    const { definition, handler, region, accountId, envOverrides, nodePath } = this.#options;
     const inherited = Object.fromEntries(
       INHERITED.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])),
     );
     return {
       ...inherited,
+      ...(nodePath === undefined ? {} : { NODE_PATH: nodePath }),
       FC_FUNC_CODE_PATH: handler.codePath,
       FC_ACCOUNT_ID: accountId,
       FC_FUNCTION_HANDLER: definition.handler,

@@ -7,8 +7,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RequestVerifier } from '#local/emulator/verify.ts';
 import type { Logger } from '#shared/log.ts';
+import { createCodePackages } from './codePackages.ts';
 import { type CredentialsSource, HandedOutCredentials, localCredentialsSource } from './credentials.ts';
-import { handlerModule, type RuntimeMode } from './handlerModule.ts';
+import { type HandlerModule, handlerModule, type RuntimeMode } from './handlerModule.ts';
 import { httpTriggerOf } from './httpTriggers.ts';
 import { newRequestId } from './invocationContext.ts';
 import { type InvocationRecord, Invocations } from './invocations.ts';
@@ -22,6 +23,7 @@ import {
   isTimerTrigger,
   LOCAL_ACCOUNT_ID,
   loadServerlessYaml,
+  type ServerlessYaml,
 } from './serverlessYaml.ts';
 import { TimerTriggers } from './timers.ts';
 
@@ -80,33 +82,69 @@ const DEFAULT_REGION = 'cn-shanghai';
 const DEFAULT_MAX_INSTANCES = 8;
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  const output = options.log ?? ((line: string) => console.log(line));
-  const logger = runtimeLogger(output);
   const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
   const mode = options.mode ?? 'bundle';
   const yaml = await loadServerlessYaml(options.sYamlPath, options.templateEnv ?? process.env, { accountId });
-
-  const handedOut = new HandedOutCredentials();
-  const credentials = options.credentials ?? localCredentialsSource();
-  const functions = yaml.functions.map((definition) => {
+  const located = yaml.functions.map((definition) => {
     if (!definition.runtime.startsWith('nodejs')) {
       throw new Error(
         `${definition.functionName}: runtime ${definition.runtime} cannot run locally (nodejs only)`,
       );
     }
-    return new LocalFunction({
-      definition,
-      handler: handlerModule(definition, mode, yaml.rootDir),
-      envOverrides: options.env ?? {},
-      credentials,
-      handedOut,
-      region: options.region ?? definition.region ?? DEFAULT_REGION,
-      accountId,
-      maxInstances: options.maxInstancesPerFunction ?? DEFAULT_MAX_INSTANCES,
-      output,
-      logger,
-    });
+    return { definition, handler: handlerModule(definition, mode, yaml.rootDir) };
   });
+  // Bundle mode runs each function's code from a copy of its own, as FC unpacks a code package.
+  const packages = mode === 'bundle' ? await createCodePackages() : undefined;
+  try {
+    const unpacked = await Promise.all(
+      located.map(async ({ definition, handler }) => ({
+        definition,
+        handler: packages ? await packages.unpack(definition.functionName, handler) : handler,
+      })),
+    );
+    const runtime = await serve(yaml, unpacked, { ...options, accountId, mode }, packages?.nodePath);
+    return {
+      ...runtime,
+      async close() {
+        await runtime.close();
+        await packages?.remove();
+      },
+    };
+  } catch (error) {
+    await packages?.remove();
+    throw error;
+  }
+}
+
+/** The functions, ready to run, behind one port, with their timers armed. */
+async function serve(
+  yaml: ServerlessYaml,
+  ready: readonly { definition: FunctionDefinition; handler: HandlerModule }[],
+  options: LocalRuntimeOptions & { accountId: string; mode: RuntimeMode },
+  nodePath: string | undefined,
+): Promise<LocalRuntime> {
+  const output = options.log ?? ((line: string) => console.log(line));
+  const logger = runtimeLogger(output);
+  const { accountId, mode } = options;
+  const handedOut = new HandedOutCredentials();
+  const credentials = options.credentials ?? localCredentialsSource();
+  const functions = ready.map(
+    ({ definition, handler }) =>
+      new LocalFunction({
+        definition,
+        handler,
+        mode,
+        nodePath,
+        envOverrides: options.env ?? {},
+        credentials,
+        handedOut,
+        region: options.region ?? definition.region ?? DEFAULT_REGION,
+        accountId,
+        maxInstances: options.maxInstancesPerFunction ?? DEFAULT_MAX_INSTANCES,
+        output,
+        logger,
+      }),
+  );
   const invocations = new Invocations(functions, logger, options.onInvocation);
   const root = rootFunction(functions, invocations, options.rootFunction, logger);
   noticeUnenforced(functions, logger);
