@@ -48,6 +48,8 @@ export async function startLocalStack(options: LocalStackOptions) {
       mode: options.mode ?? 'bundle',
       timers: options.timers ?? true,
       rootFunction: 'aicontent-jobs-query',
+      // Outside callers (the official SDK, `npm run call`) sign with the emulator's AccessKey.
+      callerKey: { accessKeyId: emulator.accessKeyId, accessKeySecret: emulator.accessKeySecret },
       credentials: options.credentials?.(emulator) ?? (async () => emulator.mintStsCredentials()),
       templateEnv: {
         ...process.env,

@@ -115,10 +115,7 @@ export class RequestVerifier {
       payloadHash,
     );
     if (!sameText(signature(secret, stringToSign(canonical)), auth.signature)) {
-      return fail(
-        'SignatureDoesNotMatch',
-        `The emulator's canonical request is ${JSON.stringify(canonical)}.`,
-      );
+      return fail('SignatureDoesNotMatch', `Our canonical request is ${JSON.stringify(canonical)}.`);
     }
 
     // Only a request that passed every check uses up its nonce.

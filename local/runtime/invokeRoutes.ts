@@ -3,8 +3,9 @@
  *
  * - FC 3.0 `InvokeFunction`: `POST /2023-03-30/functions/{functionName}/invocations[?qualifier=...]`,
  *   ACS3-HMAC-SHA256 signed (`x-acs-action: InvokeFunction`, `x-acs-version: 2023-03-30`) with
- *   credentials this runtime handed to a function; checked by the aicontent emulator's verifier (date
- *   window, nonce, STS token, signature);
+ *   credentials this runtime handed to a function, or by an outside caller (the official SDK, a user's
+ *   chaining code) with the local AccessKey, the aicontent emulator's permanent pair; checked by the
+ *   emulator's verifier (date window, nonce, STS token, signature), refused with FC's codes;
  * - FC 2.0, as `@alicloud/fc2`'s `invokeFunction` sends it:
  *   `POST /2016-08-15/services/{service[.qualifier]}/functions/{functionName}/invocations`, with fc2's
  *   signature (see `fc2Signature.ts`); the service is ignored, and `<service>$<function>` (the name of
@@ -15,6 +16,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { RequestVerifier } from '#local/emulator/verify.ts';
+import { type AuthRefusal, fromGatewayCode, refusalReply } from './authErrors.ts';
 import type { HandedOutCredentials } from './credentials.ts';
 import { verifyFc2Request } from './fc2Signature.ts';
 import { decodePath } from './httpEvent.ts';
@@ -87,7 +89,7 @@ export async function serveInvoke(
   }
   const body = await readBody(request);
   const refusal = checkSignature(route.api, received, body, deps);
-  if (refusal) return apiError(403, refusal.code, refusal.message, requestId);
+  if (refusal) return refusalReply(refusal, requestId);
 
   const fn = findFunction(route, deps.invocations);
   if (!fn) return apiError(404, 'FunctionNotFound', `function '${route.names[0]}' does not exist`, requestId);
@@ -100,7 +102,7 @@ function checkSignature(
   received: ReceivedInvoke,
   body: Buffer,
   deps: InvokeDependencies,
-): { code: string; message: string } | undefined {
+): AuthRefusal | undefined {
   const { request, rawPath, rawQuery, receivedAt } = received;
   const method = request.method ?? '';
   if (api === 'fc3') {
@@ -114,11 +116,11 @@ function checkSignature(
       },
       receivedAt,
     );
-    if (!verdict.ok) return { code: verdict.code, message: verdict.detail };
+    if (!verdict.ok) return fromGatewayCode(verdict.code, verdict.detail);
     if (verdict.action !== 'InvokeFunction' || verdict.version !== FC3_API_VERSION) {
       return {
-        code: 'InvalidAction',
-        message: `this path serves InvokeFunction ${FC3_API_VERSION}, not ${verdict.action} ${verdict.version}`,
+        code: 'PathNotSupported',
+        message: `'${verdict.action} ${verdict.version}' against '${rawPath}' is not supported; this path serves InvokeFunction ${FC3_API_VERSION}`,
       };
     }
   }

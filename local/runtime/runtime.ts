@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from '#local/emulator/emulator.ts';
 import { RequestVerifier } from '#local/emulator/verify.ts';
 import type { Logger } from '#shared/log.ts';
 import { createCodePackages } from './codePackages.ts';
@@ -38,6 +39,12 @@ export interface LocalRuntimeOptions {
   mode?: RuntimeMode;
   /** Merged over every function's `environmentVariables` (e.g. AICONTENT_ENDPOINT of the emulator). */
   env?: Readonly<Record<string, string>>;
+  /**
+   * The permanent AccessKey pair an outside caller (the official FC 3.0 SDK, `npm run call`) may sign
+   * with, besides the STS credentials handed to the functions; default the aicontent emulator's fake
+   * pair, `LTAI5tEMULATORFAKEKEY0` / `EmulatorFakeSecretNotARealKey000`.
+   */
+  callerKey?: { accessKeyId: string; accessKeySecret: string };
   /** What `${env('X')}` in s.yaml reads; default `process.env`. */
   templateEnv?: Readonly<Record<string, string | undefined>>;
   /** Asked for fresh STS credentials per invocation; default made-up ones (`localCredentialsSource`). */
@@ -126,6 +133,10 @@ async function serve(
   const output = options.log ?? ((line: string) => console.log(line));
   const logger = runtimeLogger(output);
   const { accountId, mode } = options;
+  const callerKey = options.callerKey ?? {
+    accessKeyId: FAKE_ACCESS_KEY_ID,
+    accessKeySecret: FAKE_ACCESS_KEY_SECRET,
+  };
   const handedOut = new HandedOutCredentials();
   const credentials = options.credentials ?? localCredentialsSource();
   const functions = ready.map(
@@ -155,8 +166,7 @@ async function serve(
     accountId,
     logger,
     handedOut,
-    // No permanent AccessKey is accepted: an empty id never matches a parsed Credential.
-    acs3Verifier: new RequestVerifier({ accessKeyId: '', accessKeySecret: '', sts: handedOut }),
+    acs3Verifier: new RequestVerifier({ ...callerKey, sts: handedOut }),
   });
   const server = createServer((request, response) => void handle(request, response));
   const address = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');

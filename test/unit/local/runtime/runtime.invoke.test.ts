@@ -167,6 +167,19 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
     });
   });
 
+  it("runs for an outside caller signing with the local AccessKey (the emulator's fake pair)", async () => {
+    const response = await acs3Invoke(fixture.runtime, {
+      functionName: ECHO,
+      body: 'from outside',
+      credentials: {
+        accessKeyId: 'LTAI5tEMULATORFAKEKEY0',
+        accessKeySecret: 'EmulatorFakeSecretNotARealKey000',
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as EchoAnswer).event).toBe('from outside');
+  });
+
   it('404 for an unknown function, once the signature is good', async () => {
     const response = await acs3Invoke(fixture.runtime, {
       functionName: 'nope',
@@ -178,7 +191,7 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
   });
 
   it.each([
-    ['a body other than the one signed', { sentBody: '{"tampered":true}' }, 'SignatureDoesNotMatch'],
+    ['a body other than the one signed', { sentBody: '{"tampered":true}' }, 403, 'SignatureNotMatch'],
     [
       'a tampered signed header',
       {
@@ -186,17 +199,28 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
           h['x-acs-version'] = '2023-03-31';
         },
       },
-      'SignatureDoesNotMatch',
+      403,
+      'SignatureNotMatch',
     ],
-    ['another action', { action: 'GetFunction' }, 'InvalidAction'],
-  ])('403 for %s', async (_, change, code) => {
+    [
+      'an unsigned request',
+      {
+        tamper: (h: Record<string, string>) => {
+          delete h['x-acs-date'];
+        },
+      },
+      400,
+      'MissingRequiredHeader',
+    ],
+    ['another action', { action: 'GetFunction' }, 400, 'PathNotSupported'],
+  ])("FC's refusal for %s", async (_, change, status, code) => {
     const response = await acs3Invoke(fixture.runtime, {
       functionName: ECHO,
       body: '{"a":1}',
       credentials: handedOut,
       ...change,
     });
-    expect(response.status).toBe(403);
+    expect(response.status).toBe(status);
     expect(await response.json()).toEqual({
       Code: code,
       Message: expect.any(String),
@@ -208,17 +232,22 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
     [
       'an STS AccessKey it never handed out',
       { ...fakeSts(), accessKeyId: 'STS.NEVERSEEN' },
-      'InvalidSecurityToken.Malformed',
+      'InvalidSecurityToken',
     ],
     [
-      'a permanent AccessKey',
+      'a permanent AccessKey other than the local one',
       { accessKeyId: 'LTAI5tPERMANENT', accessKeySecret: 'x' },
-      'InvalidAccessKeyId.NotFound',
+      'InvalidAccessKeyID',
     ],
     [
       'a known AccessKey with the wrong secret',
       () => ({ ...handedOut, accessKeySecret: 'wrong' }),
-      'SignatureDoesNotMatch',
+      'SignatureNotMatch',
+    ],
+    [
+      'the local AccessKey with the wrong secret',
+      { accessKeyId: 'LTAI5tEMULATORFAKEKEY0', accessKeySecret: 'wrong' },
+      'SignatureNotMatch',
     ],
   ])('403 for %s', async (_, credentials, code) => {
     const response = await acs3Invoke(fixture.runtime, {
