@@ -9,7 +9,7 @@
  * in the trigger's `methods` get 403, as on FC.
  */
 import type { IncomingMessage } from 'node:http';
-import { decodePath, httpEventV1 } from './httpEvent.ts';
+import { decodePath, httpEventV1, triggerDomain } from './httpEvent.ts';
 import { httpTriggerReply } from './httpResponse.ts';
 import type { Invocations } from './invocations.ts';
 import { isAsyncInvocation, readBody } from './limits.ts';
@@ -91,6 +91,7 @@ export async function serveHttpTrigger(
     sourceIp: (request.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
     requestId,
     accountId: received.accountId,
+    domainName: triggerDomain(target.fn.definition.functionName, target.trigger.name, target.fn.region),
     receivedAt: received.receivedAt,
   });
   const payload = Buffer.from(JSON.stringify(event));

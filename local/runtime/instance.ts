@@ -27,9 +27,10 @@ export interface ToInstance {
 
 export type FromInstance =
   | { type: 'ready' }
-  | { type: 'done'; id: number; result: HandlerResult }
+  /** `logs`: the end of what the function wrote to stdout and stderr during the invocation. */
+  | { type: 'done'; id: number; result: HandlerResult; logs: string }
   /** `broken`: the instance cannot serve anything (its module failed to load). */
-  | { type: 'failed'; id: number; error: InvocationError; broken: boolean };
+  | { type: 'failed'; id: number; error: InvocationError; broken: boolean; logs?: string };
 
 export interface InstanceOptions extends InstanceWorkerData {
   /** `bundle`: plain Node runs the worker and the handler; `source`: tsx's loader is registered first. */
@@ -44,7 +45,10 @@ export interface InstanceOptions extends InstanceWorkerData {
   logger: Logger;
 }
 
-export type InstanceOutcome = { ok: true; result: HandlerResult } | { ok: false; error: InvocationError };
+/** `logs`: see `FromInstance`; none when the instance timed out or crashed. */
+export type InstanceOutcome =
+  | { ok: true; result: HandlerResult; logs: string }
+  | { ok: false; error: InvocationError; logs?: string };
 
 /** Starting (loading the handler module) has its own budget: FC does not count it in the timeout. */
 const START_TIMEOUT_MS = 30_000;
@@ -106,10 +110,16 @@ export class Instance {
     const settled = this.#settle<InstanceOutcome>(
       this.#timeoutSeconds * 1000,
       (message) => {
-        if (message.type === 'done' && message.id === id) return { ok: true, result: message.result };
+        if (message.type === 'done' && message.id === id) {
+          return { ok: true, result: message.result, logs: message.logs };
+        }
         if (message.type !== 'failed' || message.id !== id) return undefined;
         if (message.broken) this.#discard();
-        return { ok: false, error: message.error };
+        return {
+          ok: false,
+          error: message.error,
+          ...(message.logs === undefined ? {} : { logs: message.logs }),
+        };
       },
       {
         // FC's words, minus the memory figure it appends (`(maxMemoryUsage: 47.28MB)`).

@@ -2,7 +2,8 @@
 /**
  * Runs inside a function instance's worker thread (started by `instance.ts`): loads the handler module
  * once, says it is ready, then runs one invocation per message, as FC runs one request at a time on an
- * instance of a built-in runtime.
+ * instance of a built-in runtime. What the function writes to stdout and stderr during an invocation
+ * is also kept (its last `LOG_TAIL_CHARS`) and sent back with the outcome, for `x-fc-log-type: Tail`.
  *
  * Plain JavaScript on purpose: in bundle mode nothing but Node runs in the worker (no tsx loader), so a
  * bundle that plain Node 20 cannot load fails here as it would on FC. Source mode loads this file
@@ -19,6 +20,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 /** @typedef {(event: Buffer, context: ContextData & { logger: Logger }) => unknown} Handler */
 
 const LEVELS = /** @type {const} */ (['debug', 'info', 'warn', 'error', 'log']);
+/** At least FC's 4 KB of log tail, however many bytes a character takes. */
+const LOG_TAIL_CHARS = 4096;
 
 const port = parentPort;
 if (!port) throw new Error('instanceWorker.mjs runs in a worker thread only');
@@ -26,6 +29,29 @@ const { moduleUrl, exportName } = /** @type {InstanceWorkerData} */ (workerData)
 
 /** @param {FromInstance} message */
 const post = (message) => port.postMessage(message);
+
+/** The current invocation's output, or undefined between invocations. */
+/** @type {string | undefined} */
+let invocationLog;
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream);
+  stream.write = /** @type {typeof stream.write} */ (
+    (/** @type {string | Uint8Array} */ chunk, /** @type {unknown[]} */ ...rest) => {
+      if (invocationLog !== undefined) {
+        invocationLog += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+        if (invocationLog.length > 4 * LOG_TAIL_CHARS) invocationLog = invocationLog.slice(-LOG_TAIL_CHARS);
+      }
+      return write(chunk, .../** @type {[]} */ (rest));
+    }
+  );
+}
+
+/** The output of the invocation that just ended: its last `LOG_TAIL_CHARS`. */
+function endOfInvocationLog() {
+  const log = (invocationLog ?? '').slice(-LOG_TAIL_CHARS);
+  invocationLog = undefined;
+  return log;
+}
 
 const loaded = await loadHandler();
 post({ type: 'ready' });
@@ -36,14 +62,15 @@ port.on('message', async (/** @type {ToInstance} */ { id, event, context }) => {
     post({ type: 'failed', id, error: loaded.error, broken: true });
     return;
   }
+  invocationLog = '';
   try {
     const value = await loaded.handler(Buffer.from(event.buffer, event.byteOffset, event.byteLength), {
       ...context,
       logger: fcLogger(context.requestId),
     });
-    post({ type: 'done', id, result: serialise(value) });
+    post({ type: 'done', id, result: serialise(value), logs: endOfInvocationLog() });
   } catch (error) {
-    post({ type: 'failed', id, error: invocationError(error), broken: false });
+    post({ type: 'failed', id, error: invocationError(error), broken: false, logs: endOfInvocationLog() });
   }
 });
 

@@ -12,7 +12,9 @@
  *   a function migrated from 2.0) is accepted too;
  * - `POST /invoke/{functionName or resource name}`: no signature, for trying things out.
  *
- * All take `x-fc-invocation-type: Async`. The qualifier is accepted and ignored (only LATEST exists).
+ * All take `x-fc-invocation-type: Async`, and answer a synchronous invocation sent with
+ * `x-fc-log-type: Tail` with `x-fc-log-result`: base64 of the last 4 KB of its log, as FC does. The
+ * qualifier is accepted and ignored (only LATEST exists).
  */
 import type { IncomingMessage } from 'node:http';
 import type { RequestVerifier } from '#local/emulator/verify.ts';
@@ -21,8 +23,9 @@ import type { HandedOutCredentials } from './credentials.ts';
 import { verifyFc2Request } from './fc2Signature.ts';
 import { decodePath } from './httpEvent.ts';
 import type { Invocations } from './invocations.ts';
-import { isAsyncInvocation, readBody } from './limits.ts';
+import { isAsyncInvocation, readBody, wantsLogTail } from './limits.ts';
 import type { LocalFunction } from './localFunction.ts';
+import { logTail } from './outcome.ts';
 import { ACCEPTED, apiError, directInvocationReply, type Reply, withHeaders } from './replies.ts';
 
 export const FC3_API_VERSION = '2023-03-30';
@@ -94,7 +97,9 @@ export async function serveInvoke(
   const fn = findFunction(route, deps.invocations);
   if (!fn) return apiError(404, 'FunctionNotFound', `function '${route.names[0]}' does not exist`, requestId);
   const outcome = await deps.invocations.dispatch(fn, body, requestId, 'invoke', isAsyncInvocation(request));
-  return outcome ? directInvocationReply(outcome) : ACCEPTED;
+  if (!outcome) return ACCEPTED;
+  const reply = directInvocationReply(outcome);
+  return wantsLogTail(request) ? withHeaders(reply, { 'x-fc-log-result': logTail(outcome) }) : reply;
 }
 
 function checkSignature(

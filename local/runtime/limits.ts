@@ -26,6 +26,11 @@ export function isAsyncInvocation(request: IncomingMessage): boolean {
   return String(request.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async';
 }
 
+/** `x-fc-log-type: Tail`: the caller wants the end of the invocation's log (`x-fc-log-result`). */
+export function wantsLogTail(request: IncomingMessage): boolean {
+  return String(request.headers['x-fc-log-type'] ?? '').toLowerCase() === 'tail';
+}
+
 export class BodyTooLargeError extends Error {
   override name = 'BodyTooLargeError';
 }

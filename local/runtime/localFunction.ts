@@ -52,6 +52,11 @@ export class LocalFunction {
     return { requestId, ...(await this.#pool.invoke(event, context)) };
   }
 
+  /** `context.region`, and the region of the function's trigger domains. */
+  get region(): string {
+    return this.#options.region;
+  }
+
   close(): Promise<void> {
     return this.#pool.close();
   }

@@ -121,6 +121,8 @@ export interface Acs3Invoke {
   credentials: Credentials;
   async?: boolean;
   query?: Record<string, string>;
+  /** More headers to send (and sign). */
+  headers?: Record<string, string>;
   action?: string;
   /** Changes the signed headers before they are sent. */
   tamper?: (headers: Record<string, string>) => void;
@@ -142,6 +144,7 @@ export async function acs3Invoke(runtime: LocalRuntime, call: Acs3Invoke): Promi
         'x-acs-action': call.action ?? 'InvokeFunction',
         'x-acs-version': '2023-03-30',
         ...(call.async ? { 'x-fc-invocation-type': 'Async' } : {}),
+        ...call.headers,
       },
       body: call.body,
     },

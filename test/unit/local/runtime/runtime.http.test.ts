@@ -4,6 +4,7 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime } from '#local/runtime/runtime.ts';
@@ -93,8 +94,8 @@ describe('the v1 event', () => {
       queryParameters: { x: '1,2', q: 'hello world' },
       requestContext: {
         accountId: '1234567890123456',
-        domainName: host,
-        domainPrefix: '127',
+        domainName: 'fixture-echo-http.cn-hangzhou.fcapp.run',
+        domainPrefix: 'fixture-echo-http',
         http: {
           method: 'POST',
           path: '/jobs/a b/你',
@@ -110,6 +111,27 @@ describe('the v1 event', () => {
     const epoch = Number(event.requestContext.timeEpoch);
     expect(epoch).toBeGreaterThanOrEqual(before);
     expect(event.requestContext.time).toBe(`${new Date(epoch).toISOString().slice(0, 19)}Z`);
+  });
+
+  it("names the trigger's domain, whatever Host the client sent, and with none (HTTP/1.0)", async () => {
+    const forged = await eventFor('/jobs/1', { headers: { host: 'evil.example' } });
+    expect(forged.event.requestContext).toMatchObject({
+      domainName: 'fixture-echo-http.cn-hangzhou.fcapp.run',
+      domainPrefix: 'fixture-echo-http',
+    });
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    // Not ended: the server answers an HTTP/1.0 request and closes the connection itself.
+    socket.write('GET /jobs/1 HTTP/1.0\r\n\r\n');
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString();
+    expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+    const { event } = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as {
+      event: { headers: Record<string, string>; requestContext: { domainName: string; http: object } };
+    };
+    expect(event.headers.host).toBeUndefined();
+    expect(event.requestContext.domainName).toBe('fixture-echo-http.cn-hangzhou.fcapp.run');
+    expect(event.requestContext.http).toMatchObject({ protocol: 'HTTP/1.0' });
   });
 
   it('carries a binary body as base64', async () => {

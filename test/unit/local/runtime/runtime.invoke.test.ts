@@ -305,6 +305,64 @@ describe('FC 2.0 path, with the real @alicloud/fc2 client', () => {
   });
 });
 
+describe('x-fc-log-type: Tail', () => {
+  const SLEEPER = fixtureName('sleeper');
+  const tail = (response: Response) =>
+    Buffer.from(response.headers.get('x-fc-log-result') ?? '', 'base64').toString();
+  const invokeSleeper = (orders: object, headers: Record<string, string> = { 'x-fc-log-type': 'Tail' }) =>
+    fetch(`${fixture.runtime.url}/invoke/${SLEEPER}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(orders),
+    });
+
+  it("answers with x-fc-log-result: base64 of the invocation's log, framed as FC frames it", async () => {
+    const response = await invokeSleeper({ print: ['hello', 'world'], stderr: 'on stderr\n' });
+    const id = response.headers.get('x-fc-request-id');
+    expect(tail(response)).toBe(
+      `FC Invoke Start RequestId: ${id}\nhello\nworld\non stderr\nFC Invoke End RequestId: ${id}\n`,
+    );
+    // The next invocation's tail holds its own lines only.
+    const next = await invokeSleeper({ print: ['again'] });
+    expect(tail(next)).toContain('\nagain\n');
+    expect(tail(next)).not.toContain('hello');
+  });
+
+  it('keeps the last 4 KB', async () => {
+    const response = await invokeSleeper({ print: ['x'.repeat(3000), 'y'.repeat(3000)] });
+    const bytes = Buffer.from(response.headers.get('x-fc-log-result') ?? '', 'base64');
+    expect(bytes.length).toBe(4096);
+    expect(bytes.toString()).toMatch(/^x+\ny{3000}\nFC Invoke End RequestId: \S+\n$/);
+  });
+
+  it('is sent for a failed invocation too, and not without Tail or for an async one', async () => {
+    const failed = await fetch(`${fixture.runtime.url}/invoke/${fixtureName('thrower')}`, {
+      method: 'POST',
+      headers: { 'x-fc-log-type': 'Tail' },
+    });
+    expect(tail(failed)).toMatch(/^FC Invoke Start RequestId: .*\nFC Invoke End RequestId: .*\n$/);
+    expect((await invokeSleeper({}, {})).headers.get('x-fc-log-result')).toBeNull();
+    expect((await invokeSleeper({}, { 'x-fc-log-type': 'None' })).headers.get('x-fc-log-result')).toBeNull();
+    const async = await invokeSleeper({}, { 'x-fc-log-type': 'Tail', 'x-fc-invocation-type': 'Async' });
+    expect(async.status).toBe(202);
+    expect(async.headers.get('x-fc-log-result')).toBeNull();
+  });
+
+  it('works on the FC 3.0 and FC 2.0 paths', async () => {
+    const fc3 = await acs3Invoke(fixture.runtime, {
+      functionName: SLEEPER,
+      body: '{"print":["via fc3"]}',
+      credentials: handedOut,
+      headers: { 'x-fc-log-type': 'Tail' },
+    });
+    expect(tail(fc3)).toContain('\nvia fc3\n');
+    const { headers } = await fc2Client(handedOut).invokeFunction('svc', SLEEPER, '{"print":["via fc2"]}', {
+      'x-fc-log-type': 'Tail',
+    });
+    expect(Buffer.from(headers['x-fc-log-result'] ?? '', 'base64').toString()).toContain('\nvia fc2\n');
+  });
+});
+
 describe('a function migrated from FC 2.0 (named <service>$<function>)', () => {
   let migrated: FixtureRuntime;
   beforeAll(async () => {
