@@ -165,6 +165,7 @@ describe('timeouts and errors', () => {
       requestId: expect.any(String),
       ok: false,
       error: { errorMessage: 'boom from thrower', errorType: 'TypeError', stackTrace: expect.any(Array) },
+      logs: '',
     });
     expect(runtimeNotices(fixture.lines)).toContainEqual({
       time: expect.any(String),
