@@ -9,7 +9,7 @@
  * keeps its first four characters (enough to tell an emulator's `CAIS` token from another); anything
  * else is masked whole. AccessKey ids are not secret and stay.
  */
-const VALUE = String.raw`[^\s\\",;]+`;
+const VALUE = String.raw`[^\s\\",;&]+`;
 
 const MASKED: readonly [RegExp, (value: string) => string][] = [
   [new RegExp(String.raw`((?:x-acs-|x-fc-)?security-token\s*:\s*)(${VALUE})`, 'gi'), maskKeepingPrefix],

@@ -4,6 +4,10 @@
  * The signature is recomputed from the request as received, with the signer's own step functions: the
  * canonical query from the *decoded* parameters (the official client sends `!'()*` literally on the
  * wire but signs them percent-encoded), the canonical headers from the headers actually sent.
+ *
+ * A query parameter sent twice is refused: a signer signs one value per name, and a service reading
+ * another value than the one signed (`?id=B&id=A` signed for A) must never get the request. Errors
+ * never quote a security token or signature (`maskSecrets`, applied where replies are written).
  */
 import { timingSafeEqual } from 'node:crypto';
 import {
@@ -26,8 +30,8 @@ export interface ReceivedRequest {
   method: string;
   /** The path of the request line, before `?`: the canonical URI, used as is. */
   pathname: string;
-  /** The decoded query parameters. */
-  query: Readonly<Record<string, string>>;
+  /** The query of the request line, after `?`, still encoded; empty when there is none. */
+  rawQuery: string;
   /** Node's `rawHeaders`: name, value, name, value, ... as received (duplicates kept). */
   rawHeaders: readonly string[];
   body: Buffer;
@@ -91,6 +95,9 @@ export class RequestVerifier {
       );
     }
 
+    const query = uniqueQuery(request.rawQuery);
+    if (typeof query === 'string') return fail('SignatureDoesNotMatch', query);
+
     const payloadHash = one('x-acs-content-sha256') ?? '';
     if (payloadHash !== hashPayload(request.body)) {
       return fail('SignatureDoesNotMatch', 'x-acs-content-sha256 is not the SHA-256 of the request body.');
@@ -110,7 +117,7 @@ export class RequestVerifier {
     const canonical = canonicalRequest(
       request.method,
       request.pathname,
-      canonicalQuery(request.query),
+      canonicalQuery(query),
       signed,
       payloadHash,
     );
@@ -156,6 +163,18 @@ export class RequestVerifier {
 
 function fail(code: GatewayCode, detail: string): Verdict {
   return { ok: false, code, detail };
+}
+
+/** The decoded query parameters, or why not: a name sent more than once. */
+export function uniqueQuery(rawQuery: string): Record<string, string> | string {
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(rawQuery)) {
+    if (Object.hasOwn(query, name)) {
+      return `The query parameter ${name} is sent more than once; a signed request carries each name once.`;
+    }
+    query[name] = value;
+  }
+  return query;
 }
 
 /** Lower-case name → trimmed values, in the order received. */

@@ -115,7 +115,7 @@ function checkSignature(
       {
         method,
         pathname: rawPath,
-        query: Object.fromEntries(new URLSearchParams(rawQuery)),
+        rawQuery,
         rawHeaders: request.rawHeaders,
         body,
       },

@@ -128,6 +128,8 @@ export interface Acs3Invoke {
   tamper?: (headers: Record<string, string>) => void;
   /** The body sent, when it must differ from the body signed. */
   sentBody?: string;
+  /** The query sent, when it must differ from the query signed. */
+  wireQuery?: string;
 }
 
 /** `POST /2023-03-30/functions/{name}/invocations`, signed with our ACS3 signer, sent with fetch. */
@@ -152,7 +154,8 @@ export async function acs3Invoke(runtime: LocalRuntime, call: Acs3Invoke): Promi
     { date: formatAcsDate(new Date()), nonce: randomUUID() },
   );
   call.tamper?.(headers);
-  const query = call.query ? `?${new URLSearchParams(call.query)}` : '';
+  const wire = call.wireQuery ?? (call.query ? `${new URLSearchParams(call.query)}` : '');
+  const query = wire ? `?${wire}` : '';
   return fetch(`${runtime.url}${pathname}${query}`, {
     method: 'POST',
     headers,

@@ -213,6 +213,12 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
       'MissingRequiredHeader',
     ],
     ['another action', { action: 'GetFunction' }, 400, 'PathNotSupported'],
+    [
+      'a query parameter sent twice, one of them signed',
+      { query: { qualifier: 'LATEST' }, wireQuery: 'qualifier=prod&qualifier=LATEST' },
+      403,
+      'SignatureNotMatch',
+    ],
   ])("FC's refusal for %s", async (_, change, status, code) => {
     const response = await acs3Invoke(fixture.runtime, {
       functionName: ECHO,
@@ -257,6 +263,29 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
     });
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ Code: code });
+  });
+});
+
+describe('refusals never quote a token', () => {
+  it('on the FC 3.0 path', async () => {
+    const response = await acs3Invoke(fixture.runtime, {
+      functionName: ECHO,
+      body: '',
+      credentials: { ...handedOut, accessKeySecret: 'wrong' },
+    });
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ Code: 'SignatureNotMatch' });
+    expect(text).toContain('x-acs-security-token:');
+    expect(text).not.toContain(handedOut.securityToken ?? 'no token');
+  });
+
+  it('on the FC 2.0 path', async () => {
+    const refused = await fc2Client({ ...handedOut, accessKeySecret: 'wrong' })
+      .invokeFunction('svc', ECHO, 'x')
+      .catch((error: unknown) => error as Error);
+    expect(refused).toMatchObject({ name: 'FCSignatureNotMatchError' });
+    expect((refused as Error).message).toContain('x-fc-security-token:');
+    expect((refused as Error).message).not.toContain(handedOut.securityToken ?? 'no token');
   });
 });
 
