@@ -8,6 +8,7 @@ import { freePort } from '#local/cli/cliSupport.ts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#local/emulator/emulator.ts';
 import type { CredentialsSource } from '#local/runtime/credentials.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '#local/runtime/runtime.ts';
+import { ConfigError } from '#shared/errors.ts';
 
 export interface LocalStackOptions {
   /** The local runtime's port (the query function's HTTP trigger is at its root); 0 = a free one. */
@@ -17,6 +18,12 @@ export interface LocalStackOptions {
   jobStoreUrl?: string;
   /** The sweeper's timer (s.yaml's `SWEEP_SCHEDULE`); default `@every 10s` so a demo moves quickly. */
   sweepSchedule?: string;
+  /**
+   * The HTTP trigger's `authType` (s.yaml's `HTTP_AUTH_TYPE`): default `$HTTP_AUTH_TYPE`, else
+   * `anonymous`, so that `npm start` answers plain curl; `function` makes the runtime check signatures
+   * as FC does.
+   */
+  httpAuthType?: string;
   mode?: LocalRuntimeOptions['mode'];
   timers?: boolean;
   /** Extra variables for every function (e.g. sweeper settings in tests). */
@@ -30,7 +37,15 @@ export interface LocalStackOptions {
 
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
+const AUTH_TYPES = ['anonymous', 'function', 'jwt'];
+
 export async function startLocalStack(options: LocalStackOptions) {
+  const httpAuthType = options.httpAuthType ?? (process.env.HTTP_AUTH_TYPE || 'anonymous');
+  if (!AUTH_TYPES.includes(httpAuthType)) {
+    throw new ConfigError(
+      `HTTP_AUTH_TYPE must be one of ${AUTH_TYPES.join(', ')}, not ${JSON.stringify(httpAuthType)}`,
+    );
+  }
   // The job store outlives the emulator (`.data/jobs.db`): ids from the clock, in milliseconds, are not
   // those of jobs tracked in an earlier run, which the store would take for known ones.
   const emulator = await startEmulator({
@@ -54,6 +69,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       templateEnv: {
         ...process.env,
         SWEEP_SCHEDULE: options.sweepSchedule ?? process.env.SWEEP_SCHEDULE ?? '@every 10s',
+        HTTP_AUTH_TYPE: httpAuthType,
       },
       env: {
         AICONTENT_ENDPOINT: emulator.url,
@@ -74,6 +90,7 @@ export async function startLocalStack(options: LocalStackOptions) {
   return {
     emulator,
     runtime,
+    httpAuthType,
     async close() {
       await runtime.close();
       await emulator.close();

@@ -1,38 +1,16 @@
 /**
  * `npm start`: builds the functions, starts the aicontent emulator and the local FC runtime, and prints
  * how to try the whole loop. Ports from PORT (runtime, default 9000) and EMULATOR_PORT (default 9100).
- * Stops cleanly on Ctrl-C. `npm run dev` (`--source`, under `tsx watch`) runs the TypeScript sources
+ * The HTTP trigger runs without auth unless HTTP_AUTH_TYPE=function (then it checks signatures as FC
+ * does). Stops cleanly on Ctrl-C. `npm run dev` (`--source`, under `tsx watch`) runs the TypeScript sources
  * instead of the bundles and restarts on every change.
  */
 import { envInt } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
 import { buildAll } from '../scripts/build.ts';
 import { stopOnSignals } from './cli/cliSupport.ts';
-import { type LocalStack, startLocalStack } from './stack.ts';
-
-function banner({ runtime, emulator }: LocalStack): string {
-  const api = runtime.url;
-  return [
-    '',
-    'aicontent-jobs is running locally',
-    `  query function (HTTP trigger): ${api}/jobs/{inferenceJobId}`,
-    '    (served without auth here; the deployed trigger defaults to authType: function)',
-    `  aicontent emulator:            ${emulator.url}`,
-    '  sweeper:                       every 10 s (SWEEP_SCHEDULE), logs a summary per tick',
-    '  on-job-done:                   logs "job done" once per finished job',
-    '',
-    'Create a job in the emulator and query it through the query function:',
-    `  id=$(curl -s -X POST ${emulator.url}/_emulator/jobs | node -pe 'JSON.parse(require("fs").readFileSync(0)).id'); curl -s ${api}/jobs/$id`,
-    'Track it, and watch the sweeper notify on-job-done when it finishes (about 10 s):',
-    `  curl -s -X POST ${api}/jobs -d "{\\"inferenceJobId\\":\\"$id\\"}"`,
-    'A job that fails, and the tracked jobs by state:',
-    `  curl -s -X POST ${emulator.url}/_emulator/jobs -d '{"schedule":{"outcome":"OOM"}}'`,
-    `  curl -s "${api}/jobs?state=succeeded"`,
-    '',
-    'Stop with Ctrl-C.',
-    '',
-  ].join('\n');
-}
+import { startLocalStack } from './stack.ts';
+import { stackBanner } from './startBanner.ts';
 
 async function main(): Promise<void> {
   const port = envInt(process.env, 'PORT', 9000, { min: 0, max: 65_535 });
@@ -43,7 +21,7 @@ async function main(): Promise<void> {
     await buildAll();
   }
   const stack = await startLocalStack({ port, emulatorPort, mode: source ? 'source' : 'bundle' });
-  console.log(banner(stack));
+  console.log(stackBanner(stack));
   stopOnSignals('npm start', () => stack.close());
 }
 

@@ -10,8 +10,9 @@
  * `content-md5` is base64 of the *hex* MD5 of the body. The client's `date` is `toUTCString()`; like FC,
  * a request dated more than 15 minutes from now is refused. A missing header is a 400, every other failure a 403 (`authErrors.ts`).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { sameText } from '#local/emulator/verify.ts';
 import { type AuthRefusal, SIGNATURE_NOT_MATCH } from './authErrors.ts';
 import type { HandedOutCredentials } from './credentials.ts';
 
@@ -84,10 +85,4 @@ export function verifyFc2Request(request: Fc2Request, issued: HandedOutCredentia
 
 function headerText(value: string | string[] | undefined): string {
   return Array.isArray(value) ? value.join(',') : (value ?? '');
-}
-
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }

@@ -12,12 +12,15 @@ import { type InvokeDependencies, isFc2Path, matchInvokeRoute, serveInvoke } fro
 import { BodyTooLargeError, requestLimitViolation } from './limits.ts';
 import type { LocalFunction } from './localFunction.ts';
 import { apiError, fc2Dialect, type Reply, send, withHeaders } from './replies.ts';
+import type { TriggerKeys } from './triggerAuth.ts';
 
 export interface RequestHandlerDependencies extends InvokeDependencies {
   /** The function served at the root of the port, if any. */
   root: LocalFunction | undefined;
   accountId: string;
   logger: Logger;
+  /** Who may call an HTTP trigger with `authType: function`. */
+  triggerKeys: TriggerKeys;
 }
 
 export function requestHandler(deps: RequestHandlerDependencies) {
@@ -54,7 +57,7 @@ async function route(
   const target = httpTarget(rawPath, deps.invocations, deps.root, requestId);
   if ('status' in target) return target;
   const { accountId } = deps;
-  return serveHttpTrigger(target, { request, rawQuery, requestId, receivedAt, accountId }, deps.invocations);
+  return serveHttpTrigger(target, { request, rawPath, rawQuery, requestId, receivedAt, accountId }, deps);
 }
 
 function isFc2Request(request: IncomingMessage): boolean {

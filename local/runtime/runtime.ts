@@ -167,6 +167,7 @@ async function serve(
     logger,
     handedOut,
     acs3Verifier: new RequestVerifier({ ...callerKey, sts: handedOut }),
+    triggerKeys: { callerKey, sts: handedOut },
   });
   const server = createServer((request, response) => void handle(request, response));
   const address = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
@@ -239,7 +240,7 @@ function rootFunction(
 function noticeUnenforced(functions: readonly LocalFunction[], logger: Logger): void {
   const guarded = functions.flatMap((fn) => {
     const trigger = httpTriggerOf(fn);
-    return trigger && trigger.authType !== 'anonymous'
+    return trigger && trigger.authType !== 'anonymous' && trigger.authType !== 'function'
       ? [`${fn.definition.functionName} (${trigger.authType})`]
       : [];
   });

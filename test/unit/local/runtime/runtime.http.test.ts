@@ -296,12 +296,6 @@ describe('refusals', () => {
     });
     expectError(response, 400, 'EntityTooLarge');
   });
-
-  it('says once at start that HTTP auth is not enforced', () => {
-    expect(
-      runtimeNotices(fixture.lines).filter((notice) => notice.msg.includes('not enforced locally')),
-    ).toEqual([expect.objectContaining({ level: 'warn', triggers: ['fixture-echo (function)'] })]);
-  });
 });
 
 describe('several HTTP functions', () => {
