@@ -111,6 +111,13 @@ function checkSignature(
   const { request, rawPath, rawQuery, receivedAt } = received;
   const method = request.method ?? '';
   if (api === 'fc3') {
+    // FC's answer to an unsigned request; the gateway verifier would call it an incomplete signature.
+    if (request.headers.authorization === undefined) {
+      return {
+        code: 'MissingRequiredHeader',
+        message: 'required HTTP header authorization was not specified',
+      };
+    }
     const verdict = deps.acs3Verifier.verify(
       {
         method,

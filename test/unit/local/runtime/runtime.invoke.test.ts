@@ -203,10 +203,20 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
       'SignatureNotMatch',
     ],
     [
-      'an unsigned request',
+      'a request without its date',
       {
         tamper: (h: Record<string, string>) => {
           delete h['x-acs-date'];
+        },
+      },
+      400,
+      'MissingRequiredHeader',
+    ],
+    [
+      'an unsigned request',
+      {
+        tamper: (h: Record<string, string>) => {
+          delete h.authorization;
         },
       },
       400,
