@@ -13,7 +13,7 @@ export function stackBanner({
   const newJob = `id=$(curl -s -X POST ${emulator.url}/_emulator/jobs | node -pe 'JSON.parse(require("fs").readFileSync(0)).id')`;
   const call = signed
     ? {
-        get: (path: string) => `npm run call -- ${api}${path}`,
+        get: (path: string) => `npm run call -- "${api}${path}"`,
         post: (path: string, json: string) => `npm run call -- POST ${api}${path} '${json}'`,
       }
     : {

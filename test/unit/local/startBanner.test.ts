@@ -27,7 +27,8 @@ describe('the npm start banner', () => {
     expect(banner).toContain(
       'export ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tEMULATORFAKEKEY0 ALIBABA_CLOUD_ACCESS_KEY_SECRET=EmulatorFakeSecretNotARealKey000',
     );
-    expect(banner).toContain('npm run call -- http://127.0.0.1:9000/jobs/$id');
+    expect(banner).toContain('npm run call -- "http://127.0.0.1:9000/jobs/$id"');
+    expect(banner).toContain('npm run call -- "http://127.0.0.1:9000/jobs?state=succeeded"');
     expect(banner).toContain(`npm run call -- POST http://127.0.0.1:9000/jobs '{"inferenceJobId":"'$id'"}'`);
     expect(banner).not.toContain('curl -s "http://127.0.0.1:9000');
   });
