@@ -1,5 +1,6 @@
 /**
- * The "v1" event an FC 3.0 HTTP trigger hands the function (fc-runtime.md §2.1), built from the request
+ * The "v1" event an FC 3.0 HTTP trigger hands the function
+ * (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/http-trigger-invoking-function), built from the request
  * as received: a Buffer holding JSON.
  *
  * Choices where FC's documentation leaves room:

@@ -1,5 +1,5 @@
 /**
- * Direct invocation, on three paths (the request body is the event, byte for byte, fc-runtime.md §4):
+ * Direct invocation, on three paths (the request body is the event, byte for byte, as on FC):
  *
  * - FC 3.0 `InvokeFunction`: `POST /2023-03-30/functions/{functionName}/invocations[?qualifier=...]`,
  *   ACS3-HMAC-SHA256 signed (`x-acs-action: InvokeFunction`, `x-acs-version: 2023-03-30`) with

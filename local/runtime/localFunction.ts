@@ -67,7 +67,7 @@ export class LocalFunction {
     return credentials;
   }
 
-  /** FC also puts the role's credentials in each instance's environment when it starts (fc-runtime.md §5). */
+  /** FC also puts the role's credentials in each instance's environment when it starts. */
   async #startInstance(): Promise<Instance> {
     const { handler, output, logger, mode } = this.#options;
     return Instance.start({
@@ -82,7 +82,7 @@ export class LocalFunction {
   }
 
   /**
-   * What FC sets (fc-runtime.md §5), the function's `environmentVariables`, then the overrides. Of the
+   * What FC sets (its documented `FC_*` variables), the function's `environmentVariables`, then the overrides. Of the
    * runtime's own environment only what a process needs to work is passed on: no developer's
    * AccessKey, nothing one function sets is seen by another.
    */

@@ -3,7 +3,7 @@
  */
 
 /**
- * The handler's return value, serialised as FC does for a direct invocation (fc-runtime.md §1.1):
+ * The handler's return value, serialised as FC does for a direct invocation:
  * a Buffer (or any Uint8Array) as bytes, a string as text, `undefined` as nothing, and anything else
  * as JSON (numbers and booleans print the same either way).
  */

@@ -1,7 +1,7 @@
 /**
  * The local FC 3.0 runtime: the functions of an s.yaml, each in its own worker threads, behind one
  * HTTP port that serves their HTTP triggers and the invoke APIs, with their timer triggers firing on
- * schedule. No Docker, no cloud. See DESIGN.md "Running with no cloud".
+ * schedule. No Docker, no cloud (see README.md in this folder).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
