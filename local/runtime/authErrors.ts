@@ -2,8 +2,9 @@
  * How FC refuses a request it cannot authenticate: its codes and statuses (FC's error code table,
  * https://www.alibabacloud.com/help/en/functioncompute/error-codes): 400 MissingRequiredHeader for an
  * unsigned request, 403 SignatureNotMatch / InvalidAccessKeyID / InvalidSecurityToken for a bad
- * signature or key, 403 RequestTimeTooSkewed for a date more than 15 minutes off. The detail after FC's
- * own words is ours (masked of credentials by `apiError`).
+ * signature or key. The table lists no code for a stale date or a replayed nonce: RequestTimeTooSkewed
+ * (what the FC 2.0 path has always answered) and SignatureNonceUsed are ours. The detail after FC's own
+ * words is ours too (masked of credentials by `apiError`).
  *
  * The aicontent emulator's verifier, which checks the FC 3.0 invoke path, speaks the OpenAPI gateway's
  * codes (`SignatureDoesNotMatch`, …): `fromGatewayCode` turns them into FC's.
@@ -19,7 +20,6 @@ const FC_AUTH_ERRORS = {
   InvalidAccessKeyID: 403,
   InvalidSecurityToken: 403,
   RequestTimeTooSkewed: 403,
-  /** Ours: FC's code for a replayed nonce is not documented. */
   SignatureNonceUsed: 403,
   ResourceExhausted: 429,
 } as const;
