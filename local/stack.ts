@@ -9,6 +9,8 @@ import { type ConsoleServer, startConsole } from '#local/console/server.ts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#local/emulator/emulator.ts';
 import type { CredentialsSource } from '#local/runtime/credentials.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '#local/runtime/runtime.ts';
+import { envEnum } from '#shared/config.ts';
+import { SETTINGS } from '#shared/settings.ts';
 
 export interface LocalStackOptions {
   /** The local runtime's port (the query function's HTTP trigger is at its root); 0 = a free one. */
@@ -18,6 +20,12 @@ export interface LocalStackOptions {
   jobStoreUrl?: string;
   /** The sweeper's timer (s.yaml's `SWEEP_SCHEDULE`); default `@every 10s` so a demo moves quickly. */
   sweepSchedule?: string;
+  /**
+   * The HTTP trigger's `authType` (s.yaml's `HTTP_AUTH_TYPE`): default `$HTTP_AUTH_TYPE`, else
+   * `anonymous`, so that `npm start` answers plain curl; `function` makes the runtime check signatures
+   * as FC does.
+   */
+  httpAuthType?: string;
   mode?: LocalRuntimeOptions['mode'];
   timers?: boolean;
   /** Extra variables for every function (e.g. sweeper settings in tests). */
@@ -48,6 +56,12 @@ export function demoTemplateEnv(env: NodeJS.ProcessEnv, sweepSchedule?: string):
 }
 
 export async function startLocalStack(options: LocalStackOptions) {
+  const httpAuthType = envEnum(
+    { HTTP_AUTH_TYPE: options.httpAuthType ?? process.env.HTTP_AUTH_TYPE },
+    'HTTP_AUTH_TYPE',
+    SETTINGS.HTTP_AUTH_TYPE.values,
+    'anonymous',
+  );
   // The job store outlives the emulator (`.data/jobs.db`): ids from the clock, in milliseconds, are not
   // those of jobs tracked in an earlier run, which the store would take for known ones.
   const emulator = await startEmulator({
@@ -65,8 +79,10 @@ export async function startLocalStack(options: LocalStackOptions) {
       mode: options.mode ?? 'bundle',
       timers: options.timers ?? true,
       rootFunction: 'aicontent-jobs-query',
+      // Outside callers (the official SDK, `npm run call`) sign with the emulator's AccessKey.
+      callerKey: { accessKeyId: emulator.accessKeyId, accessKeySecret: emulator.accessKeySecret },
       credentials: options.credentials?.(emulator) ?? (async () => emulator.mintStsCredentials()),
-      templateEnv: demoTemplateEnv(process.env, options.sweepSchedule),
+      templateEnv: { ...demoTemplateEnv(process.env, options.sweepSchedule), HTTP_AUTH_TYPE: httpAuthType },
       env: {
         AICONTENT_ENDPOINT: emulator.url,
         NOTIFY_FC_ENDPOINT: `http://127.0.0.1:${port}`,
@@ -97,6 +113,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     emulator,
     runtime,
     operatorConsole,
+    httpAuthType,
     async close() {
       await operatorConsole?.close();
       await runtime.close();

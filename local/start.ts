@@ -2,7 +2,8 @@
  * `npm start`: builds the functions, starts the aicontent emulator and the local FC runtime, and prints
  * how to try the whole loop. Ports from PORT (runtime, default 9000), EMULATOR_PORT (default 9100) and
  * CONSOLE_PORT (the operator console, default 9300).
- * Stops cleanly on Ctrl-C. `npm run dev` (`--source`, under `tsx watch`) runs the TypeScript sources
+ * The HTTP trigger runs without auth unless HTTP_AUTH_TYPE=function (then it checks signatures as FC
+ * does). Stops cleanly on Ctrl-C. `npm run dev` (`--source`, under `tsx watch`) runs the TypeScript sources
  * instead of the bundles and restarts on every change.
  */
 import { envInt } from '#shared/config.ts';
@@ -11,32 +12,8 @@ import { buildAll } from '../scripts/build.ts';
 import { settingValueProblems } from '../scripts/preflight.ts';
 import { stopOnSignals } from './cli/cliSupport.ts';
 import { DEFAULT_CONSOLE_PORT } from './console/args.ts';
-import { type LocalStack, startLocalStack } from './stack.ts';
-
-function banner({ runtime, emulator, operatorConsole }: LocalStack): string {
-  const api = runtime.url;
-  return [
-    '',
-    'aicontent-jobs is running locally',
-    `  query function (HTTP trigger): ${api}/jobs/{inferenceJobId}`,
-    '    (served without auth here; the deployed trigger defaults to authType: function)',
-    `  operator console:              ${operatorConsole?.url}`,
-    `  aicontent emulator:            ${emulator.url}`,
-    '  sweeper:                       every 10 s (SWEEP_SCHEDULE), logs a summary per tick',
-    '  on-job-done:                   logs "job done" once per finished job',
-    '',
-    'Create a job in the emulator and query it through the query function:',
-    `  id=$(curl -s -X POST ${emulator.url}/_emulator/jobs | node -pe 'JSON.parse(require("fs").readFileSync(0)).id'); curl -s ${api}/jobs/$id`,
-    'Track it, and watch the sweeper notify on-job-done when it finishes (about 10 s):',
-    `  curl -s -X POST ${api}/jobs -d "{\\"inferenceJobId\\":\\"$id\\"}"`,
-    'A job that fails, and the tracked jobs by state:',
-    `  curl -s -X POST ${emulator.url}/_emulator/jobs -d '{"schedule":{"outcome":"OOM"}}'`,
-    `  curl -s "${api}/jobs?state=succeeded"`,
-    '',
-    'Stop with Ctrl-C.',
-    '',
-  ].join('\n');
-}
+import { startLocalStack } from './stack.ts';
+import { stackBanner } from './startBanner.ts';
 
 async function main(): Promise<void> {
   // A bad value is refused here, naming it, rather than failing every sweep in a log line.
@@ -60,7 +37,7 @@ async function main(): Promise<void> {
     consolePort,
     mode: source ? 'source' : 'bundle',
   });
-  console.log(banner(stack));
+  console.log(stackBanner(stack));
   stopOnSignals('npm start', () => stack.close());
 }
 

@@ -17,6 +17,7 @@ import { FaultPlan, type Faults, faultAnswer } from './faults.ts';
 import { gatewayError, gatewayReply } from './gateway-errors.ts';
 import { checkJobSpec, DEFAULT_SCHEDULE, type JobSchedule, type JobSpec } from './job-spec.ts';
 import { JobTable } from './jobs.ts';
+import { maskSecrets } from './masking.ts';
 import { type StsCredentials, StsIssuer } from './sts.ts';
 import { RequestVerifier } from './verify.ts';
 
@@ -107,10 +108,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const decision = plan.next();
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     const real = (): Answer => {
-      const query = Object.fromEntries(new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1)));
+      const rawQuery = queryAt < 0 ? '' : url.slice(queryAt + 1);
       const now = clock();
-      const verdict = verifier.verify({ method, pathname, query, rawHeaders: request.rawHeaders, body }, now);
+      const verdict = verifier.verify(
+        { method, pathname, rawQuery, rawHeaders: request.rawHeaders, body },
+        now,
+      );
       if (!verdict.ok) return gatewayError(ctx, verdict.code, verdict.detail);
+      // Verified, so every parameter name is there once.
+      const query = Object.fromEntries(new URLSearchParams(rawQuery));
       const { action, version } = verdict;
       return serveApi(
         { ctx, method, pathname, query, body, now, action, version },
@@ -147,13 +153,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       outcome = String(reply.status);
     }
     const ms = (performance.now() - started).toFixed(1);
-    options.log?.(`${request.method} ${request.url} ${outcome} ${ms}ms ${ctx.requestId}`);
+    options.log?.(maskSecrets(`${request.method} ${request.url} ${outcome} ${ms}ms ${ctx.requestId}`));
   }
 
   const server = createServer((request, response) => {
     // `handle` answers its own failures; this only keeps a failure to write from crashing the server.
     handle(request, response).catch((error: unknown) => {
-      options.log?.(`${request.method} ${request.url} failed: ${String(error)}`);
+      options.log?.(maskSecrets(`${request.method} ${request.url} failed: ${String(error)}`));
       response.destroy();
     });
   });

@@ -7,6 +7,7 @@
  * an unknown AccessKey or API, 403 for every STS token error (the gateway's status for those is unknown).
  */
 import { jsonReply, type Reply, type RequestContext } from './answer.ts';
+import { maskSecrets } from './masking.ts';
 
 const GATEWAY_ERRORS = {
   MissingParameter: [400, 'A parameter that is mandatory for processing this request is not supplied.'],
@@ -54,7 +55,14 @@ export function gatewayReply(
     `&product=aicontent&requestId=${ctx.requestId}`;
   return jsonReply(
     status,
-    { RequestId: ctx.requestId, HostId: ctx.host, Code: code, Message: message, Recommend: recommend },
+    {
+      RequestId: ctx.requestId,
+      HostId: ctx.host,
+      Code: code,
+      // A detail may quote what was signed: no token or signature leaves in it.
+      Message: maskSecrets(message),
+      Recommend: recommend,
+    },
     headers,
   );
 }

@@ -4,6 +4,10 @@
  * The signature is recomputed from the request as received, with the signer's own step functions: the
  * canonical query from the *decoded* parameters (the official client sends `!'()*` literally on the
  * wire but signs them percent-encoded), the canonical headers from the headers actually sent.
+ *
+ * A query parameter sent twice is refused: a signer signs one value per name, and a service reading
+ * another value than the one signed (`?id=B&id=A` signed for A) must never get the request. Errors
+ * never quote a security token or signature (`maskSecrets`, applied where replies are written).
  */
 import { timingSafeEqual } from 'node:crypto';
 import {
@@ -13,6 +17,7 @@ import {
   canonicalRequest,
   hashPayload,
   signature,
+  singleValuedQuery,
   stringToSign,
 } from '#shared/signing/acs3.ts';
 import type { GatewayCode } from './gateway-errors.ts';
@@ -26,8 +31,8 @@ export interface ReceivedRequest {
   method: string;
   /** The path of the request line, before `?`: the canonical URI, used as is. */
   pathname: string;
-  /** The decoded query parameters. */
-  query: Readonly<Record<string, string>>;
+  /** The query of the request line, after `?`, still encoded; empty when there is none. */
+  rawQuery: string;
   /** Node's `rawHeaders`: name, value, name, value, ... as received (duplicates kept). */
   rawHeaders: readonly string[];
   body: Buffer;
@@ -91,6 +96,9 @@ export class RequestVerifier {
       );
     }
 
+    const query = uniqueQuery(request.rawQuery);
+    if (typeof query === 'string') return fail('SignatureDoesNotMatch', query);
+
     const payloadHash = one('x-acs-content-sha256') ?? '';
     if (payloadHash !== hashPayload(request.body)) {
       return fail('SignatureDoesNotMatch', 'x-acs-content-sha256 is not the SHA-256 of the request body.');
@@ -104,21 +112,20 @@ export class RequestVerifier {
     );
     if (typeof secret !== 'string') return secret;
 
-    const unsigned = checkSignedHeaders(headers, auth.signedHeaders);
+    const unsigned = unsignedHeader(headers, auth.signedHeaders);
     if (unsigned) return fail('IncompleteSignature', unsigned);
-    const signed = canonicalHeaders(signableHeaders(headers));
+    const signedValues = signedHeaderValues(headers, auth.signedHeaders);
+    if (typeof signedValues === 'string') return fail('IncompleteSignature', signedValues);
+    const signed = canonicalHeaders(signedValues);
     const canonical = canonicalRequest(
       request.method,
       request.pathname,
-      canonicalQuery(request.query),
+      canonicalQuery(query),
       signed,
       payloadHash,
     );
     if (!sameText(signature(secret, stringToSign(canonical)), auth.signature)) {
-      return fail(
-        'SignatureDoesNotMatch',
-        `The emulator's canonical request is ${JSON.stringify(canonical)}.`,
-      );
+      return fail('SignatureDoesNotMatch', `Our canonical request is ${JSON.stringify(canonical)}.`);
     }
 
     // Only a request that passed every check uses up its nonce.
@@ -161,8 +168,15 @@ function fail(code: GatewayCode, detail: string): Verdict {
   return { ok: false, code, detail };
 }
 
+/** The decoded query parameters, or why not: a name sent more than once. */
+export function uniqueQuery(rawQuery: string): Record<string, string> | string {
+  const single = singleValuedQuery(new URLSearchParams(rawQuery));
+  if ('query' in single) return single.query;
+  return `The query parameter ${single.repeated} is sent more than once; a signed request carries each name once.`;
+}
+
 /** Lower-case name → trimmed values, in the order received. */
-function headerValues(rawHeaders: readonly string[]): Map<string, string[]> {
+export function headerValues(rawHeaders: readonly string[]): Map<string, string[]> {
   const values = new Map<string, string[]>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] ?? '').toLowerCase();
@@ -178,36 +192,37 @@ function isSignable(name: string): boolean {
   return name === 'host' || name === 'content-type' || name.startsWith('x-acs-');
 }
 
-/**
- * The signable headers as one value per name for the signer's `canonicalHeaders`: repeated values
- * pre-merged the way it merges them (sorted, joined with `,`).
- */
-function signableHeaders(headers: Map<string, string[]>): Record<string, string> {
-  const record: Record<string, string> = {};
-  for (const [name, values] of headers) {
-    if (isSignable(name)) record[name] = [...values].sort().join(',');
-  }
-  return record;
-}
-
-/**
- * Every `host`, `content-type` and `x-acs-*` header sent must be signed, and every signed header sent.
- * Other headers cannot be signed here: the canonical form the signer builds holds only those three kinds.
- */
-function checkSignedHeaders(headers: Map<string, string[]>, signedHeaders: string[]): string | undefined {
+/** The gateway's rule: every `host`, `content-type` and `x-acs-*` header sent must be signed. */
+function unsignedHeader(headers: Map<string, string[]>, signedHeaders: string[]): string | undefined {
   const listed = new Set(signedHeaders.map((name) => name.toLowerCase()));
   for (const name of headers.keys()) {
     if (isSignable(name) && !listed.has(name)) return `The header ${name} is sent but not signed.`;
   }
-  for (const name of listed) {
-    if (!headers.has(name)) return `The signed header ${name} is not sent.`;
-    if (!isSignable(name)) return `Only host, content-type and x-acs-* headers may be signed, not ${name}.`;
-  }
   return undefined;
 }
 
+/**
+ * The headers of `SignedHeaders` as one value per name for the signer's `canonicalHeaders` (repeated
+ * values pre-merged the way it merges them: sorted, joined with `,`), or why they cannot be: a signed
+ * header that is not sent, or one no signer signs (the canonical form holds only `host`,
+ * `content-type` and `x-acs-*`).
+ */
+export function signedHeaderValues(
+  headers: Map<string, string[]>,
+  signedHeaders: string[],
+): Record<string, string> | string {
+  const record: Record<string, string> = {};
+  for (const name of signedHeaders.map((listed) => listed.toLowerCase())) {
+    const values = headers.get(name);
+    if (!values) return `The signed header ${name} is not sent.`;
+    if (!isSignable(name)) return `Only host, content-type and x-acs-* headers may be signed, not ${name}.`;
+    record[name] = [...values].sort().join(',');
+  }
+  return record;
+}
+
 /** `ACS3-HMAC-SHA256 Credential=<AK>,SignedHeaders=<a;b>,Signature=<hex>`, or why it is not. */
-function parseAuthorization(value: string | undefined): Authorization | string {
+export function parseAuthorization(value: string | undefined): Authorization | string {
   if (!value) return 'The Authorization header is missing.';
   if (!value.startsWith(`${ALGORITHM} `)) return `Authorization must use ${ALGORITHM}.`;
   const fields = new Map<string, string>();
@@ -232,7 +247,7 @@ function parseAcsDate(value: string): number | undefined {
   return time;
 }
 
-function sameText(a: string, b: string): boolean {
+export function sameText(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);

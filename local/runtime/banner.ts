@@ -1,4 +1,5 @@
 /** What the local runtime CLI prints at start: each function, its triggers and how to invoke it. */
+import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from '#local/emulator/emulator.ts';
 import type { RuntimeMode } from './handlerModule.ts';
 import { HTTP_PREFIX } from './httpTriggers.ts';
 import type { LocalRuntime } from './runtime.ts';
@@ -21,7 +22,8 @@ export function startupBanner(runtime: LocalRuntime, facts: BannerFacts): string
     `  curl -X POST ${runtime.url}/invoke/<functionName> -d '{"inferenceJobId":"..."}'`,
     `  FC 3.0 InvokeFunction (ACS3-signed): POST ${runtime.url}/2023-03-30/functions/<functionName>/invocations`,
     `  FC 2.0 / @alicloud/fc2 (FC-signed):   POST ${runtime.url}/2016-08-15/services/<any>/functions/<functionName>/invocations`,
-    '  Signed calls must use credentials the runtime handed a function (context.credentials).',
+    '  Signed calls (these, and HTTP triggers with authType function) take the local AccessKey',
+    `  (${FAKE_ACCESS_KEY_ID} / ${FAKE_ACCESS_KEY_SECRET}) or credentials handed to a function.`,
     '',
     'Stop with Ctrl-C.',
   );
@@ -37,7 +39,8 @@ function functionLines(runtime: LocalRuntime, fn: FunctionDefinition): string[] 
       const methods = trigger.methods?.join(', ') ?? 'any method';
       const root = runtime.rootFunction === fn.functionName ? `${runtime.url}/ and ` : '';
       lines.push(
-        `  HTTP trigger ${trigger.name} [${methods}]: ${root}${runtime.url}${HTTP_PREFIX}${fn.functionName}/`,
+        `  HTTP trigger ${trigger.name} [${methods}] (authType ${trigger.authType}): ` +
+          `${root}${runtime.url}${HTTP_PREFIX}${fn.functionName}/`,
       );
     } else if (isTimerTrigger(trigger)) {
       const state = trigger.enable ? '' : ' (disabled)';

@@ -8,10 +8,12 @@
  * The `x-fc-*` headers are lower-cased, sorted, one `name:value\n` each; the path is `/2016-08-15/...`
  * unencoded, without the query (queries are signed only under `/proxy/`, which is not served here).
  * `content-md5` is base64 of the *hex* MD5 of the body. The client's `date` is `toUTCString()`; like FC,
- * a request dated more than 15 minutes from now is refused. Every failure is a 403.
+ * a request dated more than 15 minutes from now is refused. A missing header is a 400, every other failure a 403 (`authErrors.ts`).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { sameText } from '#local/emulator/verify.ts';
+import { type AuthRefusal, SIGNATURE_NOT_MATCH } from './authErrors.ts';
 import type { HandedOutCredentials } from './credentials.ts';
 
 export const FC2_CLOCK_SKEW_MS = 15 * 60_000;
@@ -24,7 +26,7 @@ export interface Fc2Request {
   body: Buffer;
 }
 
-export type Fc2Verdict = { ok: true; accessKeyId: string } | { ok: false; code: string; message: string };
+export type Fc2Verdict = { ok: true; accessKeyId: string } | ({ ok: false } & AuthRefusal);
 
 export function fc2StringToSign(method: string, path: string, headers: IncomingHttpHeaders): string {
   const one = (name: string) => headerText(headers[name]);
@@ -48,7 +50,7 @@ export function fc2ContentMd5(body: Buffer): string {
 const AUTHORIZATION = /^FC ([^:\s]+):(\S+)$/;
 
 export function verifyFc2Request(request: Fc2Request, issued: HandedOutCredentials, now: number): Fc2Verdict {
-  const fail = (code: string, message: string): Fc2Verdict => ({ ok: false, code, message });
+  const fail = (code: AuthRefusal['code'], message: string): Fc2Verdict => ({ ok: false, code, message });
   const auth = AUTHORIZATION.exec(headerText(request.headers.authorization));
   if (!auth) return fail('MissingRequiredHeader', 'Authorization must be "FC <AccessKeyId>:<signature>".');
   const [, accessKeyId = '', signature = ''] = auth;
@@ -75,8 +77,7 @@ export function verifyFc2Request(request: Fc2Request, issued: HandedOutCredentia
   if (!sameText(fc2Signature(checked.accessKeySecret, toSign), signature)) {
     return fail(
       'SignatureNotMatch',
-      'The request signature we calculated does not match the signature you provided. ' +
-        `Our string to sign is ${JSON.stringify(toSign)}.`,
+      `${SIGNATURE_NOT_MATCH} Our string to sign is ${JSON.stringify(toSign)}.`,
     );
   }
   return { ok: true, accessKeyId };
@@ -84,10 +85,4 @@ export function verifyFc2Request(request: Fc2Request, issued: HandedOutCredentia
 
 function headerText(value: string | string[] | undefined): string {
   return Array.isArray(value) ? value.join(',') : (value ?? '');
-}
-
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }

@@ -5,7 +5,7 @@
  *   `dist/query/index.mjs`, else `dist/query/index.js` (run `npm run build` first).
  * - `source`: the TypeScript source, by convention `functions/<resource name>/handler.ts` next to s.yaml
  *   (resource `query` → `functions/query/handler.ts`), with the export named in `handler`. No build
- *   step; tsx compiles it inside the worker (see `tsxWorker.mjs`).
+ *   step; tsx compiles it inside the worker (see `sourceWorker.mjs`).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -8,8 +8,8 @@
  * - the body is sent as text when its content type is textual (`text/*`, JSON, XML, form-urlencoded,
  *   JavaScript, including `+json` / `+xml` types) and the bytes are valid UTF-8; anything else, a body
  *   without a content type included, is base64 with `isBase64Encoded: true`; no body is `''`, as text;
- * - `domainName` is the Host the client used (on FC it is `<trigger id>.<region>.fcapp.run`) and
- *   `domainPrefix` its first label.
+ * - `domainName` is the trigger's domain, never the client's `Host` (FC: `<trigger id>.<region>.fcapp.run`),
+ *   and `domainPrefix` its first label; locally each trigger has a constant one, see `triggerDomain`.
  */
 
 export interface HttpRequestFacts {
@@ -26,6 +26,8 @@ export interface HttpRequestFacts {
   sourceIp: string;
   requestId: string;
   accountId: string;
+  /** The trigger's domain (`triggerDomain`). */
+  domainName: string;
   /** Epoch ms the request arrived. */
   receivedAt: number;
 }
@@ -58,7 +60,7 @@ export function httpEventV1(request: HttpRequestFacts): HttpEventV1 {
   const contentType = headers['content-type'];
   const isText = request.body.length === 0 || isTextContentType(contentType);
   const text = isText ? utf8Text(request.body) : undefined;
-  const host = headers.host ?? '';
+  const { domainName } = request;
   return {
     version: 'v1',
     rawPath: request.rawPath,
@@ -68,8 +70,8 @@ export function httpEventV1(request: HttpRequestFacts): HttpEventV1 {
     queryParameters,
     requestContext: {
       accountId: request.accountId,
-      domainName: host,
-      domainPrefix: host.split(/[.:]/)[0] ?? '',
+      domainName,
+      domainPrefix: domainName.split('.')[0] ?? '',
       http: {
         method: request.method,
         path: decodePath(request.rawPath),
@@ -82,6 +84,21 @@ export function httpEventV1(request: HttpRequestFacts): HttpEventV1 {
       timeEpoch: String(request.receivedAt),
     },
   };
+}
+
+/**
+ * A trigger's local domain: `<functionName>-<triggerName>.<region>.fcapp.run`, lower-cased, with what a
+ * host name label cannot hold turned into `-` and the label cut to 63 characters. It has FC's shape
+ * (`<trigger id>.<region>.fcapp.run`, the trigger id being the function name and a random suffix) and
+ * stays the same from run to run; nothing answers at it.
+ */
+export function triggerDomain(functionName: string, triggerName: string, region: string): string {
+  const label = `${functionName}-${triggerName}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '');
+  return `${label}.${region}.fcapp.run`;
 }
 
 const TEXT_TYPES =

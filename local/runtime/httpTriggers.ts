@@ -5,17 +5,19 @@
  * named by `rootFunction` when there are several. The invoke paths (`invokeRoutes.ts`) take precedence
  * at the root.
  *
- * `authType: function | jwt` is not enforced locally (the runtime says so when it starts); methods not
- * in the trigger's `methods` get 405.
+ * `authType: function` is enforced as FC enforces it (`triggerAuth.ts`); `jwt` is not (the runtime says
+ * so when it starts). Methods not in the trigger's `methods` get 403, as on FC.
  */
 import type { IncomingMessage } from 'node:http';
-import { decodePath, httpEventV1 } from './httpEvent.ts';
+import { refusalReply } from './authErrors.ts';
+import { decodePath, httpEventV1, triggerDomain } from './httpEvent.ts';
 import { httpTriggerReply } from './httpResponse.ts';
 import type { Invocations } from './invocations.ts';
 import { isAsyncInvocation, readBody } from './limits.ts';
 import type { LocalFunction } from './localFunction.ts';
 import { ACCEPTED, apiError, type Reply, withHeaders } from './replies.ts';
 import { type HttpTriggerDefinition, isHttpTrigger } from './serverlessYaml.ts';
+import { type TriggerKeys, triggerAuthRefusal } from './triggerAuth.ts';
 
 export const HTTP_PREFIX = '/http/';
 
@@ -51,7 +53,7 @@ export function httpTarget(
   const trigger = root && httpTriggerOf(root);
   if (!root || !trigger) {
     return apiError(
-      404,
+      400,
       'PathNotSupported',
       `no function is served at the root; use ${HTTP_PREFIX}{functionName}/... or /invoke/{functionName}`,
       requestId,
@@ -62,6 +64,8 @@ export function httpTarget(
 
 export interface ReceivedHttp {
   request: IncomingMessage;
+  /** The path as received (what a signature covers), still encoded. */
+  rawPath: string;
   rawQuery: string;
   requestId: string;
   receivedAt: number;
@@ -71,13 +75,29 @@ export interface ReceivedHttp {
 export async function serveHttpTrigger(
   target: HttpTarget,
   received: ReceivedHttp,
-  invocations: Invocations,
+  deps: { invocations: Invocations; triggerKeys: TriggerKeys },
 ): Promise<Reply> {
   const { request, requestId } = received;
   const method = request.method ?? 'GET';
+  const body = await readBody(request);
+  if (target.trigger.authType === 'function') {
+    const refusal = triggerAuthRefusal(
+      {
+        method,
+        rawPath: received.rawPath,
+        rawQuery: received.rawQuery,
+        rawHeaders: request.rawHeaders,
+        body,
+      },
+      deps.triggerKeys,
+      received.receivedAt,
+    );
+    if (refusal) return refusalReply(refusal, requestId);
+  }
   const { methods } = target.trigger;
   if (methods && !methods.includes(method)) {
-    const reply = apiError(405, 'MethodNotAllowed', `the HTTP trigger does not accept ${method}`, requestId);
+    // FC answers a method the trigger does not list with 403.
+    const reply = apiError(403, 'MethodNotAllowed', `the HTTP trigger does not accept ${method}`, requestId);
     return withHeaders(reply, { allow: methods.join(', ') });
   }
   const event = httpEventV1({
@@ -85,15 +105,16 @@ export async function serveHttpTrigger(
     rawPath: target.rawPath,
     rawQuery: received.rawQuery,
     rawHeaders: request.rawHeaders,
-    body: await readBody(request),
+    body,
     protocol: `HTTP/${request.httpVersion}`,
     sourceIp: (request.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
     requestId,
     accountId: received.accountId,
+    domainName: triggerDomain(target.fn.definition.functionName, target.trigger.name, target.fn.region),
     receivedAt: received.receivedAt,
   });
   const payload = Buffer.from(JSON.stringify(event));
-  const outcome = await invocations.dispatch(
+  const outcome = await deps.invocations.dispatch(
     target.fn,
     payload,
     requestId,

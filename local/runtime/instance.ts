@@ -8,6 +8,8 @@
  */
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
+import type { Logger } from '#shared/log.ts';
+import type { RuntimeMode } from './handlerModule.ts';
 import type { ContextData } from './invocationContext.ts';
 import type { HandlerResult, InvocationError } from './outcome.ts';
 
@@ -25,25 +27,36 @@ export interface ToInstance {
 
 export type FromInstance =
   | { type: 'ready' }
-  | { type: 'done'; id: number; result: HandlerResult }
+  /** `logs`: the end of what the function wrote to stdout and stderr during the invocation. */
+  | { type: 'done'; id: number; result: HandlerResult; logs: string }
   /** `broken`: the instance cannot serve anything (its module failed to load). */
-  | { type: 'failed'; id: number; error: InvocationError; broken: boolean };
+  | { type: 'failed'; id: number; error: InvocationError; broken: boolean; logs?: string };
 
 export interface InstanceOptions extends InstanceWorkerData {
+  /** `bundle`: plain Node runs the worker and the handler; `source`: tsx's loader is registered first. */
+  mode: RuntimeMode;
   /** The instance's whole environment: nothing is inherited from the runtime's process. */
   env: Record<string, string>;
   /** Seconds, from s.yaml. */
   timeout: number;
   /** Receives each line the function writes to stdout or stderr. */
   output: (line: string) => void;
+  /** The runtime's own notices (an instance that crashed). */
+  logger: Logger;
 }
 
-export type InstanceOutcome = { ok: true; result: HandlerResult } | { ok: false; error: InvocationError };
+/** `logs`: see `FromInstance`; none when the instance timed out or crashed. */
+export type InstanceOutcome =
+  | { ok: true; result: HandlerResult; logs: string }
+  | { ok: false; error: InvocationError; logs?: string };
 
 /** Starting (loading the handler module) has its own budget: FC does not count it in the timeout. */
 const START_TIMEOUT_MS = 30_000;
 
-const ENTRY = new URL('./tsxWorker.mjs', import.meta.url);
+const ENTRY: Record<RuntimeMode, URL> = {
+  bundle: new URL('./instanceWorker.mjs', import.meta.url),
+  source: new URL('./sourceWorker.mjs', import.meta.url),
+};
 
 export class Instance {
   readonly #worker: Worker;
@@ -52,14 +65,14 @@ export class Instance {
   /** False once the worker is terminated, crashed or unable to load its module. */
   #usable = true;
 
-  private constructor(worker: Worker, timeoutSeconds: number, output: (line: string) => void) {
+  private constructor(worker: Worker, timeoutSeconds: number, logger: Logger) {
     this.#worker = worker;
     this.#timeoutSeconds = timeoutSeconds;
     // Always listened to: an error thrown by the function after it answered (a stray timer, an
     // unhandled rejection) ends the worker, and must not end the runtime with it.
     worker.on('error', (error) => {
       this.#usable = false;
-      output(`instance crashed: ${error.stack ?? error.message}`);
+      logger.error('instance crashed', { error });
     });
     worker.on('exit', () => {
       this.#usable = false;
@@ -70,7 +83,7 @@ export class Instance {
   static async start(options: InstanceOptions): Promise<Instance> {
     const workerData: InstanceWorkerData = { moduleUrl: options.moduleUrl, exportName: options.exportName };
     // execArgv is emptied so that the runtime's own loader flags (vitest's, tsx's) do not leak in.
-    const worker = new Worker(ENTRY, {
+    const worker = new Worker(ENTRY[options.mode], {
       workerData,
       env: options.env,
       execArgv: [],
@@ -80,7 +93,7 @@ export class Instance {
     for (const stream of [worker.stdout, worker.stderr]) {
       createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', options.output);
     }
-    const instance = new Instance(worker, options.timeout, options.output);
+    const instance = new Instance(worker, options.timeout, options.logger);
     await instance.#settle(START_TIMEOUT_MS, (message) => (message.type === 'ready' ? true : undefined), {
       timeout: () => new Error(`the instance did not load its handler within ${START_TIMEOUT_MS / 1000} s`),
       crash: (why) => new Error(`the instance stopped while loading its handler: ${why}`),
@@ -97,10 +110,16 @@ export class Instance {
     const settled = this.#settle<InstanceOutcome>(
       this.#timeoutSeconds * 1000,
       (message) => {
-        if (message.type === 'done' && message.id === id) return { ok: true, result: message.result };
+        if (message.type === 'done' && message.id === id) {
+          return { ok: true, result: message.result, logs: message.logs };
+        }
         if (message.type !== 'failed' || message.id !== id) return undefined;
         if (message.broken) this.#discard();
-        return { ok: false, error: message.error };
+        return {
+          ok: false,
+          error: message.error,
+          ...(message.logs === undefined ? {} : { logs: message.logs }),
+        };
       },
       {
         // FC's words, minus the memory figure it appends (`(maxMemoryUsage: 47.28MB)`).

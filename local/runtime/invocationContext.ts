@@ -1,6 +1,6 @@
 /**
  * The `context` FC 3.0 gives a Node.js handler (docs/fc-runtime.md §5), minus `logger`: this part crosses
- * into the function's worker as plain data, and the worker adds the logger (see `instanceWorker.ts`).
+ * into the function's worker as plain data, and the worker adds the logger (see `instanceWorker.mjs`).
  */
 import { randomBytes } from 'node:crypto';
 import type { IssuedCredentials } from './credentials.ts';

@@ -2,6 +2,7 @@
  * Runs invocations for every entry point (HTTP triggers, the invoke APIs, timers, the programmatic
  * API), synchronously or in the background, and reports each one when it ends.
  */
+import type { Logger } from '#shared/log.ts';
 import type { LocalFunction } from './localFunction.ts';
 import type { InvocationOutcome } from './outcome.ts';
 
@@ -22,16 +23,16 @@ type Ended = { outcome: InvocationOutcome } | { error: Error };
 
 export class Invocations {
   readonly #functions: readonly LocalFunction[];
-  readonly #log: (line: string) => void;
+  readonly #logger: Logger;
   readonly #onInvocation: (record: InvocationRecord) => void;
 
   constructor(
     functions: readonly LocalFunction[],
-    log: (line: string) => void,
+    logger: Logger,
     onInvocation: (record: InvocationRecord) => void = () => {},
   ) {
     this.#functions = functions;
-    this.#log = log;
+    this.#logger = logger;
     this.#onInvocation = onInvocation;
   }
 
@@ -92,7 +93,7 @@ export class Invocations {
     const failure =
       'error' in ended ? ended.error.message : outcome?.ok === false ? outcome.error.errorMessage : '';
     if (failure) {
-      this.#log(`${functionName} ${requestId} (${source}${async ? ', async' : ''}) failed: ${failure}`);
+      this.#logger.warn('invocation failed', { function: functionName, requestId, source, async, failure });
     }
     this.#onInvocation({ functionName, requestId, source, async, outcome, ...ended });
     return ended;

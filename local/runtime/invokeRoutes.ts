@@ -3,24 +3,29 @@
  *
  * - FC 3.0 `InvokeFunction`: `POST /2023-03-30/functions/{functionName}/invocations[?qualifier=...]`,
  *   ACS3-HMAC-SHA256 signed (`x-acs-action: InvokeFunction`, `x-acs-version: 2023-03-30`) with
- *   credentials this runtime handed to a function; checked by the aicontent emulator's verifier (date
- *   window, nonce, STS token, signature);
+ *   credentials this runtime handed to a function, or by an outside caller (the official SDK, a user's
+ *   chaining code) with the local AccessKey, the aicontent emulator's permanent pair; checked by the
+ *   emulator's verifier (date window, nonce, STS token, signature), refused with FC's codes;
  * - FC 2.0, as `@alicloud/fc2`'s `invokeFunction` sends it:
  *   `POST /2016-08-15/services/{service[.qualifier]}/functions/{functionName}/invocations`, with fc2's
  *   signature (see `fc2Signature.ts`); the service is ignored, and `<service>$<function>` (the name of
  *   a function migrated from 2.0) is accepted too;
  * - `POST /invoke/{functionName or resource name}`: no signature, for trying things out.
  *
- * All take `x-fc-invocation-type: Async`. The qualifier is accepted and ignored (only LATEST exists).
+ * All take `x-fc-invocation-type: Async`, and answer a synchronous invocation sent with
+ * `x-fc-log-type: Tail` with `x-fc-log-result`: base64 of the last 4 KB of its log, as FC does. The
+ * qualifier is accepted and ignored (only LATEST exists).
  */
 import type { IncomingMessage } from 'node:http';
 import type { RequestVerifier } from '#local/emulator/verify.ts';
+import { type AuthRefusal, fromGatewayCode, refusalReply } from './authErrors.ts';
 import type { HandedOutCredentials } from './credentials.ts';
 import { verifyFc2Request } from './fc2Signature.ts';
 import { decodePath } from './httpEvent.ts';
 import type { Invocations } from './invocations.ts';
-import { isAsyncInvocation, readBody } from './limits.ts';
+import { isAsyncInvocation, readBody, wantsLogTail } from './limits.ts';
 import type { LocalFunction } from './localFunction.ts';
+import { logTail } from './outcome.ts';
 import { ACCEPTED, apiError, directInvocationReply, type Reply, withHeaders } from './replies.ts';
 
 export const FC3_API_VERSION = '2023-03-30';
@@ -36,6 +41,10 @@ export interface InvokeRoute {
 const FC3_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
 const FC2_PATH = /^\/2016-08-15\/services\/([^/]+)\/functions\/([^/]+)\/invocations$/;
 const PLAIN_PATH = /^\/invoke\/([^/]+)$/;
+
+export function isFc2Path(rawPath: string): boolean {
+  return FC2_PATH.test(rawPath);
+}
 
 /** The invoke route a (still encoded) path is, or undefined for any other path. */
 export function matchInvokeRoute(rawPath: string): InvokeRoute | undefined {
@@ -74,21 +83,23 @@ export async function serveInvoke(
   const { request, requestId } = received;
   if (request.method !== 'POST') {
     const reply = apiError(
-      405,
-      'MethodNotAllowed',
-      `${request.method} is not allowed here; use POST`,
+      400,
+      'PathNotSupported',
+      `'${request.method}' against '${received.rawPath}' is not supported; use POST`,
       requestId,
     );
     return withHeaders(reply, { allow: 'POST' });
   }
   const body = await readBody(request);
   const refusal = checkSignature(route.api, received, body, deps);
-  if (refusal) return apiError(403, refusal.code, refusal.message, requestId);
+  if (refusal) return refusalReply(refusal, requestId);
 
   const fn = findFunction(route, deps.invocations);
   if (!fn) return apiError(404, 'FunctionNotFound', `function '${route.names[0]}' does not exist`, requestId);
   const outcome = await deps.invocations.dispatch(fn, body, requestId, 'invoke', isAsyncInvocation(request));
-  return outcome ? directInvocationReply(outcome) : ACCEPTED;
+  if (!outcome) return ACCEPTED;
+  const reply = directInvocationReply(outcome);
+  return wantsLogTail(request) ? withHeaders(reply, { 'x-fc-log-result': logTail(outcome) }) : reply;
 }
 
 function checkSignature(
@@ -96,25 +107,32 @@ function checkSignature(
   received: ReceivedInvoke,
   body: Buffer,
   deps: InvokeDependencies,
-): { code: string; message: string } | undefined {
+): AuthRefusal | undefined {
   const { request, rawPath, rawQuery, receivedAt } = received;
   const method = request.method ?? '';
   if (api === 'fc3') {
+    // FC's answer to an unsigned request; the gateway verifier would call it an incomplete signature.
+    if (request.headers.authorization === undefined) {
+      return {
+        code: 'MissingRequiredHeader',
+        message: 'required HTTP header authorization was not specified',
+      };
+    }
     const verdict = deps.acs3Verifier.verify(
       {
         method,
         pathname: rawPath,
-        query: Object.fromEntries(new URLSearchParams(rawQuery)),
+        rawQuery,
         rawHeaders: request.rawHeaders,
         body,
       },
       receivedAt,
     );
-    if (!verdict.ok) return { code: verdict.code, message: verdict.detail };
+    if (!verdict.ok) return fromGatewayCode(verdict.code, verdict.detail);
     if (verdict.action !== 'InvokeFunction' || verdict.version !== FC3_API_VERSION) {
       return {
-        code: 'InvalidAction',
-        message: `this path serves InvokeFunction ${FC3_API_VERSION}, not ${verdict.action} ${verdict.version}`,
+        code: 'PathNotSupported',
+        message: `'${verdict.action} ${verdict.version}' against '${rawPath}' is not supported; this path serves InvokeFunction ${FC3_API_VERSION}`,
       };
     }
   }

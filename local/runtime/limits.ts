@@ -26,6 +26,11 @@ export function isAsyncInvocation(request: IncomingMessage): boolean {
   return String(request.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async';
 }
 
+/** `x-fc-log-type: Tail`: the caller wants the end of the invocation's log (`x-fc-log-result`). */
+export function wantsLogTail(request: IncomingMessage): boolean {
+  return String(request.headers['x-fc-log-type'] ?? '').toLowerCase() === 'tail';
+}
+
 export class BodyTooLargeError extends Error {
   override name = 'BodyTooLargeError';
 }
@@ -33,7 +38,8 @@ export class BodyTooLargeError extends Error {
 /** The whole body, refused (without reading the rest) once it passes the sync or async payload limit. */
 export async function readBody(request: IncomingMessage): Promise<Buffer> {
   const maxBytes = isAsyncInvocation(request) ? MAX_ASYNC_BODY_BYTES : MAX_SYNC_BODY_BYTES;
-  const tooLarge = () => new BodyTooLargeError(`the body is over the ${maxBytes}-byte limit`);
+  const tooLarge = () =>
+    new BodyTooLargeError(`payload size exceeds maximum allowed size (${maxBytes} bytes)`);
   if (Number(request.headers['content-length'] ?? 0) > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;

@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import type { Logger } from '#shared/log.ts';
 import type { CredentialsSource, HandedOutCredentials, IssuedCredentials } from './credentials.ts';
 import { FunctionPool } from './functionPool.ts';
-import type { HandlerModule } from './handlerModule.ts';
+import type { HandlerModule, RuntimeMode } from './handlerModule.ts';
 import { Instance } from './instance.ts';
 import { contextData } from './invocationContext.ts';
 import type { InvocationOutcome } from './outcome.ts';
@@ -14,8 +15,11 @@ import type { FunctionDefinition } from './serverlessYaml.ts';
 
 export interface LocalFunctionOptions {
   definition: FunctionDefinition;
-  /** Where the handler is (see `handlerModule.ts`). */
+  /** Where the handler is (see `handlerModule.ts`); in bundle mode, in its unpacked copy. */
   handler: HandlerModule;
+  mode: RuntimeMode;
+  /** `NODE_PATH` (bundle mode): where `require` finds the modules FC provides (`codePackages.ts`). */
+  nodePath?: string | undefined;
   /** Merged over the function's `environmentVariables`. */
   envOverrides: Readonly<Record<string, string>>;
   credentials: CredentialsSource;
@@ -25,6 +29,8 @@ export interface LocalFunctionOptions {
   maxInstances: number;
   /** Receives each line the function prints. */
   output: (line: string) => void;
+  /** The runtime's own notices. */
+  logger: Logger;
 }
 
 export class LocalFunction {
@@ -46,6 +52,11 @@ export class LocalFunction {
     return { requestId, ...(await this.#pool.invoke(event, context)) };
   }
 
+  /** `context.region`, and the region of the function's trigger domains. */
+  get region(): string {
+    return this.#options.region;
+  }
+
   close(): Promise<void> {
     return this.#pool.close();
   }
@@ -58,13 +69,15 @@ export class LocalFunction {
 
   /** FC also puts the role's credentials in each instance's environment when it starts (docs/fc-runtime.md §5). */
   async #startInstance(): Promise<Instance> {
-    const { handler, output } = this.#options;
+    const { handler, output, logger, mode } = this.#options;
     return Instance.start({
+      mode,
       moduleUrl: pathToFileURL(handler.modulePath).href,
       exportName: handler.exportName,
       env: this.#instanceEnv(await this.#issueCredentials()),
       timeout: this.definition.timeout,
       output,
+      logger: logger.child({ function: this.definition.functionName }),
     });
   }
 
@@ -74,12 +87,13 @@ export class LocalFunction {
    * AccessKey, nothing one function sets is seen by another.
    */
   #instanceEnv(credentials: IssuedCredentials): Record<string, string> {
-    const { definition, handler, region, accountId, envOverrides } = this.#options;
+    const { definition, handler, region, accountId, envOverrides, nodePath } = this.#options;
     const inherited = Object.fromEntries(
       INHERITED.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])),
     );
     return {
       ...inherited,
+      ...(nodePath === undefined ? {} : { NODE_PATH: nodePath }),
       FC_FUNC_CODE_PATH: handler.codePath,
       FC_ACCOUNT_ID: accountId,
       FC_FUNCTION_HANDLER: definition.handler,

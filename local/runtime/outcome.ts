@@ -20,9 +20,21 @@ export interface InvocationError {
   stackTrace?: string[];
 }
 
+/** `logs`: the end of what the function printed during the invocation (none after a timeout or crash). */
 export type InvocationOutcome =
-  | { requestId: string; ok: true; result: HandlerResult }
-  | { requestId: string; ok: false; error: InvocationError };
+  | { requestId: string; ok: true; result: HandlerResult; logs?: string }
+  | { requestId: string; ok: false; error: InvocationError; logs?: string };
+
+/** FC's log tail (`x-fc-log-result`): the last 4 KB of the invocation's log, framed as FC frames it. */
+export const LOG_TAIL_BYTES = 4096;
+
+export function logTail(outcome: InvocationOutcome): string {
+  const { requestId } = outcome;
+  const log = Buffer.from(
+    `FC Invoke Start RequestId: ${requestId}\n${outcome.logs ?? ''}FC Invoke End RequestId: ${requestId}\n`,
+  );
+  return log.subarray(Math.max(0, log.length - LOG_TAIL_BYTES)).toString('base64');
+}
 
 /** The bytes a direct invocation answers with, and their content type. */
 export function resultPayload(result: HandlerResult): { body: Buffer; contentType: string | undefined } {

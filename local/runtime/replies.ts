@@ -2,15 +2,21 @@
  * The runtime's HTTP answers: FC's API errors, invocation results and errors, and the writing of any
  * of them to the socket (every answer carries `x-fc-request-id`).
  *
- * Statuses (FC documents some of these for the 2.0 API and HTTP functions; the rest are our choice):
- * - API errors `{ErrorCode, ErrorMessage, RequestId}`: 400 InvalidArgument (header or path limits, bad
- *   path), 403 for any failed signature check, 404 FunctionNotFound / TriggerNotFound / PathNotSupported,
- *   405 MethodNotAllowed, 413 EntityTooLarge, 500 InternalError (the credentials source failed);
+ * Statuses and codes are FC's (its error code table, https://www.alibabacloud.com/help/en/functioncompute/error-codes,
+ * and its HTTP trigger troubleshooting page); where it says nothing, the choice is ours:
+ * - API errors are FC 3.0's `{Code, Message, RequestId}` (what the official FC 3.0 SDK reads); the FC 2.0
+ *   path answers 2.0's `{ErrorCode, ErrorMessage, RequestId}`, which `@alicloud/fc2` reads (`fc2Dialect`).
+ *   400 InvalidArgument (header or path limits, bad path), MissingRequiredHeader (an unsigned request
+ *   to a signed path), PathNotSupported (no function at the root; a method an invoke path does not
+ *   take), EntityTooLarge; 403 for a failed signature check and for a method the HTTP trigger does not
+ *   list; 404 FunctionNotFound / TriggerNotFound; 500 InternalServerError (the credentials source
+ *   failed); 502 BadResponse. Their messages never carry a token or signature (`maskSecrets`);
  * - a direct invocation: 200 with the result; a failed one is still 200, with `x-fc-error-type:
  *   UnhandledInvocationError` and FC's error body `{errorMessage, errorType, stackTrace}`;
  * - `x-fc-invocation-type: Async`: 202 with no body, the invocation runs afterwards.
  */
 import type { ServerResponse } from 'node:http';
+import { maskSecrets } from '#local/emulator/masking.ts';
 import { type InvocationError, type InvocationOutcome, resultPayload } from './outcome.ts';
 
 export interface Reply {
@@ -23,10 +29,28 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const ERROR_TYPE_HEADER = 'x-fc-error-type';
 const UNHANDLED_INVOCATION_ERROR = 'UnhandledInvocationError';
 
-export function apiError(status: number, code: string, message: string, requestId: string): Reply {
+/** An API error: the reply, and what it says, to render in the FC 2.0 dialect where needed. */
+export interface ApiErrorReply extends Reply {
+  error: { code: string; message: string; requestId: string };
+}
+
+export function apiError(status: number, code: string, message: string, requestId: string): ApiErrorReply {
+  const error = { code, message: maskSecrets(message), requestId };
   return {
     status,
     headers: { 'content-type': JSON_TYPE },
+    body: JSON.stringify({ Code: error.code, Message: error.message, RequestId: error.requestId }),
+    error,
+  };
+}
+
+/** The same reply as the FC 2.0 API words it: `{ErrorCode, ErrorMessage, RequestId}` for an API error. */
+export function fc2Dialect(reply: Reply): Reply {
+  if (!('error' in reply)) return reply;
+  const { code, message, requestId } = (reply as ApiErrorReply).error;
+  return {
+    status: reply.status,
+    headers: reply.headers,
     body: JSON.stringify({ ErrorCode: code, ErrorMessage: message, RequestId: requestId }),
   };
 }

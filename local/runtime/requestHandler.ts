@@ -1,22 +1,26 @@
 /**
  * The runtime's one HTTP handler: FC's request limits first, then the invoke paths (`invokeRoutes.ts`),
  * then the HTTP triggers (`httpTriggers.ts`). Every answer carries `x-fc-request-id`, the id the
- * invocation's context gets too.
+ * invocation's context gets too. API errors on the FC 2.0 path are worded as 2.0 words them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '#shared/log.ts';
 import { BadHttpRequestError } from './httpEvent.ts';
 import { httpTarget, serveHttpTrigger } from './httpTriggers.ts';
 import { newRequestId } from './invocationContext.ts';
-import { type InvokeDependencies, matchInvokeRoute, serveInvoke } from './invokeRoutes.ts';
+import { type InvokeDependencies, isFc2Path, matchInvokeRoute, serveInvoke } from './invokeRoutes.ts';
 import { BodyTooLargeError, requestLimitViolation } from './limits.ts';
 import type { LocalFunction } from './localFunction.ts';
-import { apiError, type Reply, send, withHeaders } from './replies.ts';
+import { apiError, fc2Dialect, type Reply, send, withHeaders } from './replies.ts';
+import type { TriggerKeys } from './triggerAuth.ts';
 
 export interface RequestHandlerDependencies extends InvokeDependencies {
   /** The function served at the root of the port, if any. */
   root: LocalFunction | undefined;
   accountId: string;
-  log: (line: string) => void;
+  logger: Logger;
+  /** Who may call an HTTP trigger with `authType: function`. */
+  triggerKeys: TriggerKeys;
 }
 
 export function requestHandler(deps: RequestHandlerDependencies) {
@@ -27,9 +31,9 @@ export function requestHandler(deps: RequestHandlerDependencies) {
     try {
       reply = await route(request, requestId, receivedAt, deps);
     } catch (error) {
-      reply = failureReply(error, requestId, deps.log);
+      reply = failureReply(error, requestId, deps.logger);
     }
-    send(response, reply, requestId);
+    send(response, isFc2Request(request) ? fc2Dialect(reply) : reply, requestId);
   };
 }
 
@@ -53,15 +57,24 @@ async function route(
   const target = httpTarget(rawPath, deps.invocations, deps.root, requestId);
   if ('status' in target) return target;
   const { accountId } = deps;
-  return serveHttpTrigger(target, { request, rawQuery, requestId, receivedAt, accountId }, deps.invocations);
+  return serveHttpTrigger(target, { request, rawPath, rawQuery, requestId, receivedAt, accountId }, deps);
 }
 
-function failureReply(error: unknown, requestId: string, log: (line: string) => void): Reply {
+function isFc2Request(request: IncomingMessage): boolean {
+  return isFc2Path((request.url ?? '/').split('?')[0] ?? '/');
+}
+
+function failureReply(error: unknown, requestId: string, logger: Logger): Reply {
   if (error instanceof BodyTooLargeError) {
     // The rest of the body is not read: the connection cannot be reused.
-    return withHeaders(apiError(413, 'EntityTooLarge', error.message, requestId), { connection: 'close' });
+    return withHeaders(apiError(400, 'EntityTooLarge', error.message, requestId), { connection: 'close' });
   }
   if (error instanceof BadHttpRequestError) return apiError(400, 'InvalidArgument', error.message, requestId);
-  log(`${requestId}: ${(error as Error).stack ?? String(error)}`);
-  return apiError(500, 'InternalError', `the local runtime failed: ${(error as Error).message}`, requestId);
+  logger.error('request failed', { requestId, error });
+  return apiError(
+    500,
+    'InternalServerError',
+    `the local runtime failed: ${(error as Error).message}`,
+    requestId,
+  );
 }

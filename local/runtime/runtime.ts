@@ -5,21 +5,26 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from '#local/emulator/emulator.ts';
 import { RequestVerifier } from '#local/emulator/verify.ts';
+import type { Logger } from '#shared/log.ts';
+import { createCodePackages } from './codePackages.ts';
 import { type CredentialsSource, HandedOutCredentials, localCredentialsSource } from './credentials.ts';
-import { handlerModule, type RuntimeMode } from './handlerModule.ts';
+import { type HandlerModule, handlerModule, type RuntimeMode } from './handlerModule.ts';
 import { httpTriggerOf } from './httpTriggers.ts';
 import { newRequestId } from './invocationContext.ts';
 import { type InvocationRecord, Invocations } from './invocations.ts';
 import { LocalFunction } from './localFunction.ts';
 import type { InvocationOutcome } from './outcome.ts';
 import { requestHandler } from './requestHandler.ts';
+import { runtimeLogger } from './runtimeLog.ts';
 import {
   type FunctionDefinition,
   isHttpTrigger,
   isTimerTrigger,
   LOCAL_ACCOUNT_ID,
   loadServerlessYaml,
+  type ServerlessYaml,
 } from './serverlessYaml.ts';
 import { TimerTriggers } from './timers.ts';
 
@@ -34,6 +39,12 @@ export interface LocalRuntimeOptions {
   mode?: RuntimeMode;
   /** Merged over every function's `environmentVariables` (e.g. AICONTENT_ENDPOINT of the emulator). */
   env?: Readonly<Record<string, string>>;
+  /**
+   * The permanent AccessKey pair an outside caller (the official FC 3.0 SDK, `npm run call`) may sign
+   * with, besides the STS credentials handed to the functions; default the aicontent emulator's fake
+   * pair, `LTAI5tEMULATORFAKEKEY0` / `EmulatorFakeSecretNotARealKey000`.
+   */
+  callerKey?: { accessKeyId: string; accessKeySecret: string };
   /** What `${env('X')}` in s.yaml reads; default `process.env`. */
   templateEnv?: Readonly<Record<string, string | undefined>>;
   /** Asked for fresh STS credentials per invocation; default made-up ones (`localCredentialsSource`). */
@@ -48,7 +59,10 @@ export interface LocalRuntimeOptions {
   timers?: boolean;
   /** Instances per function at most (concurrent invocations beyond wait); default 8. */
   maxInstancesPerFunction?: number;
-  /** The runtime's notices and everything the functions print; default `console.log`. */
+  /**
+   * Gets every line: what the functions print, as printed, and the runtime's own JSON lines
+   * (`runtimeLog.ts`); default `console.log`.
+   */
   log?: (line: string) => void;
   /** Called when any invocation ends, sync or async. */
   onInvocation?: (record: InvocationRecord) => void;
@@ -75,43 +89,85 @@ const DEFAULT_REGION = 'cn-shanghai';
 const DEFAULT_MAX_INSTANCES = 8;
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  const log = options.log ?? ((line: string) => console.log(line));
   const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
   const mode = options.mode ?? 'bundle';
   const yaml = await loadServerlessYaml(options.sYamlPath, options.templateEnv ?? process.env, { accountId });
-
-  const handedOut = new HandedOutCredentials();
-  const credentials = options.credentials ?? localCredentialsSource();
-  const functions = yaml.functions.map((definition) => {
+  const located = yaml.functions.map((definition) => {
     if (!definition.runtime.startsWith('nodejs')) {
       throw new Error(
         `${definition.functionName}: runtime ${definition.runtime} cannot run locally (nodejs only)`,
       );
     }
-    return new LocalFunction({
-      definition,
-      handler: handlerModule(definition, mode, yaml.rootDir),
-      envOverrides: options.env ?? {},
-      credentials,
-      handedOut,
-      region: options.region ?? definition.region ?? DEFAULT_REGION,
-      accountId,
-      maxInstances: options.maxInstancesPerFunction ?? DEFAULT_MAX_INSTANCES,
-      output: log,
-    });
+    return { definition, handler: handlerModule(definition, mode, yaml.rootDir) };
   });
-  const invocations = new Invocations(functions, log, options.onInvocation);
-  const root = rootFunction(functions, invocations, options.rootFunction, log);
-  noticeUnenforced(functions, log);
+  // Bundle mode runs each function's code from a copy of its own, as FC unpacks a code package.
+  const packages = mode === 'bundle' ? await createCodePackages() : undefined;
+  try {
+    const unpacked = await Promise.all(
+      located.map(async ({ definition, handler }) => ({
+        definition,
+        handler: packages ? await packages.unpack(definition.functionName, handler) : handler,
+      })),
+    );
+    const runtime = await serve(yaml, unpacked, { ...options, accountId, mode }, packages?.nodePath);
+    return {
+      ...runtime,
+      async close() {
+        await runtime.close();
+        await packages?.remove();
+      },
+    };
+  } catch (error) {
+    await packages?.remove();
+    throw error;
+  }
+}
+
+/** The functions, ready to run, behind one port, with their timers armed. */
+async function serve(
+  yaml: ServerlessYaml,
+  ready: readonly { definition: FunctionDefinition; handler: HandlerModule }[],
+  options: LocalRuntimeOptions & { accountId: string; mode: RuntimeMode },
+  nodePath: string | undefined,
+): Promise<LocalRuntime> {
+  const output = options.log ?? ((line: string) => console.log(line));
+  const logger = runtimeLogger(output);
+  const { accountId, mode } = options;
+  const callerKey = options.callerKey ?? {
+    accessKeyId: FAKE_ACCESS_KEY_ID,
+    accessKeySecret: FAKE_ACCESS_KEY_SECRET,
+  };
+  const handedOut = new HandedOutCredentials();
+  const credentials = options.credentials ?? localCredentialsSource();
+  const functions = ready.map(
+    ({ definition, handler }) =>
+      new LocalFunction({
+        definition,
+        handler,
+        mode,
+        nodePath,
+        envOverrides: options.env ?? {},
+        credentials,
+        handedOut,
+        region: options.region ?? definition.region ?? DEFAULT_REGION,
+        accountId,
+        maxInstances: options.maxInstancesPerFunction ?? DEFAULT_MAX_INSTANCES,
+        output,
+        logger,
+      }),
+  );
+  const invocations = new Invocations(functions, logger, options.onInvocation);
+  const root = rootFunction(functions, invocations, options.rootFunction, logger);
+  noticeUnenforced(functions, logger);
 
   const handle = requestHandler({
     invocations,
     root,
     accountId,
-    log,
+    logger,
     handedOut,
-    // No permanent AccessKey is accepted: an empty id never matches a parsed Credential.
-    acs3Verifier: new RequestVerifier({ accessKeyId: '', accessKeySecret: '', sts: handedOut }),
+    acs3Verifier: new RequestVerifier({ ...callerKey, sts: handedOut }),
+    triggerKeys: { callerKey, sts: handedOut },
   });
   const server = createServer((request, response) => void handle(request, response));
   const address = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
@@ -163,7 +219,7 @@ function rootFunction(
   functions: readonly LocalFunction[],
   invocations: Invocations,
   wanted: string | undefined,
-  log: (line: string) => void,
+  logger: Logger,
 ): LocalFunction | undefined {
   const withHttp = functions.filter((fn) => httpTriggerOf(fn));
   if (wanted !== undefined) {
@@ -174,29 +230,29 @@ function rootFunction(
     return fn;
   }
   if (withHttp.length > 1) {
-    const names = withHttp.map((fn) => fn.definition.functionName).join(', ');
-    log(`several functions have an HTTP trigger (${names}): none is served at the root; set rootFunction`);
+    logger.warn('several functions have an HTTP trigger: none is served at the root; set rootFunction', {
+      functions: withHttp.map((fn) => fn.definition.functionName),
+    });
   }
   return withHttp.length === 1 ? withHttp[0] : undefined;
 }
 
-function noticeUnenforced(functions: readonly LocalFunction[], log: (line: string) => void): void {
+function noticeUnenforced(functions: readonly LocalFunction[], logger: Logger): void {
   const guarded = functions.flatMap((fn) => {
     const trigger = httpTriggerOf(fn);
-    return trigger && trigger.authType !== 'anonymous'
+    return trigger && trigger.authType !== 'anonymous' && trigger.authType !== 'function'
       ? [`${fn.definition.functionName} (${trigger.authType})`]
       : [];
   });
   if (guarded.length > 0) {
-    log(
-      `HTTP trigger auth is not enforced locally for ${guarded.join(', ')}; ` +
-        'the deployed triggers stay authenticated',
-    );
+    logger.warn('HTTP trigger auth is not enforced locally; the deployed triggers stay authenticated', {
+      triggers: guarded,
+    });
   }
   const unserved = functions.flatMap((fn) =>
     fn.definition.triggers
       .filter((trigger) => !isHttpTrigger(trigger) && !isTimerTrigger(trigger))
       .map((trigger) => `${fn.definition.functionName}/${trigger.name} (${trigger.type})`),
   );
-  if (unserved.length > 0) log(`triggers not served locally: ${unserved.join(', ')}`);
+  if (unserved.length > 0) logger.warn('triggers not served locally', { triggers: unserved });
 }

@@ -64,7 +64,10 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** FC's error body is `{ErrorCode, ErrorMessage, RequestId}`; anything else is reported by status alone. */
+/**
+ * FC 3.0's error body is `{Code, Message, RequestId}`; FC 2.0's (and older gateways') is
+ * `{ErrorCode, ErrorMessage, RequestId}`. Either is read; anything else is reported by status alone.
+ */
 function fcRefusal(target: NotifyTarget, status: number, headers: Headers, text: string) {
   let body: Record<string, unknown> = {};
   try {
@@ -74,8 +77,8 @@ function fcRefusal(target: NotifyTarget, status: number, headers: Headers, text:
     // Not JSON (a proxy's error page, say): the status says enough.
   }
   return httpFailure(target, status, {
-    code: str(body.ErrorCode),
-    message: str(body.ErrorMessage),
+    code: str(body.Code) ?? str(body.ErrorCode),
+    message: str(body.Message) ?? str(body.ErrorMessage),
     requestId: headers.get('x-fc-request-id') ?? str(body.RequestId),
   });
 }

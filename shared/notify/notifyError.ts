@@ -10,7 +10,7 @@ import { describeTarget } from './notifyTarget.ts';
 export interface NotifyFailure {
   target: NotifyTarget;
   /**
-   * FC's `ErrorCode` when it sent one (`FunctionNotFound`, `ResourceThrottled`…); else `Http<status>`
+   * FC's error code when it sent one (`Code`, or 2.0's `ErrorCode`: `FunctionNotFound`, `AccessDenied`…); else `Http<status>`
    * for any other refusal, or one of ours: `Timeout`, `NetworkError`, `Aborted`, `DeadlineExceeded`,
    * `InvalidNotifyTarget`, `WebhookSecretMissing`, or the code of a failing dependency (`ConfigError`).
    */

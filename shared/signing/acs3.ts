@@ -69,6 +69,21 @@ export function canonicalQuery(query: SignableRequest['query']): string {
     .join('&');
 }
 
+/**
+ * Parameters as `canonicalQuery` takes them, one value per name; or the name of one given more than
+ * once, which a signature cannot cover (a server could read the value that was not signed).
+ */
+export function singleValuedQuery(
+  params: URLSearchParams,
+): { query: Record<string, string> } | { repeated: string } {
+  const query: Record<string, string> = {};
+  for (const [name, value] of params) {
+    if (Object.hasOwn(query, name)) return { repeated: name };
+    query[name] = value;
+  }
+  return { query };
+}
+
 export interface CanonicalHeaders {
   /** `name:value\n` for each signed header, sorted by name. */
   canonical: string;

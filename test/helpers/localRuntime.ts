@@ -39,6 +39,26 @@ export async function buildFixtureBundles(): Promise<string> {
   return dir;
 }
 
+/** One of the runtime's own log lines (JSON, `"component":"fc-runtime"`). */
+export interface RuntimeNotice {
+  time: string;
+  level: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** The runtime's own lines among everything printed (function output is left out). */
+export function runtimeNotices(lines: readonly string[]): RuntimeNotice[] {
+  return lines.flatMap((line) => {
+    try {
+      const parsed = JSON.parse(line) as RuntimeNotice;
+      return parsed.component === 'fc-runtime' ? [parsed] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 export interface FixtureRuntime {
   runtime: LocalRuntime;
   /** Every line the runtime and the functions printed. */
@@ -101,11 +121,15 @@ export interface Acs3Invoke {
   credentials: Credentials;
   async?: boolean;
   query?: Record<string, string>;
+  /** More headers to send (and sign). */
+  headers?: Record<string, string>;
   action?: string;
   /** Changes the signed headers before they are sent. */
   tamper?: (headers: Record<string, string>) => void;
   /** The body sent, when it must differ from the body signed. */
   sentBody?: string;
+  /** The query sent, when it must differ from the query signed. */
+  wireQuery?: string;
 }
 
 /** `POST /2023-03-30/functions/{name}/invocations`, signed with our ACS3 signer, sent with fetch. */
@@ -122,6 +146,7 @@ export async function acs3Invoke(runtime: LocalRuntime, call: Acs3Invoke): Promi
         'x-acs-action': call.action ?? 'InvokeFunction',
         'x-acs-version': '2023-03-30',
         ...(call.async ? { 'x-fc-invocation-type': 'Async' } : {}),
+        ...call.headers,
       },
       body: call.body,
     },
@@ -129,7 +154,8 @@ export async function acs3Invoke(runtime: LocalRuntime, call: Acs3Invoke): Promi
     { date: formatAcsDate(new Date()), nonce: randomUUID() },
   );
   call.tamper?.(headers);
-  const query = call.query ? `?${new URLSearchParams(call.query)}` : '';
+  const wire = call.wireQuery ?? (call.query ? `${new URLSearchParams(call.query)}` : '');
+  const query = wire ? `?${wire}` : '';
   return fetch(`${runtime.url}${pathname}${query}`, {
     method: 'POST',
     headers,

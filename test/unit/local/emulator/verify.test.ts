@@ -94,6 +94,28 @@ describe('signature', () => {
     expectGatewayError(response, 400, 'SignatureDoesNotMatch');
   });
 
+  it('rejects a query parameter sent twice, even when one of its values is the one signed', async () => {
+    for (const wireQuery of [
+      `inferenceJobId=B&inferenceJobId=${jobId}`,
+      `inferenceJobId=${jobId}&inferenceJobId=B`,
+    ]) {
+      const response = await queryJob(emulator, jobId, { date: date(), wireQuery });
+      expectGatewayError(response, 400, 'SignatureDoesNotMatch');
+      expect(response.body.Message).toContain('The query parameter inferenceJobId is sent more than once');
+    }
+  });
+
+  it('never quotes the security token of a refused request', async () => {
+    const sts = emulator.mintStsCredentials();
+    const response = await queryJob(emulator, jobId, {
+      date: date(),
+      credentials: { ...sts, accessKeySecret: 'not-the-secret' },
+    });
+    expectGatewayError(response, 400, 'SignatureDoesNotMatch');
+    expect(response.text).not.toContain(sts.securityToken);
+    expect(response.body.Message).toContain('x-acs-security-token:CAIS****');
+  });
+
   it('rejects a signed header changed after signing', async () => {
     const response = await queryJob(emulator, jobId, {
       date: date(),

@@ -14,7 +14,7 @@ it('lists each function with its trigger and invoke URLs', () => {
   expect(banner).toContain(`local FC runtime listening on ${url} (bundle mode; credentials: made-up STS)`);
   expect(banner).toContain(
     `fixture-echo (resource echo, index.handler, 256 MB, timeout 5 s)\n` +
-      `  HTTP trigger http [GET, POST, PUT]: ${url}/ and ${url}/http/fixture-echo/\n` +
+      `  HTTP trigger http [GET, POST, PUT] (authType anonymous): ${url}/ and ${url}/http/fixture-echo/\n` +
       `  invoke: POST ${url}/invoke/fixture-echo`,
   );
   expect(banner).toContain(
@@ -22,4 +22,7 @@ it('lists each function with its trigger and invoke URLs', () => {
   );
   expect(banner).toContain(`POST ${url}/2023-03-30/functions/<functionName>/invocations`);
   expect(banner).toContain(`POST ${url}/2016-08-15/services/<any>/functions/<functionName>/invocations`);
+  expect(banner).toContain(
+    'take the local AccessKey\n  (LTAI5tEMULATORFAKEKEY0 / EmulatorFakeSecretNotARealKey000)',
+  );
 });

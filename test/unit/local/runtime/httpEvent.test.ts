@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadHttpRequestError, httpEventV1, isTextContentType } from '#local/runtime/httpEvent.ts';
+import {
+  BadHttpRequestError,
+  httpEventV1,
+  isTextContentType,
+  triggerDomain,
+} from '#local/runtime/httpEvent.ts';
 
 const base = {
   method: 'POST',
@@ -23,6 +28,7 @@ const base = {
   sourceIp: '127.0.0.1',
   requestId: '1-abc-def',
   accountId: '1234567890123456',
+  domainName: 'query-http.cn-shanghai.fcapp.run',
   receivedAt: Date.parse('2024-07-12T06:44:19.123Z'),
 };
 
@@ -42,8 +48,8 @@ describe('the v1 HTTP event', () => {
       queryParameters: { x: '1,2', y: 'two words', empty: '', flag: '' },
       requestContext: {
         accountId: '1234567890123456',
-        domainName: 'fn.example:9000',
-        domainPrefix: 'fn',
+        domainName: 'query-http.cn-shanghai.fcapp.run',
+        domainPrefix: 'query-http',
         http: {
           method: 'POST',
           path: '/jobs/a b/你',
@@ -55,6 +61,14 @@ describe('the v1 HTTP event', () => {
         time: '2024-07-12T06:44:19Z',
         timeEpoch: '1720766659123',
       },
+    });
+  });
+
+  it("names the trigger's domain, never the Host the client sent (nor none, for HTTP/1.0)", () => {
+    const withoutHost = httpEventV1({ ...base, rawHeaders: [], protocol: 'HTTP/1.0' });
+    expect(withoutHost.requestContext).toMatchObject({
+      domainName: 'query-http.cn-shanghai.fcapp.run',
+      domainPrefix: 'query-http',
     });
   });
 
@@ -127,5 +141,21 @@ describe('isTextContentType', () => {
     [undefined, false],
   ])('%s → %s', (type, text) => {
     expect(isTextContentType(type)).toBe(text);
+  });
+});
+
+describe('triggerDomain', () => {
+  it("is FC's shape, <function>-<trigger>.<region>.fcapp.run, constant per trigger", () => {
+    expect(triggerDomain('aicontent-jobs-query', 'http', 'cn-shanghai')).toBe(
+      'aicontent-jobs-query-http.cn-shanghai.fcapp.run',
+    );
+  });
+
+  it('makes any function name a host name label', () => {
+    expect(triggerDomain('svc$Legacy_Echo', 'HTTP', 'cn-hangzhou')).toBe(
+      'svc-legacy-echo-http.cn-hangzhou.fcapp.run',
+    );
+    const long = triggerDomain('f'.repeat(80), 'http', 'cn-shanghai');
+    expect(long.split('.')[0]).toHaveLength(63);
   });
 });

@@ -83,8 +83,8 @@ describe('mapping a handler result to the HTTP response', () => {
     expect(reply.status).toBe(502);
     const body = JSON.parse(reply.body.toString());
     expect(body).toEqual({
-      ErrorCode: 'BadResponse',
-      ErrorMessage: expect.stringMatching(message),
+      Code: 'BadResponse',
+      Message: expect.stringMatching(message),
       RequestId: requestId,
     });
   });

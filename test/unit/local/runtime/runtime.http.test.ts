@@ -4,10 +4,16 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime } from '#local/runtime/runtime.ts';
-import { buildFixtureBundles, type FixtureRuntime, startFixtureRuntime } from '#test/helpers/localRuntime.ts';
+import {
+  buildFixtureBundles,
+  type FixtureRuntime,
+  runtimeNotices,
+  startFixtureRuntime,
+} from '#test/helpers/localRuntime.ts';
 
 let fixture: FixtureRuntime;
 let url: string;
@@ -88,8 +94,8 @@ describe('the v1 event', () => {
       queryParameters: { x: '1,2', q: 'hello world' },
       requestContext: {
         accountId: '1234567890123456',
-        domainName: host,
-        domainPrefix: '127',
+        domainName: 'fixture-echo-http.cn-hangzhou.fcapp.run',
+        domainPrefix: 'fixture-echo-http',
         http: {
           method: 'POST',
           path: '/jobs/a b/你',
@@ -105,6 +111,27 @@ describe('the v1 event', () => {
     const epoch = Number(event.requestContext.timeEpoch);
     expect(epoch).toBeGreaterThanOrEqual(before);
     expect(event.requestContext.time).toBe(`${new Date(epoch).toISOString().slice(0, 19)}Z`);
+  });
+
+  it("names the trigger's domain, whatever Host the client sent, and with none (HTTP/1.0)", async () => {
+    const forged = await eventFor('/jobs/1', { headers: { host: 'evil.example' } });
+    expect(forged.event.requestContext).toMatchObject({
+      domainName: 'fixture-echo-http.cn-hangzhou.fcapp.run',
+      domainPrefix: 'fixture-echo-http',
+    });
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    // Not ended: the server answers an HTTP/1.0 request and closes the connection itself.
+    socket.write('GET /jobs/1 HTTP/1.0\r\n\r\n');
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString();
+    expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+    const { event } = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as {
+      event: { headers: Record<string, string>; requestContext: { domainName: string; http: object } };
+    };
+    expect(event.headers.host).toBeUndefined();
+    expect(event.requestContext.domainName).toBe('fixture-echo-http.cn-hangzhou.fcapp.run');
+    expect(event.requestContext.http).toMatchObject({ protocol: 'HTTP/1.0' });
   });
 
   it('carries a binary body as base64', async () => {
@@ -172,7 +199,7 @@ describe('the response', () => {
     const response = await send(`/shape/${shape}`);
     expect(response.status).toBe(502);
     expect(response.json()).toMatchObject({
-      ErrorCode: 'BadResponse',
+      Code: 'BadResponse',
       RequestId: response.headers['x-fc-request-id'],
     });
   });
@@ -207,15 +234,15 @@ describe('refusals', () => {
   const expectError = (response: RawResponse, status: number, code: string) => {
     expect(response.status).toBe(status);
     expect(response.json()).toEqual({
-      ErrorCode: code,
-      ErrorMessage: expect.any(String),
+      Code: code,
+      Message: expect.any(String),
       RequestId: response.headers['x-fc-request-id'],
     });
   };
 
-  it('405 for a method the trigger does not list', async () => {
+  it('403 for a method the trigger does not list, as FC answers it', async () => {
     const response = await send('/jobs/1', { method: 'DELETE' });
-    expectError(response, 405, 'MethodNotAllowed');
+    expectError(response, 403, 'MethodNotAllowed');
     expect(response.headers.allow).toBe('GET, POST, PUT');
   });
 
@@ -227,7 +254,7 @@ describe('refusals', () => {
   it('400 for request headers over 8 KB', async () => {
     const response = await send('/jobs/1', { headers: { 'x-big': 'a'.repeat(8 * 1024) } });
     expectError(response, 400, 'InvalidArgument');
-    expect(response.json().ErrorMessage).toMatch(/request headers take \d+ bytes, over FC's 8192/);
+    expect(response.json().Message).toMatch(/request headers take \d+ bytes, over FC's 8192/);
   });
 
   it('400 for a path over 4 KB, and for a malformed escape', async () => {
@@ -235,7 +262,7 @@ describe('refusals', () => {
     expectError(await send('/jobs/%zz'), 400, 'InvalidArgument');
   });
 
-  it('413 for a sync body over 32 MB, before reading it', async () => {
+  it('400 EntityTooLarge for a sync body over 32 MB, before reading it', async () => {
     const response = await new Promise<RawResponse>((resolve, reject) => {
       const request = httpRequest(`${url}/jobs/1`, {
         method: 'POST',
@@ -258,22 +285,16 @@ describe('refusals', () => {
       });
       request.write('x');
     });
-    expectError(response, 413, 'EntityTooLarge');
+    expectError(response, 400, 'EntityTooLarge');
   });
 
-  it('413 for an async body over 128 KB', async () => {
+  it('400 EntityTooLarge for an async body over 128 KB', async () => {
     const response = await send('/jobs/1', {
       method: 'POST',
       headers: { 'x-fc-invocation-type': 'Async' },
       body: Buffer.alloc(128 * 1024 + 1),
     });
-    expectError(response, 413, 'EntityTooLarge');
-  });
-
-  it('says once at start that HTTP auth is not enforced', () => {
-    expect(fixture.lines.filter((line) => line.includes('not enforced locally'))).toEqual([
-      'HTTP trigger auth is not enforced locally for fixture-echo (function); the deployed triggers stay authenticated',
-    ]);
+    expectError(response, 400, 'EntityTooLarge');
   });
 });
 
@@ -307,12 +328,15 @@ describe('several HTTP functions', () => {
     });
     try {
       expect(runtime.rootFunction).toBeUndefined();
-      expect(lines).toContain(
-        'several functions have an HTTP trigger (a-fn, b-fn): none is served at the root; set rootFunction',
+      expect(runtimeNotices(lines)).toContainEqual(
+        expect.objectContaining({
+          msg: 'several functions have an HTTP trigger: none is served at the root; set rootFunction',
+          functions: ['a-fn', 'b-fn'],
+        }),
       );
       const root = await send('/x', { base: runtime.url });
-      expect(root.status).toBe(404);
-      expect(root.json()).toMatchObject({ ErrorCode: 'PathNotSupported' });
+      expect(root.status).toBe(400);
+      expect(root.json()).toMatchObject({ Code: 'PathNotSupported' });
       const b = await send('/http/b-fn/x', { base: runtime.url });
       expect(b.json()).toMatchObject({ context: { function: { name: 'b-fn' } } });
     } finally {

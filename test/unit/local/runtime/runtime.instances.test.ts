@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type IssuedCredentials, localCredentialsSource } from '#local/runtime/credentials.ts';
 import type { InvocationOutcome } from '#local/runtime/outcome.ts';
 import type { LocalRuntime } from '#local/runtime/runtime.ts';
-import { type FixtureRuntime, fixtureName, startFixtureRuntime } from '#test/helpers/localRuntime.ts';
+import {
+  type FixtureRuntime,
+  fixtureName,
+  runtimeNotices,
+  startFixtureRuntime,
+} from '#test/helpers/localRuntime.ts';
 
 let fixture: FixtureRuntime;
 let runtime: LocalRuntime;
@@ -141,8 +146,13 @@ describe('timeouts and errors', () => {
   it('survives a function that throws after answering, and replaces its instance', async () => {
     const crashing = resultOf<{ instance: string }>(await runtime.invoke('sleeper', '{"crashLater":true}'));
     await vi.waitFor(() =>
-      expect(fixture.lines).toContainEqual(
-        expect.stringMatching(/^instance crashed: Error: thrown from a stray timer/),
+      expect(runtimeNotices(fixture.lines)).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          msg: 'instance crashed',
+          function: 'fixture-sleeper',
+          error: expect.objectContaining({ message: 'thrown from a stray timer' }),
+        }),
       ),
     );
     const next = resultOf<{ instance: string }>(await runtime.invoke('sleeper', '{}'));
@@ -155,10 +165,19 @@ describe('timeouts and errors', () => {
       requestId: expect.any(String),
       ok: false,
       error: { errorMessage: 'boom from thrower', errorType: 'TypeError', stackTrace: expect.any(Array) },
+      logs: '',
     });
-    expect(fixture.lines).toContain(
-      `fixture-thrower ${outcome.requestId} (invoke) failed: boom from thrower`,
-    );
+    expect(runtimeNotices(fixture.lines)).toContainEqual({
+      time: expect.any(String),
+      level: 'warn',
+      msg: 'invocation failed',
+      component: 'fc-runtime',
+      function: 'fixture-thrower',
+      requestId: outcome.requestId,
+      source: 'invoke',
+      async: false,
+      failure: 'boom from thrower',
+    });
   });
 });
 
@@ -212,7 +231,7 @@ describe('start-up and failures', () => {
     }
   });
 
-  it('answers 500 InternalError when the credentials source fails', async () => {
+  it('answers 500 InternalServerError when the credentials source fails', async () => {
     const broken = await startFixtureRuntime({
       credentials: async () => {
         throw new Error('emulator down');
@@ -222,8 +241,8 @@ describe('start-up and failures', () => {
       const response = await fetch(`${broken.runtime.url}/invoke/echo`, { method: 'POST', body: 'x' });
       expect(response.status).toBe(500);
       expect(await response.json()).toMatchObject({
-        ErrorCode: 'InternalError',
-        ErrorMessage: expect.stringContaining('emulator down'),
+        Code: 'InternalServerError',
+        Message: expect.stringContaining('emulator down'),
       });
     } finally {
       await broken.runtime.close();

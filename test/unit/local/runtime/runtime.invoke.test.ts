@@ -127,12 +127,16 @@ describe('POST /invoke/{name}', () => {
     });
   });
 
-  it('404 FunctionNotFound, 405 for anything but POST', async () => {
+  it("404 FunctionNotFound; 400 PathNotSupported (FC's words) for anything but POST", async () => {
     const missing = await fetch(`${fixture.runtime.url}/invoke/nope`, { method: 'POST' });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ ErrorCode: 'FunctionNotFound' });
+    expect(await missing.json()).toMatchObject({ Code: 'FunctionNotFound' });
     const get = await fetch(`${fixture.runtime.url}/invoke/${ECHO}`);
-    expect(get.status).toBe(405);
+    expect(get.status).toBe(400);
+    expect(await get.json()).toMatchObject({
+      Code: 'PathNotSupported',
+      Message: `'GET' against '/invoke/${ECHO}' is not supported; use POST`,
+    });
     expect(get.headers.get('allow')).toBe('POST');
   });
 });
@@ -163,6 +167,19 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
     });
   });
 
+  it("runs for an outside caller signing with the local AccessKey (the emulator's fake pair)", async () => {
+    const response = await acs3Invoke(fixture.runtime, {
+      functionName: ECHO,
+      body: 'from outside',
+      credentials: {
+        accessKeyId: 'LTAI5tEMULATORFAKEKEY0',
+        accessKeySecret: 'EmulatorFakeSecretNotARealKey000',
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as EchoAnswer).event).toBe('from outside');
+  });
+
   it('404 for an unknown function, once the signature is good', async () => {
     const response = await acs3Invoke(fixture.runtime, {
       functionName: 'nope',
@@ -170,11 +187,11 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
       credentials: handedOut,
     });
     expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ ErrorCode: 'FunctionNotFound' });
+    expect(await response.json()).toMatchObject({ Code: 'FunctionNotFound' });
   });
 
   it.each([
-    ['a body other than the one signed', { sentBody: '{"tampered":true}' }, 'SignatureDoesNotMatch'],
+    ['a body other than the one signed', { sentBody: '{"tampered":true}' }, 403, 'SignatureNotMatch'],
     [
       'a tampered signed header',
       {
@@ -182,20 +199,47 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
           h['x-acs-version'] = '2023-03-31';
         },
       },
-      'SignatureDoesNotMatch',
+      403,
+      'SignatureNotMatch',
     ],
-    ['another action', { action: 'GetFunction' }, 'InvalidAction'],
-  ])('403 for %s', async (_, change, code) => {
+    [
+      'a request without its date',
+      {
+        tamper: (h: Record<string, string>) => {
+          delete h['x-acs-date'];
+        },
+      },
+      400,
+      'MissingRequiredHeader',
+    ],
+    [
+      'an unsigned request',
+      {
+        tamper: (h: Record<string, string>) => {
+          delete h.authorization;
+        },
+      },
+      400,
+      'MissingRequiredHeader',
+    ],
+    ['another action', { action: 'GetFunction' }, 400, 'PathNotSupported'],
+    [
+      'a query parameter sent twice, one of them signed',
+      { query: { qualifier: 'LATEST' }, wireQuery: 'qualifier=prod&qualifier=LATEST' },
+      403,
+      'SignatureNotMatch',
+    ],
+  ])("FC's refusal for %s", async (_, change, status, code) => {
     const response = await acs3Invoke(fixture.runtime, {
       functionName: ECHO,
       body: '{"a":1}',
       credentials: handedOut,
       ...change,
     });
-    expect(response.status).toBe(403);
+    expect(response.status).toBe(status);
     expect(await response.json()).toEqual({
-      ErrorCode: code,
-      ErrorMessage: expect.any(String),
+      Code: code,
+      Message: expect.any(String),
       RequestId: response.headers.get('x-fc-request-id'),
     });
   });
@@ -204,17 +248,22 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
     [
       'an STS AccessKey it never handed out',
       { ...fakeSts(), accessKeyId: 'STS.NEVERSEEN' },
-      'InvalidSecurityToken.Malformed',
+      'InvalidSecurityToken',
     ],
     [
-      'a permanent AccessKey',
+      'a permanent AccessKey other than the local one',
       { accessKeyId: 'LTAI5tPERMANENT', accessKeySecret: 'x' },
-      'InvalidAccessKeyId.NotFound',
+      'InvalidAccessKeyID',
     ],
     [
       'a known AccessKey with the wrong secret',
       () => ({ ...handedOut, accessKeySecret: 'wrong' }),
-      'SignatureDoesNotMatch',
+      'SignatureNotMatch',
+    ],
+    [
+      'the local AccessKey with the wrong secret',
+      { accessKeyId: 'LTAI5tEMULATORFAKEKEY0', accessKeySecret: 'wrong' },
+      'SignatureNotMatch',
     ],
   ])('403 for %s', async (_, credentials, code) => {
     const response = await acs3Invoke(fixture.runtime, {
@@ -223,7 +272,30 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
       credentials: typeof credentials === 'function' ? credentials() : credentials,
     });
     expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ ErrorCode: code });
+    expect(await response.json()).toMatchObject({ Code: code });
+  });
+});
+
+describe('refusals never quote a token', () => {
+  it('on the FC 3.0 path', async () => {
+    const response = await acs3Invoke(fixture.runtime, {
+      functionName: ECHO,
+      body: '',
+      credentials: { ...handedOut, accessKeySecret: 'wrong' },
+    });
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ Code: 'SignatureNotMatch' });
+    expect(text).toContain('x-acs-security-token:');
+    expect(text).not.toContain(handedOut.securityToken ?? 'no token');
+  });
+
+  it('on the FC 2.0 path', async () => {
+    const refused = await fc2Client({ ...handedOut, accessKeySecret: 'wrong' })
+      .invokeFunction('svc', ECHO, 'x')
+      .catch((error: unknown) => error as Error);
+    expect(refused).toMatchObject({ name: 'FCSignatureNotMatchError' });
+    expect((refused as Error).message).toContain('x-fc-security-token:');
+    expect((refused as Error).message).not.toContain(handedOut.securityToken ?? 'no token');
   });
 });
 
@@ -269,6 +341,64 @@ describe('FC 2.0 path, with the real @alicloud/fc2 client', () => {
     await expect(fc2Client(handedOut).invokeFunction('svc', 'nope', 'x')).rejects.toMatchObject({
       name: 'FCFunctionNotFoundError',
     });
+  });
+});
+
+describe('x-fc-log-type: Tail', () => {
+  const SLEEPER = fixtureName('sleeper');
+  const tail = (response: Response) =>
+    Buffer.from(response.headers.get('x-fc-log-result') ?? '', 'base64').toString();
+  const invokeSleeper = (orders: object, headers: Record<string, string> = { 'x-fc-log-type': 'Tail' }) =>
+    fetch(`${fixture.runtime.url}/invoke/${SLEEPER}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(orders),
+    });
+
+  it("answers with x-fc-log-result: base64 of the invocation's log, framed as FC frames it", async () => {
+    const response = await invokeSleeper({ print: ['hello', 'world'], stderr: 'on stderr\n' });
+    const id = response.headers.get('x-fc-request-id');
+    expect(tail(response)).toBe(
+      `FC Invoke Start RequestId: ${id}\nhello\nworld\non stderr\nFC Invoke End RequestId: ${id}\n`,
+    );
+    // The next invocation's tail holds its own lines only.
+    const next = await invokeSleeper({ print: ['again'] });
+    expect(tail(next)).toContain('\nagain\n');
+    expect(tail(next)).not.toContain('hello');
+  });
+
+  it('keeps the last 4 KB', async () => {
+    const response = await invokeSleeper({ print: ['x'.repeat(3000), 'y'.repeat(3000)] });
+    const bytes = Buffer.from(response.headers.get('x-fc-log-result') ?? '', 'base64');
+    expect(bytes.length).toBe(4096);
+    expect(bytes.toString()).toMatch(/^x+\ny{3000}\nFC Invoke End RequestId: \S+\n$/);
+  });
+
+  it('is sent for a failed invocation too, and not without Tail or for an async one', async () => {
+    const failed = await fetch(`${fixture.runtime.url}/invoke/${fixtureName('thrower')}`, {
+      method: 'POST',
+      headers: { 'x-fc-log-type': 'Tail' },
+    });
+    expect(tail(failed)).toMatch(/^FC Invoke Start RequestId: .*\nFC Invoke End RequestId: .*\n$/);
+    expect((await invokeSleeper({}, {})).headers.get('x-fc-log-result')).toBeNull();
+    expect((await invokeSleeper({}, { 'x-fc-log-type': 'None' })).headers.get('x-fc-log-result')).toBeNull();
+    const async = await invokeSleeper({}, { 'x-fc-log-type': 'Tail', 'x-fc-invocation-type': 'Async' });
+    expect(async.status).toBe(202);
+    expect(async.headers.get('x-fc-log-result')).toBeNull();
+  });
+
+  it('works on the FC 3.0 and FC 2.0 paths', async () => {
+    const fc3 = await acs3Invoke(fixture.runtime, {
+      functionName: SLEEPER,
+      body: '{"print":["via fc3"]}',
+      credentials: handedOut,
+      headers: { 'x-fc-log-type': 'Tail' },
+    });
+    expect(tail(fc3)).toContain('\nvia fc3\n');
+    const { headers } = await fc2Client(handedOut).invokeFunction('svc', SLEEPER, '{"print":["via fc2"]}', {
+      'x-fc-log-type': 'Tail',
+    });
+    expect(Buffer.from(headers['x-fc-log-result'] ?? '', 'base64').toString()).toContain('\nvia fc2\n');
   });
 });
 

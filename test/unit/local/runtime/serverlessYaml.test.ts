@@ -47,7 +47,7 @@ describe('the fixture s.yaml', () => {
       asyncInvokeConfig: undefined,
       logProject: 'fixture-project',
       logStore: 'fixture-logs',
-      triggers: [{ type: 'http', name: 'http', authType: 'function', methods: ['GET', 'POST', 'PUT'] }],
+      triggers: [{ type: 'http', name: 'http', authType: 'anonymous', methods: ['GET', 'POST', 'PUT'] }],
       props: expect.objectContaining({ functionName: 'fixture-echo', memorySize: 256 }),
     });
     // FC's defaults where s.yaml says nothing.

@@ -15,11 +15,12 @@ import {
 const startServer = scriptedServers();
 let server: ScriptedServer | undefined;
 
+/** An FC 3.0 API error: `{Code, Message, RequestId}`. */
 function fcError(status: number, code: string, message = `${code} happened`): Step {
   return {
     status,
     headers: { 'x-fc-request-id': `REQ-${code}` },
-    body: { ErrorCode: code, ErrorMessage: message, RequestId: `REQ-${code}` },
+    body: { Code: code, Message: message, RequestId: `REQ-${code}` },
   };
 }
 
@@ -159,6 +160,35 @@ describe('FC 3.0 InvokeFunction', () => {
         '(HTTP 404, FunctionNotFound, request REQ-FunctionNotFound)',
     );
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('records the code and message of a refusal by FC 3.0 (AccessDenied), not just its status', async () => {
+    const server = await start([
+      fcError(403, 'AccessDenied', 'the caller is not authorized to invoke function f'),
+    ]);
+    const { notifier } = notifierFor(server);
+    const error = await notifier
+      .notify(endedJob({ notify: { type: 'function', name: 'f' } }))
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'AccessDenied', httpStatus: 403, retryable: false });
+    expect((error as Error).message).toContain('the caller is not authorized to invoke function f');
+  });
+
+  it('reads the FC 2.0 error body {ErrorCode, ErrorMessage} too', async () => {
+    const server = await start([
+      {
+        status: 404,
+        body: { ErrorCode: 'FunctionNotFound', ErrorMessage: 'no such function', RequestId: 'R' },
+      },
+    ]);
+    const { notifier } = notifierFor(server);
+    await expect(
+      notifier.notify(endedJob({ notify: { type: 'function', name: 'f' } })),
+    ).rejects.toMatchObject({
+      code: 'FunctionNotFound',
+      requestId: 'R',
+      message: expect.stringContaining('no such function'),
+    });
   });
 
   it.each([

@@ -1,0 +1,109 @@
+/**
+ * Calls an HTTP trigger with `authType: function`: the request signed as FC checks it
+ * (`signHttpTriggerRequest`), sent with `fetch`, the answer read whole. For the command-line tools that
+ * talk to a deployment (`npm run call`, and operator tools built on it) and to `npm start` with
+ * `HTTP_AUTH_TYPE=function`.
+ *
+ * A request with credentials goes over `https:`, or over `http:` to this machine only (127.0.0.0/8,
+ * ::1, localhost): a signed request read on the way could be replayed for 15 minutes, and an STS
+ * token would travel with it.
+ */
+import { isIP } from 'node:net';
+import type { CredentialsProvider } from '#shared/credentials.ts';
+import { AppError } from '#shared/errors.ts';
+import { signHttpTriggerRequest } from '#shared/signing/httpTrigger.ts';
+
+export interface TriggerCall {
+  method: string;
+  url: URL;
+  /** Sent as is; JSON gets `content-type: application/json`. */
+  body?: string | undefined;
+  contentType?: string | undefined;
+}
+
+export interface TriggerAnswer {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  text: string;
+}
+
+export interface TriggerClientOptions {
+  credentials: CredentialsProvider;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /** Longest wait for the whole answer; default 30 s. */
+  timeoutMs?: number;
+}
+
+/** No answer: the host could not be reached, or did not answer in time. */
+export class TriggerUnreachableError extends AppError {
+  override name = 'TriggerUnreachableError';
+  constructor(message: string, cause: unknown) {
+    super('TriggerUnreachable', message, { statusCode: 502, cause });
+  }
+}
+
+/** A URL this client will not send credentials to. */
+export class TriggerUrlError extends AppError {
+  override name = 'TriggerUrlError';
+  constructor(message: string) {
+    super('InvalidTriggerUrl', message, { statusCode: 400 });
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export async function callTrigger(call: TriggerCall, options: TriggerClientOptions): Promise<TriggerAnswer> {
+  checkTriggerUrl(call.url);
+  const credentials = await options.credentials();
+  const signed = signHttpTriggerRequest(
+    call.method,
+    call.url,
+    credentials,
+    (options.now ?? (() => new Date()))(),
+  );
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const headers = call.contentType ? { ...signed, 'content-type': call.contentType } : signed;
+  try {
+    const response = await (options.fetch ?? fetch)(call.url, {
+      method: call.method,
+      headers,
+      body: call.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    return { status: response.status, statusText: response.statusText, headers: response.headers, text };
+  } catch (error) {
+    throw new TriggerUnreachableError(unreachable(call.url, error, timeoutMs), error);
+  }
+}
+
+/** `https:`, or `http:` to a loopback host. */
+export function checkTriggerUrl(url: URL): void {
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && isLoopback(url.hostname)) return;
+  throw new TriggerUrlError(
+    url.protocol === 'http:'
+      ? `refusing to send a signed request over http to ${url.host}: use https (http is for this machine only)`
+      : `${url.protocol} is not a trigger URL: use https://…`,
+  );
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/** `cannot reach <host>: <cause>`, the cause being the socket's error (ECONNREFUSED…) that fetch wraps. */
+function unreachable(url: URL, error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer from ${url.host} within ${timeoutMs / 1000} s`;
+  }
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = (cause as { code?: unknown }).code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return `cannot reach ${url.host}: ${typeof code === 'string' && !message.includes(code) ? `${code} ` : ''}${message}`;
+}
