@@ -8,7 +8,40 @@
  * through `commit`, a compare-and-set on (lease owner, version): a sweeper whose lease expired and
  * was taken over cannot overwrite the newer owner's work. A crashed sweeper's jobs come back when
  * their lease expires.
+ *
+ * Outages. An adapter that cannot reach its backend, or that the backend cannot serve right now (Redis
+ * down or silent, a Redis that is loading or out of memory; SQLite busy, full, or failing to read or
+ * write), rejects with `StoreUnavailableError`: 503 `StoreUnavailable` with a `Retry-After`, for the
+ * caller to try again. Anything else it rejects with is a bug or corrupt data (500).
  */
+import { AppError } from '#shared/errors.ts';
+
+/** How long a caller should wait after a `StoreUnavailable` answer. */
+export const STORE_RETRY_AFTER_MS = 5_000;
+
+/**
+ * The job store cannot serve the request right now. The caller is told only that (503, `Retry-After`);
+ * `detail` says what failed and where, for the log.
+ */
+export class StoreUnavailableError extends AppError {
+  override name = 'StoreUnavailableError';
+  readonly detail: string;
+
+  constructor(detail: string, cause?: unknown) {
+    super('StoreUnavailable', 'the job store is unavailable right now; try again shortly', {
+      statusCode: 503,
+      expose: true,
+      retryAfterMs: STORE_RETRY_AFTER_MS,
+      cause,
+    });
+    this.detail = detail;
+  }
+
+  /** What the log shows of it (the logger keeps `message` and `stack` too). */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, detail: this.detail };
+  }
+}
 
 /** Where to send the news that a job ended. */
 export type NotifyTarget =

@@ -60,9 +60,10 @@
  *
  * Connection (serverless): ioredis connects on first use (`lazyConnect`), commands wait for the
  * connection at most `commandTimeoutMs`, and a refused connection fails the pending commands after one
- * retry (`maxRetriesPerRequest: 1`), so a down Redis rejects an operation within seconds with an
- * `AppError` `JobStoreUnavailable` (503) naming the server (never its password) and the last connection
- * error, instead of hanging the invocation. ioredis keeps reconnecting in the background (a thawed FC
+ * retry (`maxRetriesPerRequest: 1`), so a down Redis rejects an operation within seconds with a
+ * `StoreUnavailableError` (503 `StoreUnavailable`) whose `detail` names the server (never its password)
+ * and the last connection error, instead of hanging the invocation; so do the error replies that mean
+ * "not now" (`LOADING`, `OOM`, `READONLY`…). ioredis keeps reconnecting in the background (a thawed FC
  * instance finds its socket closed); `close()` quits. Each store owns one connection.
  *
  * Deployments: Redis 4.0 or later (ApsaraDB for Redis 5.0+, Tair). A standard (master-replica)
@@ -79,6 +80,7 @@ import {
   type JobStore,
   type ListInput,
   newTrackedJob,
+  StoreUnavailableError,
   TRACKED_STATES,
   type TrackedJob,
   type TrackInput,
@@ -112,6 +114,13 @@ export interface RedisStoreOptions {
   /** Told about every corrupt job `claimDue` or `list` skips (default: a warn log line). */
   onCorrupt?: (problem: CorruptJob) => void;
 }
+
+/**
+ * Error replies that mean "not now" rather than "wrong": the server is loading its data, busy with a
+ * script, out of memory (`maxmemory`), a read-only replica after a failover, or a cluster without a
+ * master. The request may well succeed a moment later.
+ */
+const REDIS_BUSY_REPLY = /^(LOADING|BUSY|OOM|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS)\b/;
 
 // --- URL ---------------------------------------------------------------------------------------------
 
@@ -677,28 +686,24 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
     } catch (error) {
       if (error instanceof AppError || error instanceof TypeError) throw error;
       const cause = error as Error;
-      if (cause.name === 'ReplyError') {
-        throw new AppError(
-          'JobStoreError',
-          `Redis job store ${location.display}: ${operation} failed: ${cause.message}`,
-          { cause },
-        );
+      const failed = `Redis job store ${location.display}: ${operation} failed`;
+      if (cause.name === 'ReplyError' && !REDIS_BUSY_REPLY.test(cause.message)) {
+        throw new AppError('JobStoreError', `${failed}: ${cause.message}`, { cause });
       }
-      const last =
-        lastConnectionError && lastConnectionError !== cause ? lastConnectionError.message : undefined;
-      const suffix = last ? ` (last connection error: ${last})` : '';
-      const why =
-        cause.name === 'MaxRetriesPerRequestError'
-          ? `cannot connect (${last ?? cause.message})`
-          : cause.message === 'Command timed out'
-            ? `no answer within ${connection.commandTimeout} ms${suffix}`
-            : `${cause.message}${suffix}`;
-      throw new AppError(
-        'JobStoreUnavailable',
-        `Redis job store ${location.display} is unavailable: ${operation} failed: ${why}`,
-        { statusCode: 503, retryAfterMs: 1_000, cause },
-      );
+      throw new StoreUnavailableError(`${failed}: ${unavailableBecause(cause)}`, cause);
     }
+  }
+
+  /** Why Redis could not serve a command, in words, with the last connection error when it says more. */
+  function unavailableBecause(cause: Error): string {
+    const last =
+      lastConnectionError && lastConnectionError !== cause ? lastConnectionError.message : undefined;
+    const suffix = last ? ` (last connection error: ${last})` : '';
+    if (cause.name === 'MaxRetriesPerRequestError') return `cannot connect (${last ?? cause.message})`;
+    if (cause.message === 'Command timed out') {
+      return `no answer within ${connection.commandTimeout} ms${suffix}`;
+    }
+    return `${cause.message}${suffix}`;
   }
 
   function corruptError(id: string, reason: string): AppError {
