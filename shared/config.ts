@@ -138,6 +138,8 @@ export interface QueryConfig extends CommonConfig, TrackingConfig {
   pollHintSeconds: number;
   /** Start tracking a pending job when somebody queries it. */
   trackOnQuery: boolean;
+  /** Most jobs tracked while pending: no new one is tracked past it. */
+  maxTrackedJobs: number;
 }
 
 export function readQueryConfig(env: Env): QueryConfig {
@@ -146,6 +148,7 @@ export function readQueryConfig(env: Env): QueryConfig {
     ...readTrackingConfig(env),
     pollHintSeconds: intSetting(env, 'POLL_HINT_SECONDS'),
     trackOnQuery: boolSetting(env, 'TRACK_ON_QUERY'),
+    maxTrackedJobs: intSetting(env, 'MAX_TRACKED_JOBS'),
   };
 }
 

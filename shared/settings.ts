@@ -87,6 +87,16 @@ export const SETTINGS = {
     readBy: QUERY,
     meaning: 'start tracking a pending job when it is queried',
   },
+  MAX_TRACKED_JOBS: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    readBy: QUERY,
+    meaning:
+      'most jobs tracked while pending: past it `POST /jobs` answers 503 `TooManyTrackedJobs` ' +
+      '(`Retry-After: 60`) and a query starts no tracking',
+  },
   JOB_STORE_URL: {
     type: 'string',
     default: 'file:.data/jobs.db',

@@ -78,12 +78,15 @@ import {
   type ClaimInput,
   type JobChanges,
   type JobStore,
+  LATER_FIELDS,
   type ListInput,
+  NOTIFICATION_STATES,
   newTrackedJob,
   StoreUnavailableError,
   TRACKED_STATES,
   type TrackedJob,
   type TrackInput,
+  type TrackResult,
 } from '#shared/jobs/jobStore.ts';
 import { createLogger } from '#shared/log.ts';
 
@@ -256,6 +259,7 @@ const FIELD_CHECKS: Readonly<Record<keyof TrackedJob, Check>> = {
   state: (value) => TRACKED_STATES.includes(value as TrackedJob['state']),
   status: isString,
   attempts: isNumber,
+  notFoundCount: isNumber,
   firstSeenAt: isNumber,
   nextPollAt: orNull(isNumber),
   lastPolledAt: orNull(isNumber),
@@ -266,7 +270,7 @@ const FIELD_CHECKS: Readonly<Record<keyof TrackedJob, Check>> = {
   images: (value) => Array.isArray(value) && value.every(isString),
   finishedAt: orNull(isNumber),
   reason: orNull(isString),
-  notification: (value) => value === 'none' || value === 'pending' || value === 'sent',
+  notification: (value) => NOTIFICATION_STATES.includes(value as TrackedJob['notification']),
   notifyAttempts: isNumber,
   version: (value) => Number.isSafeInteger(value) && (value as number) >= 0,
 };
@@ -359,15 +363,22 @@ local FIELDS = ${luaList(FIELDS)}
 local HEADS = ${luaList(FIELDS.map((field, i) => `${i === 0 ? '{' : ','}${JSON.stringify(field)}:`))}
 local INDEX = {${FIELDS.map((field, i) => `[${lua(field)}] = ${i + 1}`).join(', ')}}
 local STATES = {${TRACKED_STATES.map((state, i) => `[${lua(JSON.stringify(state))}] = ${i + 1}`).join(', ')}}
-local STATE, NEXT, OWNER, EXPIRES, VERSION = ${[
+local STATE, NEXT, OWNER, EXPIRES, VERSION, NOTIFY, NOTIFICATION, NOTIFY_ATTEMPTS = ${[
   'state',
   'nextPollAt',
   'leaseOwner',
   'leaseExpiresAt',
   'version',
+  'notify',
+  'notification',
+  'notifyAttempts',
 ]
   .map((field) => fieldIndex(field as keyof TrackedJob))
   .join(', ')}
+-- Fields added after jobs were first stored, with the value a job stored before them has (LATER_FIELDS).
+local LATER = {${Object.entries(LATER_FIELDS)
+  .map(([field, value]) => `[${fieldIndex(field as keyof TrackedJob)}] = ${lua(JSON.stringify(value))}`)
+  .join(', ')}}
 
 local function numberOrNull(value)
   return value == 'null' or (tonumber(value) ~= nil and string.find(value, '^[-+.%deE]+$') ~= nil)
@@ -382,6 +393,12 @@ local function load(key)
     if values[i] then present = present + 1 end
   end
   if present == 0 then return nil end
+  for i, value in pairs(LATER) do
+    if not values[i] then
+      values[i] = value
+      present = present + 1
+    end
+  end
   if present < #FIELDS then return nil, 'missing fields' end
   if not STATES[values[STATE]] then return nil, 'bad state' end
   if not string.find(values[VERSION], '^%d+$') or #values[VERSION] > 15 then return nil, 'bad version' end
@@ -399,6 +416,23 @@ local function encode(values)
   parts[2 * #FIELDS + 1] = '}'
   return table.concat(parts)
 end
+
+-- An ended job's news to be sent (again) at once, as notifyAgain in jobStore.ts: its values and the
+-- HSET arguments \`set\` change; back in due unless it is leased (a claim moves it when the lease ends).
+local function notifyAgain(values, set, member, due, leased, now)
+  values[NOTIFICATION], values[NOTIFY_ATTEMPTS], values[NEXT] = '"pending"', '0', now
+  for _, item in ipairs({'notification', '"pending"', 'notifyAttempts', '0', 'nextPollAt', now}) do
+    set[#set + 1] = item
+  end
+  if not redis.call('ZSCORE', leased, member) then redis.call('ZADD', due, now, member) end
+end
+
+-- Writes \`set\` to the job, bumps its version, and returns the job: {status, job}.
+local function rewrite(key, values, set, status)
+  redis.call('HSET', key, unpack(set))
+  values[VERSION] = string.format('%d', redis.call('HINCRBY', key, 'version', 1))
+  return {status, encode(values)}
+end
 `;
 
 /** KEYS: job. → {1, job} | {0} (no such job) | {-1, reason} */
@@ -410,22 +444,53 @@ return {0}
 `;
 
 /**
- * KEYS: job, due, state set of the new job. ARGV: member, then the new job's values in field order.
- * → {1} (created) | {0, existing job} | {-1, reason}
+ * `track`, as `trackKnown` and `newTrackedJob` in jobStore.ts. Targets are compared as their stored JSON:
+ * both sides are written from `canonicalTarget`, so equal targets are equal text.
+ * KEYS: job, due, leased, state set `pending`. ARGV: member, most pending jobs (-1: no limit), now, then
+ * the new job's values in field order (its `notify` is the target asked for).
+ * → {1} (created) | {0, job} (unchanged) | {2, job} (target set) | {3, job} (conflict) | {4} (full) |
+ *   {-1, reason}
  */
 const TRACK = `${PRELUDE}
-local values, problem = load(KEYS[1])
-if values then return {0, encode(values)} end
+local key, due, leased, pending = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local member, maxPending, now = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local asked = ARGV[3 + NOTIFY]
+local values, problem = load(key)
+if values then
+  if asked == 'null' or values[NOTIFY] == asked then return {0, encode(values)} end
+  if values[NOTIFY] ~= 'null' then return {3, encode(values)} end
+  values[NOTIFY] = asked
+  local set = {'notify', asked}
+  if values[STATE] ~= '"pending"' then notifyAgain(values, set, member, due, leased, now) end
+  return rewrite(key, values, set, 2)
+end
 if problem then return {-1, problem} end
+if maxPending >= 0 and redis.call('ZCARD', pending) >= maxPending then return {4} end
 local set = {}
 for i = 1, #FIELDS do
   set[2 * i - 1] = FIELDS[i]
-  set[2 * i] = ARGV[i + 1]
+  set[2 * i] = ARGV[i + 3]
 end
-redis.call('HSET', KEYS[1], unpack(set))
-if ARGV[NEXT + 1] ~= 'null' then redis.call('ZADD', KEYS[2], ARGV[NEXT + 1], ARGV[1]) end
-redis.call('ZADD', KEYS[3], 0, ARGV[1])
+redis.call('HSET', key, unpack(set))
+if ARGV[NEXT + 3] ~= 'null' then redis.call('ZADD', due, ARGV[NEXT + 3], member) end
+redis.call('ZADD', pending, 0, member)
 return {1}
+`;
+
+/**
+ * `requeueNotification`, as `requeued` in jobStore.ts. KEYS: job, due, leased. ARGV: member, now.
+ * → {1, job} (requeued, or unchanged while pending) | {0} (no such job) | {-1, reason}
+ */
+const REQUEUE = `${PRELUDE}
+local values, problem = load(KEYS[1])
+if not values then
+  if problem then return {-1, problem} end
+  return {0}
+end
+if values[STATE] == '"pending"' then return {1, encode(values)} end
+local set = {}
+notifyAgain(values, set, ARGV[1], KEYS[2], KEYS[3], ARGV[2])
+return rewrite(KEYS[1], values, set, 1)
 `;
 
 /**
@@ -591,6 +656,7 @@ type Reply<T> = Promise<T>;
 interface Scripts {
   jobGet(key: Buffer): Reply<[number, string?]>;
   jobTrack(...args: Arg[]): Reply<[number, string?]>;
+  jobRequeue(...args: Arg[]): Reply<[number, string?]>;
   jobClaimBuffer(...args: Arg[]): Reply<[[Buffer, Buffer][], [Buffer, Buffer][]]>;
   jobCommit(...args: Arg[]): Reply<[number, string?][]>;
   jobListBuffer(...args: Arg[]): Reply<[[Buffer, Buffer][], [Buffer, Buffer][], Buffer | null]>;
@@ -605,6 +671,13 @@ interface Scripts {
 export function packChanges(jobs: readonly (readonly string[])[]): string {
   return jobs.map((items) => items.join('\x1f')).join('\x1e');
 }
+
+/** The track script's answers that come with the job, by status (1, created, and 4, full, do not). */
+const TRACK_OUTCOMES: Record<number, 'unchanged' | 'targetSet' | 'conflict'> = {
+  0: 'unchanged',
+  2: 'targetSet',
+  3: 'conflict',
+};
 
 // --- The store ---------------------------------------------------------------------------------------
 
@@ -672,7 +745,8 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
     lastConnectionError = undefined;
   });
   redis.defineCommand('jobGet', { numberOfKeys: 1, lua: GET });
-  redis.defineCommand('jobTrack', { numberOfKeys: 3, lua: TRACK });
+  redis.defineCommand('jobTrack', { numberOfKeys: 4, lua: TRACK });
+  redis.defineCommand('jobRequeue', { numberOfKeys: 3, lua: REQUEUE });
   redis.defineCommand('jobClaim', { numberOfKeys: 3, lua: CLAIM });
   redis.defineCommand('jobCommit', { numberOfKeys: 2 + TRACKED_STATES.length, lua: COMMIT });
   redis.defineCommand('jobList', { numberOfKeys: 1, lua: LIST });
@@ -732,20 +806,33 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
   let closed = false;
 
   return {
-    async track(input: TrackInput) {
+    async track(input: TrackInput): Promise<TrackResult> {
       const job = newTrackedJob(input);
-      if (typeof job.id !== 'string' || !isNumber(job.firstSeenAt)) {
-        throw new TypeError('track: id must be a string and now a finite number');
+      const maxPending = input.maxPending ?? -1;
+      if (typeof job.id !== 'string' || !isNumber(job.firstSeenAt) || !Number.isInteger(maxPending)) {
+        throw new TypeError('track: id must be a string, now a finite number and maxPending a whole number');
       }
       if (!FIELD_CHECKS.notify(job.notify)) throw new TypeError('track: notify must be an object or null');
       const member = encodeId(job.id);
       const values = FIELDS.map((field) => JSON.stringify(job[field]));
       const [status, body = ''] = await run('track', () =>
-        scripts.jobTrack(jobKey(member), dueKey, stateKey(job.state) as Buffer, member, ...values),
+        scripts.jobTrack(
+          jobKey(member),
+          dueKey,
+          leasedKey,
+          stateKey('pending') as Buffer,
+          member,
+          maxPending,
+          JSON.stringify(input.now),
+          ...values,
+        ),
       );
-      if (status === 1) return { job: JSON.parse(JSON.stringify(job)) as TrackedJob, created: true };
       if (status === -1) throw corruptError(job.id, body);
-      return { job: decodeOrThrow(job.id, body), created: false };
+      if (status === 1) return { outcome: 'created', job: JSON.parse(JSON.stringify(job)) as TrackedJob };
+      if (status === 4) return { outcome: 'full', job: null };
+      const outcome = TRACK_OUTCOMES[status];
+      if (!outcome) throw new AppError('JobStoreError', `track: the script answered ${status}`);
+      return { outcome, job: decodeOrThrow(job.id, body) };
     },
 
     async claimDue(input: ClaimInput) {
@@ -802,6 +889,17 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
       const [status, body = ''] = await run('get', () => scripts.jobGet(jobKey(encodeId(id))));
       if (status === 1) return decodeOrThrow(id, body);
       if (status === -1) throw corruptError(id, body);
+      return null;
+    },
+
+    async requeueNotification(input: { id: string; now: number }) {
+      if (!isNumber(input.now)) throw new TypeError('requeueNotification: now must be a finite number');
+      const member = encodeId(input.id);
+      const [status, body = ''] = await run('requeueNotification', () =>
+        scripts.jobRequeue(jobKey(member), dueKey, leasedKey, member, JSON.stringify(input.now)),
+      );
+      if (status === 1) return decodeOrThrow(input.id, body);
+      if (status === -1) throw corruptError(input.id, body);
       return null;
     },
 

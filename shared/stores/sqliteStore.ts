@@ -28,11 +28,15 @@ import {
   committed,
   type JobChanges,
   type JobStore,
+  LATER_FIELDS,
   type ListInput,
   newTrackedJob,
+  requeued,
   StoreUnavailableError,
   type TrackedJob,
   type TrackInput,
+  type TrackResult,
+  trackKnown,
 } from '#shared/jobs/jobStore.ts';
 
 export interface SqliteStoreOptions {
@@ -127,8 +131,9 @@ function row(job: TrackedJob) {
   };
 }
 
+/** The job of a row; a job stored before a field was added gets that field's default (LATER_FIELDS). */
 const parse = (stored: { job: string } | undefined): TrackedJob | null =>
-  stored ? (JSON.parse(stored.job) as TrackedJob) : null;
+  stored ? { ...LATER_FIELDS, ...(JSON.parse(stored.job) as TrackedJob) } : null;
 
 function migrate(db: BetterSqlite3.Database, path: string): void {
   const version = () => db.pragma('user_version', { simple: true }) as number;
@@ -194,6 +199,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
        WHERE next_poll_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at <= @now)
        ORDER BY next_poll_at, rowid LIMIT @limit`,
     ),
+    // Served by the jobs_state index alone: cheap enough for the jobs one machine tracks.
+    pendingCount: db.prepare<[], { count: number }>(
+      "SELECT count(*) AS count FROM jobs WHERE state = 'pending'",
+    ),
     firstPage: db.prepare<[string, number], { job: string }>(
       'SELECT job FROM jobs WHERE state = ? ORDER BY key LIMIT ?',
     ),
@@ -202,12 +211,26 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
     ),
   };
 
-  const track = db.transaction((input: TrackInput) => {
+  const track = db.transaction((input: TrackInput): TrackResult => {
     const existing = parse(statements.get.get(key(input.id)));
-    if (existing) return { job: existing, created: false };
+    if (existing) {
+      const result = trackKnown(existing, input);
+      if (result.outcome === 'targetSet') statements.update.run(row(result.job));
+      return result;
+    }
+    const pending = input.maxPending === undefined ? 0 : (statements.pendingCount.get()?.count ?? 0);
+    if (input.maxPending !== undefined && pending >= input.maxPending) return { outcome: 'full', job: null };
     const job = newTrackedJob(input);
     statements.insert.run(row(job));
-    return { job, created: true };
+    return { outcome: 'created', job };
+  });
+
+  const requeue = db.transaction((input: { id: string; now: number }) => {
+    const stored = parse(statements.get.get(key(input.id)));
+    if (!stored) return null;
+    const next = requeued(stored, input.now);
+    if (next !== stored) statements.update.run(row(next));
+    return next;
   });
 
   const claimDue = db.transaction((input: ClaimInput) =>
@@ -244,6 +267,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
       run('commit', () => commit.immediate(job, owner, changes)),
 
     get: (id: string) => run('get', () => parse(statements.get.get(key(id)))),
+
+    requeueNotification: (input: { id: string; now: number }) =>
+      run('requeueNotification', () => requeue.immediate(input)),
 
     list: (input: ListInput) =>
       run('list', () => {

@@ -319,6 +319,17 @@ describe('on a Redis server', () => {
       expect(await redis.zrange(`${prefix}state:pending`, 0, -1)).toEqual(['中文']);
     });
 
+    it('reads a job stored before a field was added with that field’s default, and writes it later', async () => {
+      const store = open();
+      await store.track({ id: 'old', now: T0 });
+      await redis.hdel(`${prefix}job:old`, 'notFoundCount'); // as the code before the field wrote it
+      expect(await store.get('old')).toMatchObject({ id: 'old', notFoundCount: 0 });
+      const [job] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+      expect(job).toMatchObject({ notFoundCount: 0 });
+      await store.commit(job as TrackedJob, 's1', { notFoundCount: 1 });
+      expect(await redis.hget(`${prefix}job:old`, 'notFoundCount')).toBe('1');
+    });
+
     it('keeps ids apart that differ only in lone surrogates, and pages in JavaScript order', async () => {
       const store = open();
       const memory = createMemoryStore();
@@ -707,7 +718,7 @@ describe('on a Redis server', () => {
     } finally {
       await redis.config('SET', 'maxmemory', '0');
     }
-    expect(await store.track({ id: 'a', now: T0 })).toMatchObject({ created: true });
+    expect(await store.track({ id: 'a', now: T0 })).toMatchObject({ outcome: 'created' });
   });
 
   describe('a Redis that is down or silent', () => {

@@ -65,8 +65,19 @@ describe('createSqliteStore', () => {
 
     const again = await createSqliteStore({ path });
     expect(await again.get('a')).toEqual(saved);
-    expect(await again.track({ id: 'a', now: T0 + 1 })).toEqual({ job: saved, created: false });
+    expect(await again.track({ id: 'a', now: T0 + 1 })).toEqual({ outcome: 'unchanged', job: saved });
     await again.close();
+  });
+
+  it('reads a job stored before a field was added with that field’s default', async () => {
+    const path = join(dir, 'jobs.db');
+    const store = await createSqliteStore({ path });
+    await store.track({ id: 'old', now: T0 });
+    const db = new Database(path);
+    db.prepare("UPDATE jobs SET job = json_remove(job, '$.notFoundCount')").run();
+    db.close();
+    expect(await store.get('old')).toMatchObject({ id: 'old', notFoundCount: 0 });
+    await store.close();
   });
 
   it('records its schema version, and refuses a file written by a newer schema', async () => {
