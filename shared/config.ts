@@ -174,6 +174,8 @@ export interface SweepPolicy {
   maxAgeMs: number;
   /** First wait before retrying a failed notification (doubling, at most an hour). */
   notifyRetryMs: number;
+  /** Tries of a notification before it ends `failed`. */
+  notifyMaxAttempts: number;
 }
 
 export function readSweepPolicy(env: Env): SweepPolicy {
@@ -189,6 +191,7 @@ export function readSweepPolicy(env: Env): SweepPolicy {
     maxAttempts: intSetting(env, 'MAX_POLL_ATTEMPTS'),
     maxAgeMs: intSetting(env, 'MAX_JOB_AGE_SECONDS') * 1000,
     notifyRetryMs: intSetting(env, 'NOTIFY_RETRY_SECONDS') * 1000,
+    notifyMaxAttempts: intSetting(env, 'NOTIFY_MAX_ATTEMPTS'),
   };
 }
 

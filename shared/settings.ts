@@ -208,6 +208,16 @@ export const SETTINGS = {
     readBy: SWEEPER,
     meaning: 'first wait before retrying a failed notification (doubling, at most 1 h)',
   },
+  NOTIFY_MAX_ATTEMPTS: {
+    type: 'int',
+    default: 20,
+    min: 1,
+    max: 1000,
+    readBy: SWEEPER,
+    meaning:
+      'tries of a notification, one per sweep at most, before it ends `failed` (with `NOTIFY_RETRY_SECONDS` ' +
+      'at 30: about 13 h); a failure no later try can mend ends it at once',
+  },
   NOTIFY_FUNCTION: {
     type: 'string',
     default: '',
@@ -253,7 +263,7 @@ export const SETTINGS = {
     meaning:
       'the targets `POST /jobs` may name: comma-separated `fn:<function>`, `fc2:<service>/<function>` ' +
       '(both may hold `*`), `url:<URL prefix ending in />`; others get 400, and a stored one it no longer ' +
-      'allows is not sent to (kept pending). Empty: any. The default target needs no entry',
+      'allows is not sent to (the notification ends `failed`). Empty: any. The default target needs no entry',
   },
   FC_ENDPOINT: {
     type: 'string',
