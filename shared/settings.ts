@@ -293,12 +293,31 @@ export const SETTINGS = {
     readBy: [],
     meaning: 'the region the functions are deployed to',
   },
-  FC_ROLE: {
+  QUERY_ROLE: {
     type: 'string',
-    default: 'aicontent-jobs-role',
+    default: 'aicontent-jobs-query-role',
     deploy: true,
     readBy: [],
-    meaning: 'the RAM role the functions run as (its STS credentials reach every invocation)',
+    meaning:
+      'the RAM role the query function runs as: `ram/query-policy.json` (the aicontent query action only)',
+  },
+  SWEEPER_ROLE: {
+    type: 'string',
+    default: 'aicontent-jobs-sweeper-role',
+    deploy: true,
+    readBy: [],
+    meaning:
+      'the RAM role the sweeper runs as: `ram/sweeper-policy.json` (the aicontent query action, and ' +
+      '`fc:InvokeFunction` on the notify targets)',
+  },
+  ON_JOB_DONE_ROLE: {
+    type: 'string',
+    default: '',
+    deploy: true,
+    readBy: [],
+    meaning:
+      'the RAM role on-job-done runs as; none by default, as the example calls nothing (its ' +
+      '`context.credentials` is then empty): give your next step a role of its own when it calls cloud APIs',
   },
   HTTP_AUTH_TYPE: {
     type: 'enum',

@@ -106,14 +106,28 @@ async function trackQueried(jobId: string, request: QueryRequest): Promise<void>
   }
 }
 
+/**
+ * Asks aicontent once about a job before it is tracked: an answer that the id is wrong (404 JobNotFound,
+ * 400 InvalidJobId) is the caller's. Any other failure (throttled, unavailable, slow) does not stop the
+ * tracking: the sweeper gives up a job aicontent keeps not knowing, after confirming it.
+ */
+async function askBeforeTracking(id: string, request: QueryRequest): Promise<void> {
+  try {
+    await request.client.queryJob(id, { deadline: request.deadline, signal: request.signal });
+  } catch (error) {
+    if (error instanceof AppError && (error.statusCode === 404 || error.statusCode === 400)) throw error;
+    request.log.warn('could not ask aicontent about a job before tracking it: tracking it all the same', {
+      jobId: id,
+      error,
+    });
+  }
+}
+
 async function track(input: Record<string, unknown>, request: QueryRequest): Promise<Reply> {
   const id = validateJobId(input.inferenceJobId);
   const notify = request.parseNotify(input.notify);
   const store = await request.store();
-  // Throws 404 JobNotFound for an id aicontent does not know (and its other errors as GET does).
-  if (!(await store.get(id))) {
-    await request.client.queryJob(id, { deadline: request.deadline, signal: request.signal });
-  }
+  if (!(await store.get(id))) await askBeforeTracking(id, request);
   return trackReply(store, { id, notify, now: request.now(), maxPending: request.maxTrackedJobs });
 }
 

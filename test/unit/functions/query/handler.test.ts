@@ -299,6 +299,14 @@ describe('query function tracking jobs', () => {
     expect(listed.jobs.map((job) => job.id)).not.toContain('made-up-1');
   });
 
+  it('POST /jobs tracks a job all the same when aicontent cannot say (unavailable), and logs why', async () => {
+    server.script.push(gatewayError(503, 'ServiceUnavailable'));
+    const result = await post(JSON.stringify({ inferenceJobId: 'unasked-1' }));
+    expect(result.statusCode).toBe(202);
+    expect(result.json).toMatchObject({ created: true, tracking: { id: 'unasked-1' } });
+    expect(logLines.join('')).toContain('could not ask aicontent about a job before tracking it');
+  });
+
   it('POST /jobs gives its target to a job a query started tracking, and refuses another target with 409', async () => {
     server.script.push(jobAnswer({ ...pending, id: 'owned-1' }));
     await get('/jobs/owned-1'); // someone looks first: the job is tracked, without a target
