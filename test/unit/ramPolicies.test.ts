@@ -59,9 +59,10 @@ describe('s.yaml', () => {
   };
 
   it('gives each function a role of its own, each from its own setting', () => {
-    expect(roleOf('query')).toBe("${env('QUERY_ROLE', 'aicontent-jobs-query-role')}");
-    expect(roleOf('sweeper')).toBe("${env('SWEEPER_ROLE', 'aicontent-jobs-sweeper-role')}");
-    expect(roleOf('on-job-done')).toBe("${env('ON_JOB_DONE_ROLE', '')}");
+    const fromEnv = (name: string, fallback: string) => `\${env('${name}', '${fallback}')}`;
+    expect(roleOf('query')).toBe(fromEnv('QUERY_ROLE', 'aicontent-jobs-query-role'));
+    expect(roleOf('sweeper')).toBe(fromEnv('SWEEPER_ROLE', 'aicontent-jobs-sweeper-role'));
+    expect(roleOf('on-job-done')).toBe(fromEnv('ON_JOB_DONE_ROLE', ''));
     expect(new Set(['query', 'sweeper', 'on-job-done'].map(roleOf)).size).toBe(3);
   });
 
