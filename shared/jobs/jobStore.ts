@@ -4,10 +4,12 @@
  * them all to the same behaviour.
  *
  * Concurrency model. A job is worked on only under a *lease*: `claimDue` atomically hands due jobs to
- * one owner until `leaseExpiresAt`, so two sweepers never hold the same job. Every change goes
+ * one owner until `leaseExpiresAt`, so two sweepers never hold the same job. A sweeper's changes go
  * through `commit`, a compare-and-set on (lease owner, version): a sweeper whose lease expired and
- * was taken over cannot overwrite the newer owner's work. A crashed sweeper's jobs come back when
- * their lease expires.
+ * was taken over cannot overwrite the newer owner's work. The only other writes, a target given to a
+ * job tracked without one (`track`) and `requeueNotification`, are atomic too and bump the version, so
+ * a sweeper holding the job then loses its commit and the job comes back, as it now is, when the lease
+ * ends. A crashed sweeper's jobs come back when their lease expires.
  *
  * Outages. An adapter that cannot reach its backend, or that the backend cannot serve right now (Redis
  * down or silent, a Redis that is loading or out of memory; SQLite busy, full, or failing to read or

@@ -28,6 +28,9 @@
  *   expired lease; commits O(log n).
  * - `P state:<state>` — one sorted set per state, every score 0, for `list`: ZRANGEBYLEX pages in member
  *   order with the last id as the cursor.
+ * - A field added to `TrackedJob` after jobs were stored (`LATER_FIELDS`) may be missing from an older
+ *   job's hash: the scripts read it as its default, and a commit that changes it writes it.
+ * - `track` counts the pending jobs for `maxPending` with ZCARD of `P state:pending` (O(1)).
  * - `P corrupt` — jobs taken out of `due` / `leased` because their hash could not be read (not a hash,
  *   fields missing, or a value that does not parse), scored by when that was found. See "Corrupt data".
  *
