@@ -138,6 +138,8 @@ export interface QueryConfig extends CommonConfig, TrackingConfig {
   pollHintSeconds: number;
   /** Start tracking a pending job when somebody queries it. */
   trackOnQuery: boolean;
+  /** Most jobs tracked while pending: no new one is tracked past it. */
+  maxTrackedJobs: number;
 }
 
 export function readQueryConfig(env: Env): QueryConfig {
@@ -146,6 +148,7 @@ export function readQueryConfig(env: Env): QueryConfig {
     ...readTrackingConfig(env),
     pollHintSeconds: intSetting(env, 'POLL_HINT_SECONDS'),
     trackOnQuery: boolSetting(env, 'TRACK_ON_QUERY'),
+    maxTrackedJobs: intSetting(env, 'MAX_TRACKED_JOBS'),
   };
 }
 
@@ -171,6 +174,8 @@ export interface SweepPolicy {
   maxAgeMs: number;
   /** First wait before retrying a failed notification (doubling, at most an hour). */
   notifyRetryMs: number;
+  /** Tries of a notification before it ends `failed`. */
+  notifyMaxAttempts: number;
 }
 
 export function readSweepPolicy(env: Env): SweepPolicy {
@@ -186,6 +191,7 @@ export function readSweepPolicy(env: Env): SweepPolicy {
     maxAttempts: intSetting(env, 'MAX_POLL_ATTEMPTS'),
     maxAgeMs: intSetting(env, 'MAX_JOB_AGE_SECONDS') * 1000,
     notifyRetryMs: intSetting(env, 'NOTIFY_RETRY_SECONDS') * 1000,
+    notifyMaxAttempts: intSetting(env, 'NOTIFY_MAX_ATTEMPTS'),
   };
 }
 

@@ -87,6 +87,16 @@ export const SETTINGS = {
     readBy: QUERY,
     meaning: 'start tracking a pending job when it is queried',
   },
+  MAX_TRACKED_JOBS: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    readBy: QUERY,
+    meaning:
+      'most jobs tracked while pending: past it `POST /jobs` answers 503 `TooManyTrackedJobs` ' +
+      '(`Retry-After: 60`) and a query starts no tracking',
+  },
   JOB_STORE_URL: {
     type: 'string',
     default: 'file:.data/jobs.db',
@@ -198,6 +208,16 @@ export const SETTINGS = {
     readBy: SWEEPER,
     meaning: 'first wait before retrying a failed notification (doubling, at most 1 h)',
   },
+  NOTIFY_MAX_ATTEMPTS: {
+    type: 'int',
+    default: 20,
+    min: 1,
+    max: 1000,
+    readBy: SWEEPER,
+    meaning:
+      'tries of a notification, one per sweep at most, before it ends `failed` (with `NOTIFY_RETRY_SECONDS` ' +
+      'at 30: about 13 h); a failure no later try can mend ends it at once',
+  },
   NOTIFY_FUNCTION: {
     type: 'string',
     default: '',
@@ -246,7 +266,7 @@ export const SETTINGS = {
     meaning:
       'the targets `POST /jobs` may name: comma-separated `fn:<function>`, `fc2:<service>/<function>` ' +
       '(both may hold `*`), `url:<URL prefix ending in />`; others get 400, and a stored one it no longer ' +
-      'allows is not sent to (kept pending). Empty: any. The default target needs no entry',
+      'allows is not sent to (the notification ends `failed`). Empty: any. The default target needs no entry',
   },
   // Not FC_*: FC reserves that prefix for the variables it sets itself.
   NOTIFY_FC_ENDPOINT: {
@@ -277,12 +297,31 @@ export const SETTINGS = {
     readBy: [],
     meaning: 'the region the functions are deployed to',
   },
-  FC_ROLE: {
+  QUERY_ROLE: {
     type: 'string',
-    default: 'aicontent-jobs-role',
+    default: 'aicontent-jobs-query-role',
     deploy: true,
     readBy: [],
-    meaning: 'the RAM role the functions run as (its STS credentials reach every invocation)',
+    meaning:
+      'the RAM role the query function runs as: `ram/query-policy.json` (the aicontent query action only)',
+  },
+  SWEEPER_ROLE: {
+    type: 'string',
+    default: 'aicontent-jobs-sweeper-role',
+    deploy: true,
+    readBy: [],
+    meaning:
+      'the RAM role the sweeper runs as: `ram/sweeper-policy.json` (the aicontent query action, and ' +
+      '`fc:InvokeFunction` on the notify targets)',
+  },
+  ON_JOB_DONE_ROLE: {
+    type: 'string',
+    default: '',
+    deploy: true,
+    readBy: [],
+    meaning:
+      'the RAM role on-job-done runs as; none by default, as the example calls nothing (its ' +
+      '`context.credentials` is then empty): give your next step a role of its own when it calls cloud APIs',
   },
   HTTP_AUTH_TYPE: {
     type: 'enum',

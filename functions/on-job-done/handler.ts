@@ -3,6 +3,8 @@
  * that ends, with `{jobId, state, status, images, attempts, firstSeenAt, finishedAt, reason,
  * idempotencyKey}`. It only logs the event. Put your own next step here: copy the images to OSS, tell
  * the user, start the next job. Deliveries are at least once: use `idempotencyKey` to skip repeats.
+ * It runs without a RAM role (s.yaml, ON_JOB_DONE_ROLE), as it calls nothing: `context.credentials` is
+ * empty. Give your step a role of its own, with only what it calls.
  */
 import { readLogLevel } from '#shared/config.ts';
 import { InvalidInputError } from '#shared/errors.ts';

@@ -32,6 +32,7 @@ export const handler = createFcHandler(
       store,
       parseNotify: (input) => parseNotifyTarget(input, targetRules),
       trackOnQuery: config.trackOnQuery,
+      maxTrackedJobs: config.maxTrackedJobs,
       pollHintSeconds: config.pollHintSeconds,
       deadline: context.deadline - ANSWER_MARGIN_MS,
       signal,

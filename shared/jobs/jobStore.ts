@@ -4,11 +4,46 @@
  * them all to the same behaviour.
  *
  * Concurrency model. A job is worked on only under a *lease*: `claimDue` atomically hands due jobs to
- * one owner until `leaseExpiresAt`, so two sweepers never hold the same job. Every change goes
+ * one owner until `leaseExpiresAt`, so two sweepers never hold the same job. A sweeper's changes go
  * through `commit`, a compare-and-set on (lease owner, version): a sweeper whose lease expired and
- * was taken over cannot overwrite the newer owner's work. A crashed sweeper's jobs come back when
- * their lease expires.
+ * was taken over cannot overwrite the newer owner's work. The only other writes, a target given to a
+ * job tracked without one (`track`) and `requeueNotification`, are atomic too and bump the version, so
+ * a sweeper holding the job then loses its commit and the job comes back, as it now is, when the lease
+ * ends. A crashed sweeper's jobs come back when their lease expires.
+ *
+ * Outages. An adapter that cannot reach its backend, or that the backend cannot serve right now (Redis
+ * down or silent, a Redis that is loading or out of memory; SQLite busy, full, or failing to read or
+ * write), rejects with `StoreUnavailableError`: 503 `StoreUnavailable` with a `Retry-After`, for the
+ * caller to try again. Anything else it rejects with is a bug or corrupt data (500).
  */
+import { AppError } from '#shared/errors.ts';
+
+/** How long a caller should wait after a `StoreUnavailable` answer. */
+export const STORE_RETRY_AFTER_MS = 5_000;
+
+/**
+ * The job store cannot serve the request right now. The caller is told only that (503, `Retry-After`);
+ * `detail` says what failed and where, for the log.
+ */
+export class StoreUnavailableError extends AppError {
+  override name = 'StoreUnavailableError';
+  readonly detail: string;
+
+  constructor(detail: string, cause?: unknown) {
+    super('StoreUnavailable', 'the job store is unavailable right now; try again shortly', {
+      statusCode: 503,
+      expose: true,
+      retryAfterMs: STORE_RETRY_AFTER_MS,
+      cause,
+    });
+    this.detail = detail;
+  }
+
+  /** What the log shows of it (the logger keeps `message` and `stack` too). */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, detail: this.detail };
+  }
+}
 
 /** Where to send the news that a job ended. */
 export type NotifyTarget =
@@ -22,7 +57,13 @@ export type NotifyTarget =
 export type TrackedState = 'pending' | 'succeeded' | 'failed' | 'gave_up';
 export const TRACKED_STATES: readonly TrackedState[] = ['pending', 'succeeded', 'failed', 'gave_up'];
 
-export type NotificationState = 'none' | 'pending' | 'sent';
+/**
+ * `none`: nobody to tell; `pending`: to be sent (due at `nextPollAt`); `sent`: the target accepted it;
+ * `failed`: given up (NOTIFY_MAX_ATTEMPTS tries, or a failure no later try can mend), `lastError` says
+ * why, and `requeueNotification` sends it again.
+ */
+export type NotificationState = 'none' | 'pending' | 'sent' | 'failed';
+export const NOTIFICATION_STATES: readonly NotificationState[] = ['none', 'pending', 'sent', 'failed'];
 
 export interface TrackedJob {
   id: string;
@@ -31,6 +72,8 @@ export interface TrackedJob {
   status: string;
   /** Polls made so far, failed ones included. */
   attempts: number;
+  /** Consecutive polls aicontent answered "no such job" (`JobNotFound`); 0 once it knows the job. */
+  notFoundCount: number;
   firstSeenAt: number;
   /** When the sweeper should next look at the job; null once there is nothing left to do. */
   nextPollAt: number | null;
@@ -43,7 +86,7 @@ export interface TrackedJob {
   /** Resource ids of the generated images, once succeeded. */
   images: string[];
   finishedAt: number | null;
-  /** Why the sweeper gave up (age or attempts budget). */
+  /** Why the sweeper gave up (age or attempts budget, or aicontent does not know the job). */
   reason: string | null;
   notification: NotificationState;
   notifyAttempts: number;
@@ -54,11 +97,31 @@ export interface TrackedJob {
 /** The fields a commit may change; lease and version are the store's business. */
 export type JobChanges = Partial<Omit<TrackedJob, 'id' | 'leaseOwner' | 'leaseExpiresAt' | 'version'>>;
 
+/**
+ * Fields added to `TrackedJob` after jobs were first stored, with the value a job stored before them has.
+ * Adapters fill them in when they read such a job, so an upgrade needs no migration.
+ */
+export const LATER_FIELDS = { notFoundCount: 0 } as const satisfies Partial<TrackedJob>;
+
 export interface TrackInput {
   id: string;
   notify?: NotifyTarget | null | undefined;
   now: number;
+  /** Start tracking no new job while this many are pending (MAX_TRACKED_JOBS); no limit when absent. */
+  maxPending?: number | undefined;
 }
+
+/**
+ * What `track` did:
+ * - `created`: a new job, due at once;
+ * - `unchanged`: already tracked, and nothing asked to change (no target given, or the one it has);
+ * - `targetSet`: tracked without a target (by a query, say), it now has the one given (`withTarget`);
+ * - `conflict`: tracked with another target, which stays: the job is unchanged;
+ * - `full`: not tracked, as `maxPending` jobs are pending already.
+ */
+export type TrackResult =
+  | { outcome: 'created' | 'unchanged' | 'targetSet' | 'conflict'; job: TrackedJob }
+  | { outcome: 'full'; job: null };
 
 export interface ClaimInput {
   owner: string;
@@ -76,10 +139,11 @@ export interface ListInput {
 
 export interface JobStore {
   /**
-   * Starts tracking a job, due at once. Idempotent: tracking a known job changes nothing and
-   * returns it with `created: false`.
+   * Starts tracking a job, due at once, unless `maxPending` jobs are pending already. Tracking a known
+   * job again changes nothing, except that a job tracked without a target takes the one given, atomically
+   * (`trackKnown` says exactly what happens).
    */
-  track(input: TrackInput): Promise<{ job: TrackedJob; created: boolean }>;
+  track(input: TrackInput): Promise<TrackResult>;
   /**
    * Atomically leases up to `limit` due jobs (`nextPollAt <= now`, no live lease) to `owner`,
    * earliest due first. No job is ever held by two owners at once.
@@ -92,9 +156,37 @@ export interface JobStore {
    */
   commit(job: TrackedJob, owner: string, changes: JobChanges): Promise<TrackedJob | null>;
   get(id: string): Promise<TrackedJob | null>;
+  /**
+   * Puts an ended job's notification back to pending, due at once, its tries counted afresh (to send a
+   * `failed` one again once its target is mended, say): see `requeued`. Returns the job as stored,
+   * unchanged while it has not ended (there is nothing to send yet); null when there is no such job.
+   */
+  requeueNotification(input: { id: string; now: number }): Promise<TrackedJob | null>;
   /** For operators: jobs in one state, a page at a time. */
   list(input: ListInput): Promise<{ jobs: TrackedJob[]; cursor: string | null }>;
   close(): Promise<void>;
+}
+
+/**
+ * A target with its properties in one order, so that equal targets have equal JSON (the Redis store
+ * compares them as stored text).
+ */
+export function canonicalTarget(target: NotifyTarget): NotifyTarget {
+  const qualifier =
+    'qualifier' in target && target.qualifier !== undefined ? { qualifier: target.qualifier } : {};
+  switch (target.type) {
+    case 'function':
+      return { type: 'function', name: target.name, ...qualifier };
+    case 'fc2':
+      return { type: 'fc2', service: target.service, name: target.name, ...qualifier };
+    case 'webhook':
+      return { type: 'webhook', url: target.url };
+  }
+}
+
+/** Whether two targets name the same place. */
+export function sameTarget(a: NotifyTarget, b: NotifyTarget): boolean {
+  return JSON.stringify(canonicalTarget(a)) === JSON.stringify(canonicalTarget(b));
 }
 
 /** A job as `track` creates it. Shared by the adapters so they agree on defaults. */
@@ -104,13 +196,14 @@ export function newTrackedJob(input: TrackInput): TrackedJob {
     state: 'pending',
     status: '',
     attempts: 0,
+    notFoundCount: 0,
     firstSeenAt: input.now,
     nextPollAt: input.now,
     lastPolledAt: null,
     lastError: null,
     leaseOwner: null,
     leaseExpiresAt: null,
-    notify: input.notify ?? null,
+    notify: input.notify ? canonicalTarget(input.notify) : null,
     images: [],
     finishedAt: null,
     reason: null,
@@ -118,6 +211,42 @@ export function newTrackedJob(input: TrackInput): TrackedJob {
     notifyAttempts: 0,
     version: 0,
   };
+}
+
+/** An ended job whose news is to be sent (again) at once, its tries counted afresh. */
+function notifyAgain(job: TrackedJob, now: number): TrackedJob {
+  return { ...job, notification: 'pending', notifyAttempts: 0, nextPollAt: now };
+}
+
+/**
+ * The stored job after `requeueNotification`: an ended job's notification pending again, due at
+ * `now`; a job still pending as it is. The version is bumped, so a sweeper holding the job's lease cannot
+ * commit over it (its next owner sends the notification).
+ */
+export function requeued(stored: TrackedJob, now: number): TrackedJob {
+  if (stored.state === 'pending') return stored;
+  return { ...notifyAgain(stored, now), version: stored.version + 1 };
+}
+
+/**
+ * A job tracked without a target, given one. If it has ended, its news goes to the new target too, at
+ * once, whatever became of it before (sent to the default target, or nobody to tell): its owner asked for
+ * it. The version is bumped, so a sweeper holding the lease (and telling the default target, perhaps)
+ * cannot commit over it: the job comes back when that lease ends, and is polled and told again.
+ */
+export function withTarget(stored: TrackedJob, notify: NotifyTarget, now: number): TrackedJob {
+  const next = { ...stored, notify: canonicalTarget(notify), version: stored.version + 1 };
+  return stored.state === 'pending' ? next : notifyAgain(next, now);
+}
+
+/** What `track` does with a job it already has (the same in every adapter; see `TrackResult`). */
+export function trackKnown(stored: TrackedJob, input: TrackInput): TrackResult {
+  const asked = input.notify ?? null;
+  if (!asked || (stored.notify && sameTarget(stored.notify, asked))) {
+    return { outcome: 'unchanged', job: stored };
+  }
+  if (stored.notify) return { outcome: 'conflict', job: stored };
+  return { outcome: 'targetSet', job: withTarget(stored, asked, input.now) };
 }
 
 /** Whether `owner` may commit over the stored job (same lease holder, same version). */

@@ -3,6 +3,15 @@
  * asks aicontent about each with bounded concurrency, records what it learned, reschedules pending
  * jobs with backoff, gives up on jobs past their budget, and notifies when a job ends.
  *
+ * Notifications run beside the polls, in lanes of their own (a quarter of SWEEP_CONCURRENCY, at least
+ * one): a target that never answers holds a lane for one try (the notifier's timeout), never a poll
+ * worker. A job's notification is tried at most once per sweep, and none starts or runs past the sweep's
+ * deadline; one not tried for want of time is due at once for the next sweep. It ends `failed` after
+ * NOTIFY_MAX_ATTEMPTS tries, or at once when the notifier says no later try can succeed (`final`).
+ *
+ * A job aicontent says does not exist is given up once it said so NOT_FOUND_CONFIRMATIONS times in a
+ * row, at least NOT_FOUND_RECHECK_MS apart (a new id can take a moment to be known everywhere).
+ *
  * Safe under overlapping ticks and crashes: jobs are leased (two sweepers never hold the same job),
  * every write is a compare-and-set, and a notification is recorded as sent only after it was sent
  * (at least once; its idempotency key lets the receiver drop a repeat). One bad job never fails the
@@ -18,7 +27,10 @@ import type { JobChanges, JobStore, NotifyTarget, TrackedJob } from './jobStore.
 export interface Notifier {
   /** The job's own target, else the deployment's default, else null (nobody to tell). */
   targetFor(job: TrackedJob): NotifyTarget | null;
-  /** Sends the news; throws if it could not. */
+  /**
+   * Sends the news; throws if it could not. An error whose `final` is true says no later try can
+   * succeed either (the notification then ends `failed` at once).
+   */
   notify(job: TrackedJob, options: { deadline: number; signal?: AbortSignal | undefined }): Promise<void>;
 }
 
@@ -40,7 +52,12 @@ export interface SweepSummary {
   rescheduled: number;
   gaveUp: number;
   notified: number;
+  /** Notification tries that failed (each is retried on a later sweep, or ends `failed`). */
   notifyFailed: number;
+  /** Notifications given up this sweep: now `failed`. */
+  notifyGaveUp: number;
+  /** Notifications not tried for want of time: due at once for the next sweep. */
+  notifyDeferred: number;
   /** Polls that failed (the job was rescheduled or given up). */
   errors: number;
   /** Claimed but not started before time ran out: handed back at once. */
@@ -59,6 +76,16 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Whether the error says aicontent does not know the job. */
+function isJobNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'JobNotFound';
+}
+
+/** Whether a notifier's error says no later try can succeed. */
+function isFinal(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'final' in error && error.final === true;
+}
+
 function retryAfterOf(error: unknown): number {
   const value =
     error && typeof error === 'object' && 'retryAfterMs' in error ? Number(error.retryAfterMs) : 0;
@@ -67,6 +94,46 @@ function retryAfterOf(error: unknown): number {
 
 /** How long commits wait to go out together: one socket write to the store for many jobs. */
 const COMMIT_WINDOW_MS = 5;
+
+/** "No such job" answers in a row, each at least NOT_FOUND_RECHECK_MS after the last, before giving up. */
+export const NOT_FOUND_CONFIRMATIONS = 3;
+export const NOT_FOUND_RECHECK_MS = 60_000;
+/** The longest wait before a notification's next try. */
+const NOTIFY_RETRY_CAP_MS = 3_600_000;
+
+/** The share of the sweep's concurrency that notifications may take: a quarter, at least one lane. */
+export function notificationLanes(concurrency: number): number {
+  return Math.max(1, Math.floor(concurrency / 4));
+}
+
+/**
+ * Runs `run` on the items added, at most `slots` at a time, starting one only while `canStart()`.
+ * `drain` waits for the runs under way (which start more while they may) and hands back the items never
+ * started. `run` must not reject.
+ */
+export function lanes<T>(slots: number, run: (item: T) => Promise<void>, canStart: () => boolean) {
+  const waiting: T[] = [];
+  const running = new Set<Promise<void>>();
+  const startWhatFits = () => {
+    while (running.size < slots && waiting.length > 0 && canStart()) {
+      const task: Promise<void> = run(waiting.shift() as T).finally(() => {
+        running.delete(task);
+        startWhatFits();
+      });
+      running.add(task);
+    }
+  };
+  return {
+    add(item: T): void {
+      waiting.push(item);
+      startWhatFits();
+    },
+    async drain(): Promise<T[]> {
+      while (running.size > 0) await Promise.race(running);
+      return waiting.splice(0);
+    },
+  };
+}
 
 /**
  * Wraps `run` so that calls made within `windowMs` of each other are all started in the same tick. With
@@ -104,6 +171,8 @@ export async function sweep(
     gaveUp: 0,
     notified: 0,
     notifyFailed: 0,
+    notifyGaveUp: 0,
+    notifyDeferred: 0,
     errors: 0,
     released: 0,
     lostLeases: 0,
@@ -140,6 +209,39 @@ export async function sweep(
     return null;
   };
 
+  const giveUp = (reason: string, at: number): JobChanges => ({
+    state: 'gave_up',
+    reason,
+    finishedAt: at,
+    nextPollAt: null,
+  });
+
+  /** A poll that failed: the job waits for its next poll, or is given up. */
+  function pollFailed(job: TrackedJob, error: unknown, attempts: number): JobChanges {
+    count('errors');
+    const at = now();
+    const changes = { attempts, lastPolledAt: at, lastError: errorText(error) };
+    if (isJobNotFound(error)) return notFound(job, changes, at);
+    const reason = budgetSpent(job, attempts, at);
+    if (reason) return { ...changes, ...giveUp(reason, at) };
+    count('rescheduled');
+    return { ...changes, nextPollAt: at + pollDelay(attempts, retryAfterOf(error)) };
+  }
+
+  /** aicontent does not know the job: asked again a minute later at the soonest, given up once confirmed. */
+  function notFound(job: TrackedJob, changes: JobChanges, at: number): JobChanges {
+    const notFoundCount = job.notFoundCount + 1;
+    const attempts = changes.attempts ?? job.attempts;
+    const reason =
+      notFoundCount >= NOT_FOUND_CONFIRMATIONS
+        ? `not found: aicontent does not know the job (${notFoundCount} answers in a row, a minute or more apart)`
+        : budgetSpent(job, attempts, at);
+    if (reason) return { ...changes, notFoundCount, ...giveUp(reason, at) };
+    count('rescheduled');
+    const wait = Math.max(NOT_FOUND_RECHECK_MS, pollDelay(attempts, 0));
+    return { ...changes, notFoundCount, nextPollAt: at + wait };
+  }
+
   /** What polling the job teaches us, as changes to store. */
   async function poll(job: TrackedJob): Promise<JobChanges | 'release'> {
     const attempts = job.attempts + 1;
@@ -150,16 +252,11 @@ export async function sweep(
       ({ job: upstream } = await deps.query(job.id, { deadline: stopAt }));
     } catch (error) {
       if (!timeLeft()) return 'release'; // cut short by our own deadline: not the job's fault
-      count('errors');
-      const at = now();
-      const changes = { attempts, lastPolledAt: at, lastError: errorText(error) };
-      const reason = budgetSpent(job, attempts, at);
-      if (reason) return { ...changes, state: 'gave_up', reason, finishedAt: at, nextPollAt: null };
-      count('rescheduled');
-      return { ...changes, nextPollAt: at + pollDelay(attempts, retryAfterOf(error)) };
+      return pollFailed(job, error, attempts);
     }
     const at = now();
-    const seen = { attempts, lastPolledAt: at, lastError: null, status: upstream.status };
+    const seen: JobChanges = { attempts, lastPolledAt: at, lastError: null, status: upstream.status };
+    if (job.notFoundCount > 0) seen.notFoundCount = 0;
     if (upstream.state === 'unknown' && upstream.status !== job.status) {
       deps.log.warn('unknown upstream job status: treated as pending', {
         jobId: job.id,
@@ -171,35 +268,76 @@ export async function sweep(
       return { ...seen, state: upstream.state, images: upstream.images, finishedAt: at, nextPollAt: null };
     }
     const reason = budgetSpent(job, attempts, at);
-    if (reason) return { ...seen, state: 'gave_up', reason, finishedAt: at, nextPollAt: null };
+    if (reason) return { ...seen, ...giveUp(reason, at) };
     count('rescheduled');
     return { ...seen, nextPollAt: at + pollDelay(attempts, 0) };
   }
 
-  /** Sends the news of a job that ended; the changes record whether it went out. */
+  /** When a notification that failed is tried next: doubling from NOTIFY_RETRY_SECONDS, at most an hour. */
+  function notifyRetryDelay(notifyAttempts: number, error: unknown): number {
+    const backoff = { baseMs: policy.notifyRetryMs, capMs: NOTIFY_RETRY_CAP_MS, factor: 2 };
+    return Math.min(
+      NOTIFY_RETRY_CAP_MS,
+      backoffDelay(notifyAttempts, backoff, () => 1, retryAfterOf(error)),
+    );
+  }
+
+  /** A notification to try again on the next sweep, at once: its try was not its fault. */
+  const notifyNextSweep = (): JobChanges => ({ notification: 'pending', nextPollAt: now() });
+
+  /** A try that failed: tried again later, or given up (`failed`) when no try is left or could help. */
+  function notifyFailed(ended: TrackedJob, error: unknown): JobChanges {
+    if (!timeLeft()) {
+      count('notifyDeferred'); // cut short by our own deadline: the try does not count
+      return notifyNextSweep();
+    }
+    count('notifyFailed');
+    const notifyAttempts = ended.notifyAttempts + 1;
+    const lastError = errorText(error);
+    if (isFinal(error) || notifyAttempts >= policy.notifyMaxAttempts) {
+      count('notifyGaveUp');
+      deps.log.error('notification failed for good', { jobId: ended.id, error, notifyAttempts });
+      return { notification: 'failed', notifyAttempts, lastError, nextPollAt: null };
+    }
+    const retryMs = notifyRetryDelay(notifyAttempts, error);
+    deps.log.warn('notification failed: will retry', { jobId: ended.id, error, retryMs });
+    return { notification: 'pending', notifyAttempts, lastError, nextPollAt: now() + retryMs };
+  }
+
+  /** Sends the news of a job that ended, once; the changes record whether it went out. */
   async function notify(ended: TrackedJob): Promise<JobChanges> {
     if (!deps.notifier.targetFor(ended)) return { notification: 'none', nextPollAt: null };
-    const notifyAttempts = ended.notifyAttempts + 1;
     try {
       await deps.notifier.notify(ended, { deadline: stopAt, signal: limits.signal });
-      count('notified');
-      return { notification: 'sent', notifyAttempts, nextPollAt: null };
     } catch (error) {
-      count('notifyFailed');
-      const retryMs = backoffDelay(
-        notifyAttempts,
-        { baseMs: policy.notifyRetryMs, capMs: 3_600_000, factor: 2 },
-        () => 1,
-      );
-      deps.log.warn('notification failed: will retry', { jobId: ended.id, error, retryMs });
-      return {
-        notification: 'pending',
-        notifyAttempts,
-        lastError: errorText(error),
-        nextPollAt: now() + retryMs,
-      };
+      return notifyFailed(ended, error);
     }
+    count('notified');
+    return { notification: 'sent', notifyAttempts: ended.notifyAttempts + 1, nextPollAt: null };
   }
+
+  /** A job to notify, with what its poll (if any) taught us: saved together once the news went out. */
+  interface Notice {
+    job: TrackedJob;
+    changes: JobChanges;
+  }
+
+  async function sendNotice({ job, changes }: Notice): Promise<void> {
+    let sent: JobChanges;
+    try {
+      sent = await notify({ ...job, ...changes });
+    } catch (error) {
+      count('errors');
+      deps.log.error('notification failed in sweep', { jobId: job.id, error });
+      sent = notifyNextSweep();
+    }
+    save(job, { ...changes, ...sent });
+  }
+
+  const notices = lanes(notificationLanes(policy.concurrency), sendNotice, timeLeft);
+
+  const needsNotice = (ended: TrackedJob) =>
+    ended.state !== 'pending' && (ended.notification === 'none' || ended.notification === 'pending');
 
   async function handle(job: TrackedJob): Promise<void> {
     let changes: JobChanges = {};
@@ -212,10 +350,8 @@ export async function sweep(
         if (changes.state === 'gave_up') count('gaveUp');
       }
     }
-    const ended = { ...job, ...changes };
-    if (ended.state !== 'pending' && ended.notification !== 'sent')
-      changes = { ...changes, ...(await notify(ended)) };
-    save(job, changes);
+    if (needsNotice({ ...job, ...changes })) notices.add({ job, changes });
+    else save(job, changes);
   }
 
   // Commits are not awaited by the workers (the next job need not wait for the store); the sweep
@@ -279,10 +415,15 @@ export async function sweep(
   };
   await Promise.all(Array.from({ length: policy.concurrency }, worker));
 
-  // Out of time: hand back what was claimed but not started, so the next sweep need not wait out the lease.
+  // Out of time: hand back what was claimed but not started, so the next sweep need not wait out the
+  // lease; and keep for the next sweep, due at once, the news not sent for want of time.
   for (const job of queue.splice(0)) {
     count('released');
     save(job, {});
+  }
+  for (const { job, changes } of await notices.drain()) {
+    count('notifyDeferred');
+    save(job, { ...changes, ...notifyNextSweep() });
   }
   await Promise.all(saving);
   summary.durationMs = now() - startedAt;

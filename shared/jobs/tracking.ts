@@ -2,7 +2,7 @@
  * What callers see of tracking: registering a job (`POST /jobs`), and listing tracked jobs by state
  * for operators (`GET /jobs?state=gave_up`). Leases and versions stay inside the store.
  */
-import { InvalidInputError } from '#shared/errors.ts';
+import { AppError, InvalidInputError } from '#shared/errors.ts';
 import type { Reply } from '#shared/fc/reply.ts';
 import {
   type JobStore,
@@ -33,12 +33,33 @@ export function trackingView(job: TrackedJob) {
   };
 }
 
-/** 202 whether the job was new or already tracked: registering twice is harmless. */
+/** How long to wait after `TooManyTrackedJobs`: about a sweep, which ends some jobs. */
+export const TRACKING_FULL_RETRY_AFTER_MS = 60_000;
+
+/**
+ * 202 whether the job was new or already tracked: registering twice is harmless, and a job tracked
+ * without a target (by a query, say) takes the one its owner brings. 409 `TargetConflict` when it is
+ * tracked with another target already (which stays); 503 `TooManyTrackedJobs` past MAX_TRACKED_JOBS.
+ */
 export async function trackReply(store: JobStore, input: TrackInput): Promise<Reply> {
-  const { job, created } = await store.track(input);
+  const result = await store.track(input);
+  if (result.outcome === 'full') {
+    throw new AppError(
+      'TooManyTrackedJobs',
+      `${input.maxPending} jobs are being tracked already (MAX_TRACKED_JOBS); try again once some have ended`,
+      { statusCode: 503, expose: true, retryAfterMs: TRACKING_FULL_RETRY_AFTER_MS },
+    );
+  }
+  if (result.outcome === 'conflict') {
+    throw new AppError(
+      'TargetConflict',
+      `job ${JSON.stringify(input.id)} is tracked already, to be notified elsewhere; it keeps that target`,
+      { statusCode: 409 },
+    );
+  }
   return {
     statusCode: 202,
-    body: { tracking: trackingView(job), created },
+    body: { tracking: trackingView(result.job), created: result.outcome === 'created' },
     headers: { 'cache-control': 'no-store' },
   };
 }

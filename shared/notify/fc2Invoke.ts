@@ -127,7 +127,7 @@ export async function invokeFc2(
   });
   const headers = {
     'x-fc-invocation-type': 'Async',
-    [IDEMPOTENCY_HEADER]: notification.payload.idempotencyKey,
+    [IDEMPOTENCY_HEADER]: notification.idempotencyHeader,
   };
   try {
     // fc2 takes no abort signal: its own timeout ends the request, the race ends the wait for it.

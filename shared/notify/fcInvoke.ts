@@ -107,7 +107,7 @@ export async function invokeFunction(
         'x-acs-action': 'InvokeFunction',
         'x-acs-version': FC_API_VERSION,
         'x-fc-invocation-type': 'Async',
-        [IDEMPOTENCY_HEADER]: notification.payload.idempotencyKey,
+        [IDEMPOTENCY_HEADER]: notification.idempotencyHeader,
       },
       body: notification.body,
     },

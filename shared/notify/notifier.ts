@@ -7,7 +7,9 @@
  * (fc2Invoke.ts), a webhook as a signed POST (webhook.ts). Every kind is retried alike (delivery.ts).
  *
  * The notifier keeps no state: when `notify` throws, the sweeper records the `NotifyError` on the job
- * and tries again on a later sweep.
+ * and tries again on a later sweep (unless the error is `final`). By default a call makes one try of at
+ * most `NOTIFY_ATTEMPT_TIMEOUT_MS`: a target that never answers holds the sweep's notification lane
+ * for that long, once per sweep, and the sweeper's own backoff (NOTIFY_RETRY_SECONDS) spaces the tries.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as wait } from 'node:timers/promises';
@@ -22,6 +24,9 @@ import { invalidTarget } from './notifyError.ts';
 import { type TargetAllowlist, targetProblem } from './notifyTarget.ts';
 import { buildNotification, type Notification } from './payload.ts';
 import { postWebhook } from './webhook.ts';
+
+/** Longest wait for one try: an asynchronous invocation or a webhook's 2xx should take far less. */
+export const NOTIFY_ATTEMPT_TIMEOUT_MS = 5_000;
 
 /** A shorter shared secret could be guessed from signed requests. */
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
@@ -44,8 +49,9 @@ export interface NotifierOptions {
   allowHttpWebhooks?: boolean | undefined;
   /** The per-job targets allowed (`NOTIFY_TARGETS_ALLOWED`); any when absent. The default always is. */
   allowedTargets?: TargetAllowlist | undefined;
+  /** Tries per call and the waits between them; one try by default (the sweeper retries on later sweeps). */
   retry?: Partial<RetryPolicy> | undefined;
-  /** Longest wait for one attempt; the caller's deadline can cut it shorter. */
+  /** Longest wait for one attempt (default `NOTIFY_ATTEMPT_TIMEOUT_MS`); the caller's deadline can cut it shorter. */
   attemptTimeoutMs?: number | undefined;
   fetch?: typeof fetch;
   now?: () => number;
@@ -101,8 +107,8 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
   const internal = options.internal ?? true;
   const { accountId, region } = options;
   const endpoint = fcEndpoint({ accountId, region, internal, endpoint: options.fcEndpoint });
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  const attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 1, ...options.retry };
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? NOTIFY_ATTEMPT_TIMEOUT_MS;
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
@@ -143,7 +149,7 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
     const target = targetFor(job);
     if (!target) return;
     // A per-job target the allowlist no longer takes (changed since the job was tracked) is not sent to:
-    // the notification stays pending, for a later sweep under a corrected NOTIFY_TARGETS_ALLOWED.
+    // the notification ends failed (the error is final), to be sent again once an operator mends it.
     const refused = job.notify && targetProblem(job.notify, perJobRules);
     if (refused) throw invalidTarget(target, refused);
     const notification = buildNotification(job);

@@ -1,7 +1,7 @@
 /**
  * `NotifyError`: a notification that could not be delivered, with what the target said. The sweeper
- * records it on the job and tries again on a later sweep; `retryable` only says whether trying again
- * *within* this call may help (the notifier's own retries use it).
+ * records it on the job and tries again on a later sweep, unless it is `final`; `retryable` only says
+ * whether trying again *within* this call may help (the notifier's own retries use it).
  */
 import { AppError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
@@ -23,6 +23,13 @@ export interface NotifyFailure {
   retryAfterMs?: number | undefined;
   cause?: unknown;
 }
+
+/**
+ * Failures no later try can mend, by code: the target is one the notifier will not send to (not valid, or
+ * no longer allowed by NOTIFY_TARGETS_ALLOWED), or a webhook has no secret to be signed with. The sweeper
+ * ends such a notification `failed` at once, for an operator to mend and send again.
+ */
+const FINAL_CODES: ReadonlySet<string> = new Set(['InvalidNotifyTarget', 'WebhookSecretMissing']);
 
 export class NotifyError extends AppError {
   override name = 'NotifyError';
@@ -52,6 +59,11 @@ export class NotifyError extends AppError {
     this.httpStatus = failure.httpStatus;
     this.requestId = failure.requestId;
     this.retryable = failure.retryable;
+  }
+
+  /** Whether no later try can succeed either (see FINAL_CODES). */
+  get final(): boolean {
+    return FINAL_CODES.has(this.code);
   }
 }
 

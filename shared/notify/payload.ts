@@ -13,7 +13,8 @@
  *
  * Delivery is at least once (a retry after a lost answer sends it again), so receivers should drop a
  * notification whose `idempotencyKey` they have already handled; it is also sent as the
- * `x-aicontent-jobs-idempotency-key` header.
+ * `x-aicontent-jobs-idempotency-key` header, percent-encoded where it is not printable ASCII (see
+ * `headerValue`). Job ids travel in the body, as they are; headers carry only ASCII.
  */
 import type { TrackedJob, TrackedState } from '#shared/jobs/jobStore.ts';
 
@@ -51,6 +52,26 @@ export interface Notification {
   payload: NotificationPayload;
   /** `payload` as JSON: the exact bytes sent (and signed). */
   body: string;
+  /** The `x-aicontent-jobs-idempotency-key` header: `idempotencyKey` as `headerValue` writes it. */
+  idempotencyHeader: string;
+}
+
+/** Runs of characters a header value must not carry as they are: all but printable ASCII, and `%`. */
+const NOT_HEADER_SAFE = /[^\x21-\x24\x26-\x7e]+/g;
+
+/**
+ * `text` fit for an HTTP header value, which must be bytes (fetch refuses any character above U+00FF;
+ * anything outside printable ASCII is unsafe in transit), while a job id may be any text aicontent
+ * accepts. Every character but printable ASCII, and `%` itself, is percent-encoded as UTF-8, so
+ * `decodeURIComponent(value)` gives `text` back, and printable ASCII text without `%` (every real job id)
+ * is left as it is.
+ */
+export function headerValue(text: string): string {
+  return text.replace(NOT_HEADER_SAFE, (run) =>
+    [...Buffer.from(run, 'utf8')]
+      .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join(''),
+  );
 }
 
 function payloadOf(job: TrackedJob, state: EndedState, imageCount: number): NotificationPayload {
@@ -78,9 +99,10 @@ const fits = (body: string) => Buffer.byteLength(body, 'utf8') <= MAX_PAYLOAD_BY
 export function buildNotification(job: TrackedJob): Notification {
   const state = job.state;
   if (state === 'pending') throw new Error(`job ${job.id} has not ended: there is nothing to notify`);
+  const idempotencyHeader = headerValue(`${job.id}:${state}`);
   const full = payloadOf(job, state, job.images.length);
   const body = JSON.stringify(full);
-  if (fits(body)) return { payload: full, body };
+  if (fits(body)) return { payload: full, body, idempotencyHeader };
   // Binary search for the most images that fit: `fitting` fits (none, at first), `tooMany` does not.
   let fitting = 0;
   let tooMany = job.images.length;
@@ -90,5 +112,5 @@ export function buildNotification(job: TrackedJob): Notification {
     else tooMany = middle;
   }
   const payload = payloadOf(job, state, fitting);
-  return { payload, body: JSON.stringify(payload) };
+  return { payload, body: JSON.stringify(payload), idempotencyHeader };
 }

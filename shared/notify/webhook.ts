@@ -102,7 +102,7 @@ export async function postWebhook(
       'content-type': 'application/json',
       [TIMESTAMP_HEADER]: String(timestamp),
       [SIGNATURE_HEADER]: webhookSignature(deps.secret, timestamp, notification.body),
-      [IDEMPOTENCY_HEADER]: notification.payload.idempotencyKey,
+      [IDEMPOTENCY_HEADER]: notification.idempotencyHeader,
     },
     body: notification.body,
     signal: attempt.signal,

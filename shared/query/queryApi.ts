@@ -8,6 +8,8 @@
  * | `GET /jobs?state=&limit=&cursor=` | `{"action":"list", "state", "limit"?, "cursor"?}` | `{jobs, cursor}` |
  *
  * A query of a pending job that is not tracked yet starts tracking it when `trackOnQuery` is on.
+ * `POST /jobs` of a job not tracked yet asks aicontent about it once first: an id aicontent does not
+ * know is answered 404 `JobNotFound` and not tracked (it would cost a signed poll every sweep).
  */
 import type { AicontentClient } from '#shared/aicontent/client.ts';
 import { type Job, validateJobId } from '#shared/aicontent/job.ts';
@@ -32,6 +34,8 @@ export interface QueryRequest {
   /** Validates a user-supplied notify target (`POST /jobs`). */
   parseNotify: (input: unknown) => NotifyTarget | null;
   trackOnQuery: boolean;
+  /** Most jobs tracked while pending (MAX_TRACKED_JOBS). */
+  maxTrackedJobs: number;
   /** The `retryAfterSeconds` hint for a pending job. */
   pollHintSeconds: number;
   deadline: number;
@@ -78,21 +82,53 @@ async function answerJob(id: unknown, request: QueryRequest): Promise<Reply> {
     deadline: request.deadline,
     signal: request.signal,
   });
-  if (request.trackOnQuery && !job.terminal) {
-    // Tracking is a convenience here: a store problem must not cost the caller the answer.
-    try {
-      await (await request.store()).track({ id: jobId, now: request.now() });
-    } catch (error) {
-      request.log.error('could not start tracking a queried job', { jobId, error });
-    }
-  }
+  if (request.trackOnQuery && !job.terminal) await trackQueried(jobId, request);
   return jobReply(job, request.pollHintSeconds);
+}
+
+/**
+ * Starts tracking a queried job, without a target: its owner's `POST /jobs` may still bring one. A
+ * convenience here: neither a store problem nor a full store costs the caller the answer.
+ */
+async function trackQueried(jobId: string, request: QueryRequest): Promise<void> {
+  try {
+    const store = await request.store();
+    const { outcome } = await store.track({
+      id: jobId,
+      now: request.now(),
+      maxPending: request.maxTrackedJobs,
+    });
+    if (outcome === 'full') {
+      request.log.warn('not tracking a queried job: MAX_TRACKED_JOBS are pending', { jobId });
+    }
+  } catch (error) {
+    request.log.error('could not start tracking a queried job', { jobId, error });
+  }
+}
+
+/**
+ * Asks aicontent once about a job before it is tracked: an answer that the id is wrong (404 JobNotFound,
+ * 400 InvalidJobId) is the caller's. Any other failure (throttled, unavailable, slow) does not stop the
+ * tracking: the sweeper gives up a job aicontent keeps not knowing, after confirming it.
+ */
+async function askBeforeTracking(id: string, request: QueryRequest): Promise<void> {
+  try {
+    await request.client.queryJob(id, { deadline: request.deadline, signal: request.signal });
+  } catch (error) {
+    if (error instanceof AppError && (error.statusCode === 404 || error.statusCode === 400)) throw error;
+    request.log.warn('could not ask aicontent about a job before tracking it: tracking it all the same', {
+      jobId: id,
+      error,
+    });
+  }
 }
 
 async function track(input: Record<string, unknown>, request: QueryRequest): Promise<Reply> {
   const id = validateJobId(input.inferenceJobId);
   const notify = request.parseNotify(input.notify);
-  return trackReply(await request.store(), { id, notify, now: request.now() });
+  const store = await request.store();
+  if (!(await store.get(id))) await askBeforeTracking(id, request);
+  return trackReply(store, { id, notify, now: request.now(), maxPending: request.maxTrackedJobs });
 }
 
 function jsonBody(request: HttpRequest): Record<string, unknown> {

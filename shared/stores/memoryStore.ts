@@ -12,21 +12,36 @@ import {
   type JobStore,
   type ListInput,
   newTrackedJob,
+  requeued,
   type TrackedJob,
   type TrackInput,
+  type TrackResult,
+  trackKnown,
 } from '#shared/jobs/jobStore.ts';
 
 export function createMemoryStore(): JobStore {
   const jobs = new Map<string, TrackedJob>();
   const copy = (job: TrackedJob) => structuredClone(job);
+  const pendingCount = () => {
+    let count = 0;
+    for (const job of jobs.values()) if (job.state === 'pending') count++;
+    return count;
+  };
 
   return {
-    async track(input: TrackInput) {
+    async track(input: TrackInput): Promise<TrackResult> {
       const existing = jobs.get(input.id);
-      if (existing) return { job: copy(existing), created: false };
+      if (existing) {
+        const result = trackKnown(copy(existing), input);
+        if (result.outcome === 'targetSet') jobs.set(input.id, copy(result.job));
+        return result;
+      }
+      if (input.maxPending !== undefined && pendingCount() >= input.maxPending) {
+        return { outcome: 'full', job: null };
+      }
       const job = newTrackedJob(input);
       jobs.set(job.id, copy(job));
-      return { job, created: true };
+      return { outcome: 'created', job };
     },
 
     async claimDue(input: ClaimInput) {
@@ -52,6 +67,14 @@ export function createMemoryStore(): JobStore {
     async get(id: string) {
       const job = jobs.get(id);
       return job ? copy(job) : null;
+    },
+
+    async requeueNotification(input: { id: string; now: number }) {
+      const stored = jobs.get(input.id);
+      if (!stored) return null;
+      const next = requeued(stored, input.now);
+      jobs.set(input.id, next);
+      return copy(next);
     },
 
     async list(input: ListInput) {

@@ -28,6 +28,9 @@
  *   expired lease; commits O(log n).
  * - `P state:<state>` — one sorted set per state, every score 0, for `list`: ZRANGEBYLEX pages in member
  *   order with the last id as the cursor.
+ * - A field added to `TrackedJob` after jobs were stored (`LATER_FIELDS`) may be missing from an older
+ *   job's hash: the scripts read it as its default, and a commit that changes it writes it.
+ * - `track` counts the pending jobs for `maxPending` with ZCARD of `P state:pending` (O(1)).
  * - `P corrupt` — jobs taken out of `due` / `leased` because their hash could not be read (not a hash,
  *   fields missing, or a value that does not parse), scored by when that was found. See "Corrupt data".
  *
@@ -60,9 +63,10 @@
  *
  * Connection (serverless): ioredis connects on first use (`lazyConnect`), commands wait for the
  * connection at most `commandTimeoutMs`, and a refused connection fails the pending commands after one
- * retry (`maxRetriesPerRequest: 1`), so a down Redis rejects an operation within seconds with an
- * `AppError` `JobStoreUnavailable` (503) naming the server (never its password) and the last connection
- * error, instead of hanging the invocation. ioredis keeps reconnecting in the background (a thawed FC
+ * retry (`maxRetriesPerRequest: 1`), so a down Redis rejects an operation within seconds with a
+ * `StoreUnavailableError` (503 `StoreUnavailable`) whose `detail` names the server (never its password)
+ * and the last connection error, instead of hanging the invocation; so do the error replies that mean
+ * "not now" (`LOADING`, `OOM`, `READONLY`…). ioredis keeps reconnecting in the background (a thawed FC
  * instance finds its socket closed); `close()` quits. Each store owns one connection.
  *
  * Deployments: Redis 4.0 or later (ApsaraDB for Redis 5.0+, Tair). A standard (master-replica)
@@ -77,11 +81,15 @@ import {
   type ClaimInput,
   type JobChanges,
   type JobStore,
+  LATER_FIELDS,
   type ListInput,
+  NOTIFICATION_STATES,
   newTrackedJob,
+  StoreUnavailableError,
   TRACKED_STATES,
   type TrackedJob,
   type TrackInput,
+  type TrackResult,
 } from '#shared/jobs/jobStore.ts';
 import { createLogger } from '#shared/log.ts';
 
@@ -112,6 +120,13 @@ export interface RedisStoreOptions {
   /** Told about every corrupt job `claimDue` or `list` skips (default: a warn log line). */
   onCorrupt?: (problem: CorruptJob) => void;
 }
+
+/**
+ * Error replies that mean "not now" rather than "wrong": the server is loading its data, busy with a
+ * script, out of memory (`maxmemory`), a read-only replica after a failover, or a cluster without a
+ * master. The request may well succeed a moment later.
+ */
+const REDIS_BUSY_REPLY = /^(LOADING|BUSY|OOM|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS)\b/;
 
 // --- URL ---------------------------------------------------------------------------------------------
 
@@ -247,6 +262,7 @@ const FIELD_CHECKS: Readonly<Record<keyof TrackedJob, Check>> = {
   state: (value) => TRACKED_STATES.includes(value as TrackedJob['state']),
   status: isString,
   attempts: isNumber,
+  notFoundCount: isNumber,
   firstSeenAt: isNumber,
   nextPollAt: orNull(isNumber),
   lastPolledAt: orNull(isNumber),
@@ -257,7 +273,7 @@ const FIELD_CHECKS: Readonly<Record<keyof TrackedJob, Check>> = {
   images: (value) => Array.isArray(value) && value.every(isString),
   finishedAt: orNull(isNumber),
   reason: orNull(isString),
-  notification: (value) => value === 'none' || value === 'pending' || value === 'sent',
+  notification: (value) => NOTIFICATION_STATES.includes(value as TrackedJob['notification']),
   notifyAttempts: isNumber,
   version: (value) => Number.isSafeInteger(value) && (value as number) >= 0,
 };
@@ -350,15 +366,22 @@ local FIELDS = ${luaList(FIELDS)}
 local HEADS = ${luaList(FIELDS.map((field, i) => `${i === 0 ? '{' : ','}${JSON.stringify(field)}:`))}
 local INDEX = {${FIELDS.map((field, i) => `[${lua(field)}] = ${i + 1}`).join(', ')}}
 local STATES = {${TRACKED_STATES.map((state, i) => `[${lua(JSON.stringify(state))}] = ${i + 1}`).join(', ')}}
-local STATE, NEXT, OWNER, EXPIRES, VERSION = ${[
+local STATE, NEXT, OWNER, EXPIRES, VERSION, NOTIFY, NOTIFICATION, NOTIFY_ATTEMPTS = ${[
   'state',
   'nextPollAt',
   'leaseOwner',
   'leaseExpiresAt',
   'version',
+  'notify',
+  'notification',
+  'notifyAttempts',
 ]
   .map((field) => fieldIndex(field as keyof TrackedJob))
   .join(', ')}
+-- Fields added after jobs were first stored, with the value a job stored before them has (LATER_FIELDS).
+local LATER = {${Object.entries(LATER_FIELDS)
+  .map(([field, value]) => `[${fieldIndex(field as keyof TrackedJob)}] = ${lua(JSON.stringify(value))}`)
+  .join(', ')}}
 
 local function numberOrNull(value)
   return value == 'null' or (tonumber(value) ~= nil and string.find(value, '^[-+.%deE]+$') ~= nil)
@@ -373,6 +396,12 @@ local function load(key)
     if values[i] then present = present + 1 end
   end
   if present == 0 then return nil end
+  for i, value in pairs(LATER) do
+    if not values[i] then
+      values[i] = value
+      present = present + 1
+    end
+  end
   if present < #FIELDS then return nil, 'missing fields' end
   if not STATES[values[STATE]] then return nil, 'bad state' end
   if not string.find(values[VERSION], '^%d+$') or #values[VERSION] > 15 then return nil, 'bad version' end
@@ -390,6 +419,23 @@ local function encode(values)
   parts[2 * #FIELDS + 1] = '}'
   return table.concat(parts)
 end
+
+-- An ended job's news to be sent (again) at once, as notifyAgain in jobStore.ts: its values and the
+-- HSET arguments \`set\` change; back in due unless it is leased (a claim moves it when the lease ends).
+local function notifyAgain(values, set, member, due, leased, now)
+  values[NOTIFICATION], values[NOTIFY_ATTEMPTS], values[NEXT] = '"pending"', '0', now
+  for _, item in ipairs({'notification', '"pending"', 'notifyAttempts', '0', 'nextPollAt', now}) do
+    set[#set + 1] = item
+  end
+  if not redis.call('ZSCORE', leased, member) then redis.call('ZADD', due, now, member) end
+end
+
+-- Writes \`set\` to the job, bumps its version, and returns the job: {status, job}.
+local function rewrite(key, values, set, status)
+  redis.call('HSET', key, unpack(set))
+  values[VERSION] = string.format('%d', redis.call('HINCRBY', key, 'version', 1))
+  return {status, encode(values)}
+end
 `;
 
 /** KEYS: job. → {1, job} | {0} (no such job) | {-1, reason} */
@@ -401,22 +447,53 @@ return {0}
 `;
 
 /**
- * KEYS: job, due, state set of the new job. ARGV: member, then the new job's values in field order.
- * → {1} (created) | {0, existing job} | {-1, reason}
+ * `track`, as `trackKnown` and `newTrackedJob` in jobStore.ts. Targets are compared as their stored JSON:
+ * both sides are written from `canonicalTarget`, so equal targets are equal text.
+ * KEYS: job, due, leased, state set `pending`. ARGV: member, most pending jobs (-1: no limit), now, then
+ * the new job's values in field order (its `notify` is the target asked for).
+ * → {1} (created) | {0, job} (unchanged) | {2, job} (target set) | {3, job} (conflict) | {4} (full) |
+ *   {-1, reason}
  */
 const TRACK = `${PRELUDE}
-local values, problem = load(KEYS[1])
-if values then return {0, encode(values)} end
+local key, due, leased, pending = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local member, maxPending, now = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local asked = ARGV[3 + NOTIFY]
+local values, problem = load(key)
+if values then
+  if asked == 'null' or values[NOTIFY] == asked then return {0, encode(values)} end
+  if values[NOTIFY] ~= 'null' then return {3, encode(values)} end
+  values[NOTIFY] = asked
+  local set = {'notify', asked}
+  if values[STATE] ~= '"pending"' then notifyAgain(values, set, member, due, leased, now) end
+  return rewrite(key, values, set, 2)
+end
 if problem then return {-1, problem} end
+if maxPending >= 0 and redis.call('ZCARD', pending) >= maxPending then return {4} end
 local set = {}
 for i = 1, #FIELDS do
   set[2 * i - 1] = FIELDS[i]
-  set[2 * i] = ARGV[i + 1]
+  set[2 * i] = ARGV[i + 3]
 end
-redis.call('HSET', KEYS[1], unpack(set))
-if ARGV[NEXT + 1] ~= 'null' then redis.call('ZADD', KEYS[2], ARGV[NEXT + 1], ARGV[1]) end
-redis.call('ZADD', KEYS[3], 0, ARGV[1])
+redis.call('HSET', key, unpack(set))
+if ARGV[NEXT + 3] ~= 'null' then redis.call('ZADD', due, ARGV[NEXT + 3], member) end
+redis.call('ZADD', pending, 0, member)
 return {1}
+`;
+
+/**
+ * `requeueNotification`, as `requeued` in jobStore.ts. KEYS: job, due, leased. ARGV: member, now.
+ * → {1, job} (requeued, or unchanged while pending) | {0} (no such job) | {-1, reason}
+ */
+const REQUEUE = `${PRELUDE}
+local values, problem = load(KEYS[1])
+if not values then
+  if problem then return {-1, problem} end
+  return {0}
+end
+if values[STATE] == '"pending"' then return {1, encode(values)} end
+local set = {}
+notifyAgain(values, set, ARGV[1], KEYS[2], KEYS[3], ARGV[2])
+return rewrite(KEYS[1], values, set, 1)
 `;
 
 /**
@@ -582,6 +659,7 @@ type Reply<T> = Promise<T>;
 interface Scripts {
   jobGet(key: Buffer): Reply<[number, string?]>;
   jobTrack(...args: Arg[]): Reply<[number, string?]>;
+  jobRequeue(...args: Arg[]): Reply<[number, string?]>;
   jobClaimBuffer(...args: Arg[]): Reply<[[Buffer, Buffer][], [Buffer, Buffer][]]>;
   jobCommit(...args: Arg[]): Reply<[number, string?][]>;
   jobListBuffer(...args: Arg[]): Reply<[[Buffer, Buffer][], [Buffer, Buffer][], Buffer | null]>;
@@ -596,6 +674,13 @@ interface Scripts {
 export function packChanges(jobs: readonly (readonly string[])[]): string {
   return jobs.map((items) => items.join('\x1f')).join('\x1e');
 }
+
+/** The track script's answers that come with the job, by status (1, created, and 4, full, do not). */
+const TRACK_OUTCOMES: Record<number, 'unchanged' | 'targetSet' | 'conflict'> = {
+  0: 'unchanged',
+  2: 'targetSet',
+  3: 'conflict',
+};
 
 // --- The store ---------------------------------------------------------------------------------------
 
@@ -663,7 +748,8 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
     lastConnectionError = undefined;
   });
   redis.defineCommand('jobGet', { numberOfKeys: 1, lua: GET });
-  redis.defineCommand('jobTrack', { numberOfKeys: 3, lua: TRACK });
+  redis.defineCommand('jobTrack', { numberOfKeys: 4, lua: TRACK });
+  redis.defineCommand('jobRequeue', { numberOfKeys: 3, lua: REQUEUE });
   redis.defineCommand('jobClaim', { numberOfKeys: 3, lua: CLAIM });
   redis.defineCommand('jobCommit', { numberOfKeys: 2 + TRACKED_STATES.length, lua: COMMIT });
   redis.defineCommand('jobList', { numberOfKeys: 1, lua: LIST });
@@ -677,28 +763,24 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
     } catch (error) {
       if (error instanceof AppError || error instanceof TypeError) throw error;
       const cause = error as Error;
-      if (cause.name === 'ReplyError') {
-        throw new AppError(
-          'JobStoreError',
-          `Redis job store ${location.display}: ${operation} failed: ${cause.message}`,
-          { cause },
-        );
+      const failed = `Redis job store ${location.display}: ${operation} failed`;
+      if (cause.name === 'ReplyError' && !REDIS_BUSY_REPLY.test(cause.message)) {
+        throw new AppError('JobStoreError', `${failed}: ${cause.message}`, { cause });
       }
-      const last =
-        lastConnectionError && lastConnectionError !== cause ? lastConnectionError.message : undefined;
-      const suffix = last ? ` (last connection error: ${last})` : '';
-      const why =
-        cause.name === 'MaxRetriesPerRequestError'
-          ? `cannot connect (${last ?? cause.message})`
-          : cause.message === 'Command timed out'
-            ? `no answer within ${connection.commandTimeout} ms${suffix}`
-            : `${cause.message}${suffix}`;
-      throw new AppError(
-        'JobStoreUnavailable',
-        `Redis job store ${location.display} is unavailable: ${operation} failed: ${why}`,
-        { statusCode: 503, retryAfterMs: 1_000, cause },
-      );
+      throw new StoreUnavailableError(`${failed}: ${unavailableBecause(cause)}`, cause);
     }
+  }
+
+  /** Why Redis could not serve a command, in words, with the last connection error when it says more. */
+  function unavailableBecause(cause: Error): string {
+    const last =
+      lastConnectionError && lastConnectionError !== cause ? lastConnectionError.message : undefined;
+    const suffix = last ? ` (last connection error: ${last})` : '';
+    if (cause.name === 'MaxRetriesPerRequestError') return `cannot connect (${last ?? cause.message})`;
+    if (cause.message === 'Command timed out') {
+      return `no answer within ${connection.commandTimeout} ms${suffix}`;
+    }
+    return `${cause.message}${suffix}`;
   }
 
   function corruptError(id: string, reason: string): AppError {
@@ -727,20 +809,33 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
   let closed = false;
 
   return {
-    async track(input: TrackInput) {
+    async track(input: TrackInput): Promise<TrackResult> {
       const job = newTrackedJob(input);
-      if (typeof job.id !== 'string' || !isNumber(job.firstSeenAt)) {
-        throw new TypeError('track: id must be a string and now a finite number');
+      const maxPending = input.maxPending ?? -1;
+      if (typeof job.id !== 'string' || !isNumber(job.firstSeenAt) || !Number.isInteger(maxPending)) {
+        throw new TypeError('track: id must be a string, now a finite number and maxPending a whole number');
       }
       if (!FIELD_CHECKS.notify(job.notify)) throw new TypeError('track: notify must be an object or null');
       const member = encodeId(job.id);
       const values = FIELDS.map((field) => JSON.stringify(job[field]));
       const [status, body = ''] = await run('track', () =>
-        scripts.jobTrack(jobKey(member), dueKey, stateKey(job.state) as Buffer, member, ...values),
+        scripts.jobTrack(
+          jobKey(member),
+          dueKey,
+          leasedKey,
+          stateKey('pending') as Buffer,
+          member,
+          maxPending,
+          JSON.stringify(input.now),
+          ...values,
+        ),
       );
-      if (status === 1) return { job: JSON.parse(JSON.stringify(job)) as TrackedJob, created: true };
       if (status === -1) throw corruptError(job.id, body);
-      return { job: decodeOrThrow(job.id, body), created: false };
+      if (status === 1) return { outcome: 'created', job: JSON.parse(JSON.stringify(job)) as TrackedJob };
+      if (status === 4) return { outcome: 'full', job: null };
+      const outcome = TRACK_OUTCOMES[status];
+      if (!outcome) throw new AppError('JobStoreError', `track: the script answered ${status}`);
+      return { outcome, job: decodeOrThrow(job.id, body) };
     },
 
     async claimDue(input: ClaimInput) {
@@ -797,6 +892,17 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
       const [status, body = ''] = await run('get', () => scripts.jobGet(jobKey(encodeId(id))));
       if (status === 1) return decodeOrThrow(id, body);
       if (status === -1) throw corruptError(id, body);
+      return null;
+    },
+
+    async requeueNotification(input: { id: string; now: number }) {
+      if (!isNumber(input.now)) throw new TypeError('requeueNotification: now must be a finite number');
+      const member = encodeId(input.id);
+      const [status, body = ''] = await run('requeueNotification', () =>
+        scripts.jobRequeue(jobKey(member), dueKey, leasedKey, member, JSON.stringify(input.now)),
+      );
+      if (status === 1) return decodeOrThrow(input.id, body);
+      if (status === -1) throw corruptError(input.id, body);
       return null;
     },
 

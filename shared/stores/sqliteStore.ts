@@ -8,7 +8,8 @@
  * - Several processes: WAL journal (readers never wait for the writer). Every read-then-write (track, claimDue, commit) is one `BEGIN IMMEDIATE` transaction: it takes the
  *   write lock before reading, so claims and compare-and-set commits are atomic across processes.
  *   A process that finds the lock taken waits up to `busyTimeoutMs`, then the operation fails
- *   (SQLITE_BUSY); a sweeper simply tries again next time.
+ *   (SQLITE_BUSY) with a `StoreUnavailableError` (503), as does a full disk or an I/O error; a sweeper
+ *   simply tries again next time.
  * - Same behaviour as the memory store, to the order of claims and list pages (the contract suite).
  *
  * better-sqlite3 is synchronous: each operation is one short transaction over indexed rows, and the
@@ -27,10 +28,15 @@ import {
   committed,
   type JobChanges,
   type JobStore,
+  LATER_FIELDS,
   type ListInput,
   newTrackedJob,
+  requeued,
+  StoreUnavailableError,
   type TrackedJob,
   type TrackInput,
+  type TrackResult,
+  trackKnown,
 } from '#shared/jobs/jobStore.ts';
 
 export interface SqliteStoreOptions {
@@ -125,8 +131,9 @@ function row(job: TrackedJob) {
   };
 }
 
+/** The job of a row; a job stored before a field was added gets that field's default (LATER_FIELDS). */
 const parse = (stored: { job: string } | undefined): TrackedJob | null =>
-  stored ? (JSON.parse(stored.job) as TrackedJob) : null;
+  stored ? { ...LATER_FIELDS, ...(JSON.parse(stored.job) as TrackedJob) } : null;
 
 function migrate(db: BetterSqlite3.Database, path: string): void {
   const version = () => db.pragma('user_version', { simple: true }) as number;
@@ -143,6 +150,23 @@ function migrate(db: BetterSqlite3.Database, path: string): void {
   }).immediate();
 }
 
+/**
+ * SQLite's result codes (better-sqlite3's `SqliteError.code`, extended codes included) that mean the
+ * database cannot serve us right now rather than that we asked wrong: another process holds the lock
+ * (BUSY, LOCKED), the disk is full (FULL), reading or writing the file failed (IOERR).
+ */
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR)(_|$)/;
+
+/** `error` as a `StoreUnavailableError` when SQLite said it cannot serve now; otherwise as it is. */
+export function sqliteFailure(error: unknown, operation: string, path: string): unknown {
+  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+  if (!UNAVAILABLE_CODES.test(code)) return error;
+  return new StoreUnavailableError(
+    `embedded job store ${path}: ${operation} failed: ${code}: ${(error as Error).message}`,
+    error,
+  );
+}
+
 /** Opens (creating if needed) the database at `options.path`. */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<JobStore> {
   const path = realPath(options.path);
@@ -156,7 +180,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
     migrate(db, path);
   } catch (error) {
     db.close();
-    throw error;
+    throw sqliteFailure(error, 'open', path);
   }
 
   const statements = {
@@ -175,6 +199,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
        WHERE next_poll_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at <= @now)
        ORDER BY next_poll_at, rowid LIMIT @limit`,
     ),
+    // Served by the jobs_state index alone: cheap enough for the jobs one machine tracks.
+    pendingCount: db.prepare<[], { count: number }>(
+      "SELECT count(*) AS count FROM jobs WHERE state = 'pending'",
+    ),
     firstPage: db.prepare<[string, number], { job: string }>(
       'SELECT job FROM jobs WHERE state = ? ORDER BY key LIMIT ?',
     ),
@@ -183,12 +211,26 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
     ),
   };
 
-  const track = db.transaction((input: TrackInput) => {
+  const track = db.transaction((input: TrackInput): TrackResult => {
     const existing = parse(statements.get.get(key(input.id)));
-    if (existing) return { job: existing, created: false };
+    if (existing) {
+      const result = trackKnown(existing, input);
+      if (result.outcome === 'targetSet') statements.update.run(row(result.job));
+      return result;
+    }
+    const pending = input.maxPending === undefined ? 0 : (statements.pendingCount.get()?.count ?? 0);
+    if (input.maxPending !== undefined && pending >= input.maxPending) return { outcome: 'full', job: null };
     const job = newTrackedJob(input);
     statements.insert.run(row(job));
-    return { job, created: true };
+    return { outcome: 'created', job };
+  });
+
+  const requeue = db.transaction((input: { id: string; now: number }) => {
+    const stored = parse(statements.get.get(key(input.id)));
+    if (!stored) return null;
+    const next = requeued(stored, input.now);
+    if (next !== stored) statements.update.run(row(next));
+    return next;
   });
 
   const claimDue = db.transaction((input: ClaimInput) =>
@@ -207,32 +249,38 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
     return next;
   });
 
+  /** Runs one operation, turning SQLite's "not now" into a StoreUnavailableError. */
+  function run<T>(operation: string, fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(sqliteFailure(error, operation, path));
+    }
+  }
+
   return {
-    async track(input: TrackInput) {
-      return track.immediate(input);
-    },
+    track: (input: TrackInput) => run('track', () => track.immediate(input)),
 
-    async claimDue(input: ClaimInput) {
-      return claimDue.immediate(input);
-    },
+    claimDue: (input: ClaimInput) => run('claimDue', () => claimDue.immediate(input)),
 
-    async commit(job: TrackedJob, owner: string, changes: JobChanges) {
-      return commit.immediate(job, owner, changes);
-    },
+    commit: (job: TrackedJob, owner: string, changes: JobChanges) =>
+      run('commit', () => commit.immediate(job, owner, changes)),
 
-    async get(id: string) {
-      return parse(statements.get.get(key(id)));
-    },
+    get: (id: string) => run('get', () => parse(statements.get.get(key(id)))),
 
-    async list(input: ListInput) {
-      // One row more than the page tells whether another page follows.
-      const rows = input.cursor
-        ? statements.nextPage.all(input.state, key(input.cursor), input.limit + 1)
-        : statements.firstPage.all(input.state, input.limit + 1);
-      const jobs = rows.slice(0, input.limit).map((stored) => parse(stored) as TrackedJob);
-      const last = jobs.at(-1);
-      return { jobs, cursor: rows.length > input.limit && last ? last.id : null };
-    },
+    requeueNotification: (input: { id: string; now: number }) =>
+      run('requeueNotification', () => requeue.immediate(input)),
+
+    list: (input: ListInput) =>
+      run('list', () => {
+        // One row more than the page tells whether another page follows.
+        const rows = input.cursor
+          ? statements.nextPage.all(input.state, key(input.cursor), input.limit + 1)
+          : statements.firstPage.all(input.state, input.limit + 1);
+        const jobs = rows.slice(0, input.limit).map((stored) => parse(stored) as TrackedJob);
+        const last = jobs.at(-1);
+        return { jobs, cursor: rows.length > input.limit && last ? last.id : null };
+      }),
 
     async close() {
       db.close();

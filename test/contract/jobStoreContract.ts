@@ -49,12 +49,13 @@ export function describeJobStoreContract(name: string, createBackend: () => Prom
       it('creates a pending job due at once, then is idempotent', async () => {
         const target: NotifyTarget = { type: 'function', name: 'on-job-done' };
         const first = await store.track({ id: 'a', notify: target, now: T0 });
-        expect(first.created).toBe(true);
+        expect(first.outcome).toBe('created');
         expect(first.job).toMatchObject({
           id: 'a',
           state: 'pending',
           status: '',
           attempts: 0,
+          notFoundCount: 0,
           firstSeenAt: T0,
           nextPollAt: T0,
           lastPolledAt: null,
@@ -62,13 +63,10 @@ export function describeJobStoreContract(name: string, createBackend: () => Prom
           notify: target,
           notification: 'none',
         });
-        const again = await store.track({
-          id: 'a',
-          notify: { type: 'webhook', url: 'https://x.test' },
-          now: T0 + 5,
-        });
-        expect(again.created).toBe(false);
-        expect(again.job).toEqual(first.job);
+        for (const notify of [undefined, null, target]) {
+          const again = await store.track({ id: 'a', notify, now: T0 + 5 });
+          expect(again).toEqual({ outcome: 'unchanged', job: first.job });
+        }
         expect(await store.get('a')).toEqual(first.job);
       });
 
@@ -87,6 +85,187 @@ export function describeJobStoreContract(name: string, createBackend: () => Prom
 
       it('answers null for a job it does not know', async () => {
         expect(await store.get('nope')).toBeNull();
+      });
+    });
+
+    describe('track: who sets the target', () => {
+      const mine: NotifyTarget = { type: 'webhook', url: 'https://owner.example.test/hook' };
+      const theirs: NotifyTarget = { type: 'function', name: 'somebody-else' };
+
+      it('gives a job tracked without a target (by a query) the target its owner brings', async () => {
+        const queried = await store.track({ id: 'a', now: T0 });
+        const owned = await store.track({ id: 'a', notify: mine, now: T0 + 1 });
+        expect(owned).toEqual({
+          outcome: 'targetSet',
+          job: { ...queried.job, notify: mine, version: (queried.job?.version ?? 0) + 1 },
+        });
+        expect(await store.get('a')).toEqual(owned.job);
+        expect(await store.track({ id: 'a', notify: mine, now: T0 + 2 })).toEqual({
+          outcome: 'unchanged',
+          job: owned.job,
+        });
+      });
+
+      it('keeps the first target: another one is a conflict and changes nothing', async () => {
+        const first = await store.track({ id: 'a', notify: mine, now: T0 });
+        expect(await store.track({ id: 'a', notify: theirs, now: T0 + 1 })).toEqual({
+          outcome: 'conflict',
+          job: first.job,
+        });
+        expect(await store.get('a')).toEqual(first.job);
+      });
+
+      it('compares targets by what they name, not by how their properties are ordered', async () => {
+        await store.track({ id: 'a', notify: { type: 'function', name: 'f', qualifier: 'LIVE' }, now: T0 });
+        const reordered = { qualifier: 'LIVE', name: 'f', type: 'function' } as NotifyTarget;
+        expect((await store.track({ id: 'a', notify: reordered, now: T0 })).outcome).toBe('unchanged');
+        expect(
+          (await store.track({ id: 'a', notify: { type: 'function', name: 'f' }, now: T0 })).outcome,
+        ).toBe('conflict');
+      });
+
+      it('sets the target of an ended job and sends its news there, at once', async () => {
+        await store.track({ id: 'a', now: T0 });
+        const [job] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+        await store.commit(job as TrackedJob, 's1', {
+          state: 'succeeded',
+          finishedAt: T0,
+          nextPollAt: null,
+          notification: 'sent', // to the deployment's default target
+          notifyAttempts: 2,
+        });
+        const owned = await store.track({ id: 'a', notify: mine, now: T0 + 10_000 });
+        expect(owned.job).toMatchObject({
+          state: 'succeeded',
+          notify: mine,
+          notification: 'pending',
+          notifyAttempts: 0,
+          nextPollAt: T0 + 10_000,
+        });
+        const due = await store.claimDue({ owner: 's2', now: T0 + 10_000, limit: 10, leaseMs: LEASE });
+        expect(due.map((claimed) => [claimed.id, claimed.notify])).toEqual([['a', mine]]);
+      });
+
+      it('makes a sweeper that held the job while its target was set lose its commit; the job comes back', async () => {
+        await store.track({ id: 'a', now: T0 });
+        const [held] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+        await store.track({ id: 'a', notify: mine, now: T0 + 1 });
+        expect(
+          await store.commit(held as TrackedJob, 's1', {
+            state: 'succeeded',
+            notification: 'sent',
+            nextPollAt: null,
+          }),
+        ).toBeNull();
+        const [back] = await store.claimDue({ owner: 's2', now: T0 + LEASE, limit: 1, leaseMs: LEASE });
+        expect(back).toMatchObject({ id: 'a', state: 'pending', notify: mine });
+      });
+
+      it('sets it once when owners race: one target set, every other a conflict', async () => {
+        await store.track({ id: 'a', now: T0 });
+        const connections = [store, ...(await Promise.all(Array.from({ length: 3 }, connect)))];
+        const targets = Array.from(
+          { length: 8 },
+          (_, i): NotifyTarget => ({ type: 'function', name: `f${i}` }),
+        );
+        const results = await Promise.all(
+          targets.map((notify, i) =>
+            connections[i % connections.length]?.track({ id: 'a', notify, now: T0 }),
+          ),
+        );
+        const outcomes = results.map((result) => result?.outcome).sort();
+        expect(outcomes).toEqual([
+          'conflict',
+          'conflict',
+          'conflict',
+          'conflict',
+          'conflict',
+          'conflict',
+          'conflict',
+          'targetSet',
+        ]);
+        const winner = results.find((result) => result?.outcome === 'targetSet');
+        expect((await store.get('a'))?.notify).toEqual(winner?.job?.notify);
+      });
+    });
+
+    describe('track: MAX_TRACKED_JOBS', () => {
+      it('tracks no new job while maxPending jobs are pending; ended jobs do not count', async () => {
+        await trackMany(3);
+        expect(await store.track({ id: 'new', now: T0, maxPending: 3 })).toEqual({
+          outcome: 'full',
+          job: null,
+        });
+        expect(await store.get('new')).toBeNull();
+        // A job already tracked is still answered (and may still take its target).
+        expect(
+          (
+            await store.track({
+              id: 'job-00000',
+              notify: { type: 'function', name: 'f' },
+              now: T0,
+              maxPending: 3,
+            })
+          ).outcome,
+        ).toBe('targetSet');
+        const [ended] = await store.claimDue({ owner: 's', now: T0, limit: 1, leaseMs: LEASE });
+        await store.commit(ended as TrackedJob, 's', { state: 'failed', nextPollAt: null });
+        expect((await store.track({ id: 'new', now: T0, maxPending: 3 })).outcome).toBe('created');
+        expect((await store.track({ id: 'newer', now: T0, maxPending: 3 })).outcome).toBe('full');
+      });
+    });
+
+    describe('requeueNotification', () => {
+      async function endedJob(changes: Partial<TrackedJob>) {
+        await store.track({ id: 'a', notify: { type: 'function', name: 'f' }, now: T0 });
+        const [job] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+        return (await store.commit(job as TrackedJob, 's1', {
+          state: 'succeeded',
+          finishedAt: T0,
+          nextPollAt: null,
+          ...changes,
+        })) as TrackedJob;
+      }
+
+      it('puts a failed notification back to pending, due at once, its tries counted afresh', async () => {
+        const failed = await endedJob({ notification: 'failed', notifyAttempts: 20, lastError: 'Http404' });
+        expect(await store.claimDue({ owner: 's', now: T0 + 10 ** 9, limit: 1, leaseMs: LEASE })).toEqual([]);
+        const requeued = await store.requeueNotification({ id: 'a', now: T0 + 5_000 });
+        expect(requeued).toEqual({
+          ...failed,
+          notification: 'pending',
+          notifyAttempts: 0,
+          nextPollAt: T0 + 5_000,
+          version: failed.version + 1,
+        });
+        expect(await store.get('a')).toEqual(requeued);
+        const due = await store.claimDue({ owner: 's', now: T0 + 5_000, limit: 1, leaseMs: LEASE });
+        expect(due.map((job) => job.id)).toEqual(['a']);
+      });
+
+      it('sends a sent one again too (an operator asked)', async () => {
+        await endedJob({ notification: 'sent', notifyAttempts: 1 });
+        expect(await store.requeueNotification({ id: 'a', now: T0 })).toMatchObject({
+          notification: 'pending',
+        });
+      });
+
+      it('leaves a job that has not ended as it is, and answers null for no job', async () => {
+        const { job } = await store.track({ id: 'p', now: T0 });
+        expect(await store.requeueNotification({ id: 'p', now: T0 + 1 })).toEqual(job);
+        expect(await store.requeueNotification({ id: 'nope', now: T0 })).toBeNull();
+      });
+
+      it('makes the sweeper holding the job lose its commit; the job comes back when the lease ends', async () => {
+        await endedJob({ notification: 'pending', notifyAttempts: 1, nextPollAt: T0 });
+        const [held] = await store.claimDue({ owner: 's2', now: T0, limit: 1, leaseMs: LEASE });
+        await store.requeueNotification({ id: 'a', now: T0 + 1 });
+        expect(
+          await store.commit(held as TrackedJob, 's2', { notification: 'failed', nextPollAt: null }),
+        ).toBeNull();
+        expect(await store.claimDue({ owner: 's3', now: T0 + 1, limit: 1, leaseMs: LEASE })).toEqual([]);
+        const [back] = await store.claimDue({ owner: 's3', now: T0 + LEASE, limit: 1, leaseMs: LEASE });
+        expect(back).toMatchObject({ id: 'a', notification: 'pending', notifyAttempts: 0 });
       });
     });
 
@@ -129,10 +308,12 @@ export function describeJobStoreContract(name: string, createBackend: () => Prom
           lastPolledAt: T0,
           nextPollAt: T0 + 1000,
           lastError: 'Throttling.User',
+          notFoundCount: 2,
         });
         expect(saved).toMatchObject({
           attempts: 1,
           status: 'INFERRING',
+          notFoundCount: 2,
           leaseOwner: null,
           leaseExpiresAt: null,
           version: 2,

@@ -44,8 +44,9 @@ export function recordingFetch(): { fetch: typeof fetch; bodies: string[] } {
 }
 
 /**
- * A notifier for `server`: it is the FC endpoint, webhooks may use http, waits are recorded rather than
- * slept, and the clock, jitter and nonce are fixed unless `options` says otherwise.
+ * A notifier for `server`: it is the FC endpoint, webhooks may use http, three tries per call (to test the
+ * delivery loop; the notifier's default is one), waits are recorded rather than slept, and the clock,
+ * jitter and nonce are fixed unless `options` says otherwise.
  */
 export function notifierFor(server: ScriptedServer, options: Partial<NotifierOptions> = {}) {
   const recorder = recordingFetch();
@@ -57,6 +58,7 @@ export function notifierFor(server: ScriptedServer, options: Partial<NotifierOpt
     credentials: () => STS,
     webhookSecret: WEBHOOK_SECRET,
     allowHttpWebhooks: true,
+    retry: { maxAttempts: 3 },
     fetch: recorder.fetch,
     now: () => T0,
     random: () => 0.5,

@@ -263,7 +263,8 @@ describe('query function tracking jobs', () => {
     return { ...result, json: JSON.parse(result.body) };
   }
 
-  it('POST /jobs registers a job (202), idempotently', async () => {
+  it('POST /jobs registers a job (202) once aicontent knows it, idempotently', async () => {
+    server.script.push(jobAnswer({ ...pending, id: 'track-1' }));
     const first = await post(
       JSON.stringify({ inferenceJobId: 'track-1', notify: { function: 'on-job-done' } }),
     );
@@ -278,13 +279,54 @@ describe('query function tracking jobs', () => {
       },
     });
     expect(first.json.tracking.firstSeenAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(server.requests[0]?.url).toContain('inferenceJobId=track-1');
     const again = await post(JSON.stringify({ inferenceJobId: 'track-1' }));
     expect(again.statusCode).toBe(202);
     expect(again.json).toMatchObject({ created: false, tracking: { notify: { name: 'on-job-done' } } });
-    expect(server.requests).toHaveLength(0);
+    expect(server.requests).toHaveLength(1); // a tracked job is not asked about again
+  });
+
+  it('POST /jobs of an id aicontent does not know answers 404 JobNotFound and tracks nothing', async () => {
+    server.script.push({ status: 404, body: { success: false, errCode: 'B_DATA_NOT_FOUND_EXCEPTION' } });
+    const result = await post(JSON.stringify({ inferenceJobId: 'made-up-1' }));
+    expect(result.statusCode).toBe(404);
+    expect(result.json).toMatchObject({ error: { code: 'JobNotFound' } });
+    expect(server.requests).toHaveLength(1);
+    const listed = (await handler(
+      invokeEvent({ action: 'list', state: 'pending', limit: 500 }),
+      fcContext(),
+    )) as { jobs: { id: string }[] };
+    expect(listed.jobs.map((job) => job.id)).not.toContain('made-up-1');
+  });
+
+  it('POST /jobs tracks a job all the same when aicontent cannot say (unavailable), and logs why', async () => {
+    server.script.push(gatewayError(503, 'ServiceUnavailable'));
+    const result = await post(JSON.stringify({ inferenceJobId: 'unasked-1' }));
+    expect(result.statusCode).toBe(202);
+    expect(result.json).toMatchObject({ created: true, tracking: { id: 'unasked-1' } });
+    expect(logLines.join('')).toContain('could not ask aicontent about a job before tracking it');
+  });
+
+  it('POST /jobs gives its target to a job a query started tracking, and refuses another target with 409', async () => {
+    server.script.push(jobAnswer({ ...pending, id: 'owned-1' }));
+    await get('/jobs/owned-1'); // someone looks first: the job is tracked, without a target
+    const mine = { url: 'https://hooks.example.test/mine' };
+    const owner = await post(JSON.stringify({ inferenceJobId: 'owned-1', notify: mine }));
+    expect(owner.statusCode).toBe(202);
+    expect(owner.json).toMatchObject({ created: false, tracking: { notify: { type: 'webhook', ...mine } } });
+    const same = await post(JSON.stringify({ inferenceJobId: 'owned-1', notify: mine }));
+    expect(same.statusCode).toBe(202);
+    const other = await post(
+      JSON.stringify({ inferenceJobId: 'owned-1', notify: { url: 'https://hooks.example.test/theirs' } }),
+    );
+    expect(other.statusCode).toBe(409);
+    expect(other.json).toMatchObject({ error: { code: 'TargetConflict' } });
+    expect(other.body).not.toContain('/mine');
+    expect(server.requests).toHaveLength(1); // the query's; POSTs of a tracked job ask nothing
   });
 
   it('tracks by direct invocation too, and lists tracked jobs by state', async () => {
+    server.script.push(jobAnswer({ ...pending, id: 'track-2' }));
     expect(
       await handler(invokeEvent({ action: 'track', inferenceJobId: 'track-2' }), fcContext()),
     ).toMatchObject({

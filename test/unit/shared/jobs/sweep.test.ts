@@ -3,7 +3,15 @@ import { AicontentError } from '#shared/aicontent/errors.ts';
 import { type Job, parseJob } from '#shared/aicontent/job.ts';
 import { readSweepPolicy, type SweepPolicy } from '#shared/config.ts';
 import type { JobStore, NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
-import { coalesce, type Notifier, type SweepDeps, sweep } from '#shared/jobs/sweep.ts';
+import {
+  coalesce,
+  lanes,
+  NOT_FOUND_RECHECK_MS,
+  type Notifier,
+  notificationLanes,
+  type SweepDeps,
+  sweep,
+} from '#shared/jobs/sweep.ts';
 import { createLogger } from '#shared/log.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 
@@ -15,7 +23,7 @@ type Behaviour = string | Error | ((call: number) => string | Error);
 /** A clock the test moves, an aicontent fake answering per job id, and a recording notifier. */
 function harness(
   behaviours: Record<string, Behaviour>,
-  options: { store?: JobStore; failNotify?: number } = {},
+  options: { store?: JobStore; failNotify?: number; notifyError?: () => Error } = {},
 ) {
   let clock = T0;
   const calls = new Map<string, number>();
@@ -26,7 +34,7 @@ function harness(
   const notifier: Notifier = {
     targetFor: (job) => job.notify ?? ({ type: 'function', name: 'on-job-done' } satisfies NotifyTarget),
     notify: async (job) => {
-      if (notifyFailures-- > 0) throw new Error('target down');
+      if (notifyFailures-- > 0) throw options.notifyError?.() ?? new Error('target down');
       notifications.push(job);
     },
   };
@@ -95,6 +103,34 @@ describe('coalesce', () => {
     const [one, two] = await Promise.allSettled([run(1), run(2)]);
     expect(one).toEqual({ status: 'fulfilled', value: 1 });
     expect(two).toMatchObject({ status: 'rejected', reason: new Error('two') });
+  });
+});
+
+describe('lanes', () => {
+  it('runs at most `slots` at a time, starts none once it may not, and hands back what never started', async () => {
+    let open = true;
+    let running = 0;
+    let peak = 0;
+    const done: number[] = [];
+    const lane = lanes(
+      2,
+      async (n: number) => {
+        peak = Math.max(peak, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+        done.push(n);
+        if (n === 3) open = false;
+      },
+      () => open,
+    );
+    for (const n of [1, 2, 3, 4, 5, 6]) lane.add(n);
+    expect(await lane.drain()).toEqual([5, 6]);
+    expect(done.sort()).toEqual([1, 2, 3, 4]);
+    expect(peak).toBe(2);
+  });
+
+  it('gives notifications a quarter of the concurrency, at least one lane', () => {
+    expect([1, 4, 7, 16, 64].map(notificationLanes)).toEqual([1, 1, 1, 4, 16]);
   });
 });
 
@@ -227,6 +263,97 @@ describe('sweep', () => {
     h.advance(86_400_000);
     expect(await h.run()).toMatchObject({ claimed: 0 });
     expect(h.notifications).toHaveLength(1);
+  });
+
+  it('ends a notification failed after NOTIFY_MAX_ATTEMPTS tries: out of the due set, with its reason', async () => {
+    const h = harness({ ok: 'FINISHED' }, { failNotify: 100 });
+    await track(h.store, ['ok']);
+    for (let i = 0; i < 3; i++) {
+      await h.run({ notifyMaxAttempts: 3 });
+      h.advance(3_600_000);
+    }
+    expect(await h.store.get('ok')).toMatchObject({
+      state: 'succeeded',
+      notification: 'failed',
+      notifyAttempts: 3,
+      nextPollAt: null,
+      lastError: 'target down',
+    });
+    h.advance(86_400_000);
+    expect(await h.run({ notifyMaxAttempts: 3 })).toMatchObject({ claimed: 0 });
+  });
+
+  it('ends at once a notification no later try can mend, and sends it once requeued', async () => {
+    const final = () =>
+      Object.assign(new Error('no webhook secret'), { code: 'WebhookSecretMissing', final: true });
+    const h = harness({ ok: 'FINISHED' }, { failNotify: 1, notifyError: final });
+    await track(h.store, ['ok']);
+    expect(await h.run()).toMatchObject({ notifyFailed: 1, notifyGaveUp: 1 });
+    expect(await h.store.get('ok')).toMatchObject({
+      notification: 'failed',
+      notifyAttempts: 1,
+      nextPollAt: null,
+    });
+    expect(h.lines.some((line) => line.msg === 'notification failed for good' && line.jobId === 'ok')).toBe(
+      true,
+    );
+    await h.store.requeueNotification({ id: 'ok', now: T0 + 1 });
+    h.advance(1);
+    expect(await h.run()).toMatchObject({ claimed: 1, notified: 1 });
+    expect(await h.store.get('ok')).toMatchObject({ notification: 'sent', notifyAttempts: 1 });
+    expect(h.calls.get('ok')).toBe(1); // the job was not polled again
+  });
+
+  it('waits what a refusing target asks before the next try, an hour at most', async () => {
+    const busy = (retryAfterMs: number) => () => Object.assign(new Error('busy'), { retryAfterMs });
+    const h = harness({ ok: 'FINISHED' }, { failNotify: 2, notifyError: busy(600_000) });
+    await track(h.store, ['ok']);
+    await h.run();
+    expect((await h.store.get('ok'))?.nextPollAt).toBe(T0 + 600_000);
+    const far = harness({ ok: 'FINISHED' }, { failNotify: 1, notifyError: busy(10 ** 9) });
+    await track(far.store, ['ok']);
+    await far.run();
+    expect((await far.store.get('ok'))?.nextPollAt).toBe(T0 + 3_600_000);
+  });
+
+  it('gives up a job aicontent does not know after 3 answers in a row, a minute or more apart', async () => {
+    const notFound = new AicontentError({
+      kind: 'business',
+      httpStatus: 404,
+      errCode: 'B_DATA_NOT_FOUND_EXCEPTION',
+    });
+    const h = harness({ fake: notFound });
+    await track(h.store, ['fake']);
+    expect(await h.run()).toMatchObject({ errors: 1, rescheduled: 1 });
+    expect(await h.store.get('fake')).toMatchObject({
+      state: 'pending',
+      notFoundCount: 1,
+      nextPollAt: T0 + NOT_FOUND_RECHECK_MS,
+    });
+    for (let i = 0; i < 2; i++) {
+      h.advance(NOT_FOUND_RECHECK_MS);
+      await h.run();
+    }
+    expect(await h.store.get('fake')).toMatchObject({
+      state: 'gave_up',
+      attempts: 3,
+      notFoundCount: 3,
+      reason: expect.stringMatching(/^not found: /),
+      notification: 'sent',
+    });
+    expect(h.calls.get('fake')).toBe(3);
+    expect(h.notifications.map((job) => [job.id, job.state])).toEqual([['fake', 'gave_up']]);
+  });
+
+  it('counts only not-found answers in a row: one that knows the job starts the count again', async () => {
+    const notFound = new AicontentError({ kind: 'business', errCode: 'B_DATA_NOT_FOUND_EXCEPTION' });
+    const h = harness({ late: (call) => (call === 3 ? 'WAIT_SCHEDULE' : notFound) });
+    await track(h.store, ['late']);
+    for (let i = 0; i < 5; i++) {
+      await h.run();
+      h.advance(NOT_FOUND_RECHECK_MS);
+    }
+    expect(await h.store.get('late')).toMatchObject({ state: 'pending', attempts: 5, notFoundCount: 2 });
   });
 
   it('does not notify when there is no target', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import type { Notifier } from '#shared/jobs/sweep.ts';
-import { createNotifier, type NotifierOptions } from '#shared/notify/notifier.ts';
+import { createNotifier, NOTIFY_ATTEMPT_TIMEOUT_MS, type NotifierOptions } from '#shared/notify/notifier.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
 import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
 import { endedJob, fcAccepted, notifierFor, STS } from '#test/helpers/notifyTargets.ts';
@@ -55,6 +55,50 @@ describe('createNotifier', () => {
       '/2023-03-30/functions/store-images/invocations',
       '/2023-03-30/functions/default-target/invocations',
     ]);
+  });
+
+  it('notifies a job whose id is outside Latin-1: the id in the body, the header percent-encoded', async () => {
+    server = await startServer([fcAccepted, { status: 200, body: '' }]);
+    const webhook: NotifyTarget = { type: 'webhook', url: `${server.url}/hook` };
+    const { notifier, bodies } = notifierFor(server);
+    const id = '任务-😀-1';
+    await notifier.notify(endedJob({ id, notify: { type: 'function', name: 'own-target' } }));
+    await notifier.notify(endedJob({ id, notify: webhook }));
+    const header = '%E4%BB%BB%E5%8A%A1-%F0%9F%98%80-1:succeeded';
+    expect(server.requests.map((r) => r.headers['x-aicontent-jobs-idempotency-key'])).toEqual([
+      header,
+      header,
+    ]);
+    expect(bodies.map((body) => JSON.parse(body).jobId)).toEqual([id, id]);
+  });
+
+  it('makes one try per call by default, of at most 5 s', async () => {
+    server = await startServer([{ status: 503, body: '' }]);
+    const notifier = createNotifier({
+      ...base,
+      webhookSecret: 'test-webhook-secret-0123456789',
+      allowHttpWebhooks: true,
+    });
+    const job = endedJob({ notify: { type: 'webhook', url: `${server.url}/hook` } });
+    await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'Http503' });
+    expect(server.requests).toHaveLength(1);
+    expect(NOTIFY_ATTEMPT_TIMEOUT_MS).toBe(5_000);
+  });
+
+  it('calls final the failures no later try can mend', async () => {
+    const allowedTargets = targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'fn:store-*' });
+    const notifier = createNotifier({ ...base, allowedTargets, allowHttpWebhooks: true });
+    const notAllowed = notifier.notify(endedJob({ notify: { type: 'function', name: 'own-target' } }));
+    await expect(notAllowed).rejects.toMatchObject({ code: 'InvalidNotifyTarget', final: true });
+    const unsigned = createNotifier({ ...base, allowHttpWebhooks: true }).notify(
+      endedJob({ notify: { type: 'webhook', url: 'http://127.0.0.1:1/h' } }),
+    );
+    await expect(unsigned).rejects.toMatchObject({ code: 'WebhookSecretMissing', final: true });
+    server = await startServer([{ status: 404, body: '' }]);
+    const missing = notifierFor(server).notifier.notify(
+      endedJob({ notify: { type: 'function', name: 'gone' } }),
+    );
+    await expect(missing).rejects.toMatchObject({ code: 'Http404', final: false });
   });
 
   it('does nothing when there is nobody to tell', async () => {

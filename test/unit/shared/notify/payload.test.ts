@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildNotification, MAX_PAYLOAD_BYTES } from '#shared/notify/payload.ts';
+import { buildNotification, headerValue, MAX_PAYLOAD_BYTES } from '#shared/notify/payload.ts';
 import { endedJob, T0 } from '#test/helpers/notifyTargets.ts';
 
 const bytes = (body: string) => Buffer.byteLength(body, 'utf8');
@@ -67,6 +67,28 @@ describe('buildNotification', () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe('headerValue', () => {
+  it('leaves printable ASCII without % as it is: every real job id', () => {
+    expect(headerValue('20240712144419362931:succeeded')).toBe('20240712144419362931:succeeded');
+    expect(buildNotification(endedJob()).idempotencyHeader).toBe('job-1:succeeded');
+  });
+
+  it('percent-encodes the rest as UTF-8, % included, so any id aicontent takes can go in a header', () => {
+    expect(headerValue('任务 1%:failed')).toBe('%E4%BB%BB%E5%8A%A1%201%25:failed');
+    expect(buildNotification(endedJob({ id: 'é😀' })).idempotencyHeader).toBe('%C3%A9%F0%9F%98%80:succeeded');
+  });
+
+  it('gives only printable ASCII, which decodeURIComponent turns back into the text (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 64 }), (text) => {
+        const value = headerValue(text);
+        expect(value).toMatch(/^[\x21-\x7e]*$/);
+        expect(decodeURIComponent(value)).toBe(text);
+      }),
     );
   });
 });

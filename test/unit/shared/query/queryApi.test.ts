@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AicontentClient } from '#shared/aicontent/client.ts';
 import { parseJob } from '#shared/aicontent/job.ts';
+import { errorReply } from '#shared/fc/reply.ts';
 import { createLogger } from '#shared/log.ts';
 import { answerQuery, type QueryRequest } from '#shared/query/queryApi.ts';
+import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 
 const lines: Record<string, unknown>[] = [];
 const client: AicontentClient = {
@@ -22,6 +24,7 @@ function request(overrides: Partial<QueryRequest> = {}): QueryRequest {
     },
     parseNotify: () => null,
     trackOnQuery: true,
+    maxTrackedJobs: 100,
     pollHintSeconds: 5,
     deadline: Date.now() + 10_000,
     signal: new AbortController().signal,
@@ -48,5 +51,35 @@ describe('answerQuery', () => {
     await expect(
       answerQuery({ kind: 'invoke', payload: { action: 'track', inferenceJobId: 'a' } }, request()),
     ).rejects.toThrow('redis is down');
+  });
+});
+
+describe('MAX_TRACKED_JOBS', () => {
+  async function full() {
+    const store = createMemoryStore();
+    for (const id of ['a', 'b']) await store.track({ id, now: 0 });
+    return request({ store: async () => store, maxTrackedJobs: 2 });
+  }
+
+  it('refuses to track one more job with 503 TooManyTrackedJobs and Retry-After: 60', async () => {
+    const error = await answerQuery(
+      { kind: 'invoke', payload: { action: 'track', inferenceJobId: 'c' } },
+      await full(),
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TooManyTrackedJobs', statusCode: 503 });
+    expect(errorReply(error, 'r')).toMatchObject({
+      statusCode: 503,
+      headers: { 'retry-after': '60' },
+      body: { error: { code: 'TooManyTrackedJobs', message: expect.stringContaining('MAX_TRACKED_JOBS') } },
+    });
+  });
+
+  it('still answers a query past it, tracking nothing, and says so in the log', async () => {
+    lines.length = 0;
+    const full2 = await full();
+    const reply = await answerQuery({ kind: 'invoke', payload: { inferenceJobId: 'c' } }, full2);
+    expect(reply).toMatchObject({ statusCode: 200 });
+    expect(await (await full2.store()).get('c')).toBeNull();
+    expect(lines.at(-1)).toMatchObject({ msg: 'not tracking a queried job: MAX_TRACKED_JOBS are pending' });
   });
 });

@@ -13,7 +13,7 @@ const fileUrl = () => `file:${mkdtempSync(join(tmpdir(), 'open-store-'))}/jobs.d
 describe('openJobStore', () => {
   it('opens the embedded store for file: URLs', async () => {
     const store = await openJobStore(readTrackingConfig({ JOB_STORE_URL: fileUrl() }));
-    expect((await store.track({ id: 'a', now: 1 })).created).toBe(true);
+    expect((await store.track({ id: 'a', now: 1 })).outcome).toBe('created');
     await store.close();
   });
 

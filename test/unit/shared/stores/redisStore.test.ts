@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, ConfigError } from '#shared/errors.ts';
 import type { JobChanges, JobStore, TrackedJob, TrackedState } from '#shared/jobs/jobStore.ts';
-import { TRACKED_STATES } from '#shared/jobs/jobStore.ts';
+import { type StoreUnavailableError, TRACKED_STATES } from '#shared/jobs/jobStore.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 import {
   type CorruptJob,
@@ -317,6 +317,17 @@ describe('on a Redis server', () => {
       expect(await redis.zrange(`${prefix}due`, 0, -1)).toEqual(['中文']);
       expect(await redis.zrange(`${prefix}state:failed`, 0, -1)).toEqual(['job-1']);
       expect(await redis.zrange(`${prefix}state:pending`, 0, -1)).toEqual(['中文']);
+    });
+
+    it('reads a job stored before a field was added with that field’s default, and writes it later', async () => {
+      const store = open();
+      await store.track({ id: 'old', now: T0 });
+      await redis.hdel(`${prefix}job:old`, 'notFoundCount'); // as the code before the field wrote it
+      expect(await store.get('old')).toMatchObject({ id: 'old', notFoundCount: 0 });
+      const [job] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+      expect(job).toMatchObject({ notFoundCount: 0 });
+      await store.commit(job as TrackedJob, 's1', { notFoundCount: 1 });
+      expect(await redis.hget(`${prefix}job:old`, 'notFoundCount')).toBe('1');
     });
 
     it('keeps ids apart that differ only in lone surrogates, and pages in JavaScript order', async () => {
@@ -651,7 +662,7 @@ describe('on a Redis server', () => {
       expect(await store.list({ state: 'succeeded', limit: 10 })).toMatchObject({ jobs: [{ id: 'a' }] });
     });
 
-    it('all reject with JobStoreUnavailable when the batch cannot be sent', async () => {
+    it('all reject with StoreUnavailable when the batch cannot be sent', async () => {
       const store = open({ commandTimeoutMs: 300 });
       for (const id of ['a', 'b']) await store.track({ id, now: T0 });
       const [a, b] = await store.claimDue({ owner: 's1', now: T0, limit: 2, leaseMs: LEASE });
@@ -663,8 +674,8 @@ describe('on a Redis server', () => {
       ]);
       await redis.client('UNPAUSE');
       expect(outcomes).toMatchObject([
-        { status: 'rejected', reason: { code: 'JobStoreUnavailable' } },
-        { status: 'rejected', reason: { code: 'JobStoreUnavailable' } },
+        { status: 'rejected', reason: { code: 'StoreUnavailable' } },
+        { status: 'rejected', reason: { code: 'StoreUnavailable' } },
       ]);
     });
   });
@@ -694,7 +705,20 @@ describe('on a Redis server', () => {
     await used.get('x');
     await used.close();
     await used.close();
-    await expect(used.get('x')).rejects.toMatchObject({ code: 'JobStoreUnavailable' });
+    await expect(used.get('x')).rejects.toMatchObject({ code: 'StoreUnavailable' });
+  });
+
+  it('rejects with StoreUnavailable while Redis refuses writes for want of memory, and works after', async () => {
+    const store = open();
+    await redis.config('SET', 'maxmemory', '1');
+    try {
+      const error = await rejection(store.track({ id: 'a', now: T0 }));
+      expect(error).toMatchObject({ code: 'StoreUnavailable', statusCode: 503 });
+      expect((error as StoreUnavailableError).detail).toMatch(/track failed: OOM/);
+    } finally {
+      await redis.config('SET', 'maxmemory', '0');
+    }
+    expect(await store.track({ id: 'a', now: T0 })).toMatchObject({ outcome: 'created' });
   });
 
   describe('a Redis that is down or silent', () => {
@@ -709,17 +733,20 @@ describe('on a Redis server', () => {
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     });
 
-    it('rejects quickly with JobStoreUnavailable when nothing listens', async () => {
+    it('rejects quickly with StoreUnavailable when nothing listens', async () => {
       const port = await freePort();
       const store = open({ url: `redis://:hunter2@127.0.0.1:${port}`, commandTimeoutMs: 1_000 });
       const started = Date.now();
       const error = await rejection(store.claimDue({ owner: 's', now: T0, limit: 10, leaseMs: LEASE }));
       expect(Date.now() - started).toBeLessThan(1_500);
       expect(error).toBeInstanceOf(AppError);
-      expect(error).toMatchObject({ code: 'JobStoreUnavailable', statusCode: 503 });
-      expect(error.message).toContain(`redis://:***@127.0.0.1:${port}/0 is unavailable: claimDue failed`);
-      expect(error.message).toContain('ECONNREFUSED');
-      expect(error.message).not.toMatch(/hunter2|ter2/);
+      expect(error).toMatchObject({ code: 'StoreUnavailable', statusCode: 503, expose: true });
+      // The caller is told only that the store is unavailable; the log gets where and why.
+      expect(error.message).toBe('the job store is unavailable right now; try again shortly');
+      const { detail } = error as StoreUnavailableError;
+      expect(detail).toContain(`redis://:***@127.0.0.1:${port}/0: claimDue failed: cannot connect`);
+      expect(detail).toContain('ECONNREFUSED');
+      expect(JSON.stringify(error)).not.toMatch(/hunter2|ter2/);
     });
 
     it('rejects within the command timeout when the server never answers', async () => {
@@ -729,8 +756,8 @@ describe('on a Redis server', () => {
       const started = Date.now();
       const error = await rejection(store.track({ id: 'a', now: T0 }));
       expect(Date.now() - started).toBeLessThan(1_000);
-      expect(error).toMatchObject({ code: 'JobStoreUnavailable' });
-      expect(error.message).toContain('track failed: no answer within 300 ms');
+      expect(error).toMatchObject({ code: 'StoreUnavailable' });
+      expect((error as StoreUnavailableError).detail).toContain('track failed: no answer within 300 ms');
       const closing = Date.now();
       await store.close();
       expect(Date.now() - closing).toBeLessThan(100);

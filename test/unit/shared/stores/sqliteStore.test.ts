@@ -5,7 +5,13 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '#shared/errors.ts';
-import { createSqliteStore, parseEmbeddedStoreUrl, SCHEMA_VERSION } from '#shared/stores/sqliteStore.ts';
+import { StoreUnavailableError } from '#shared/jobs/jobStore.ts';
+import {
+  createSqliteStore,
+  parseEmbeddedStoreUrl,
+  SCHEMA_VERSION,
+  sqliteFailure,
+} from '#shared/stores/sqliteStore.ts';
 import type { WorkerMessage } from '#test/helpers/sqliteWorker.ts';
 
 const T0 = Date.UTC(2026, 10, 25);
@@ -59,8 +65,19 @@ describe('createSqliteStore', () => {
 
     const again = await createSqliteStore({ path });
     expect(await again.get('a')).toEqual(saved);
-    expect(await again.track({ id: 'a', now: T0 + 1 })).toEqual({ job: saved, created: false });
+    expect(await again.track({ id: 'a', now: T0 + 1 })).toEqual({ outcome: 'unchanged', job: saved });
     await again.close();
+  });
+
+  it('reads a job stored before a field was added with that field’s default', async () => {
+    const path = join(dir, 'jobs.db');
+    const store = await createSqliteStore({ path });
+    await store.track({ id: 'old', now: T0 });
+    const db = new Database(path);
+    db.prepare("UPDATE jobs SET job = json_remove(job, '$.notFoundCount')").run();
+    db.close();
+    expect(await store.get('old')).toMatchObject({ id: 'old', notFoundCount: 0 });
+    await store.close();
   });
 
   it('records its schema version, and refuses a file written by a newer schema', async () => {
@@ -89,6 +106,64 @@ describe('createSqliteStore', () => {
     expect(pages).toEqual([...ids].sort());
     for (const id of ids) expect((await store.get(id))?.id).toBe(id);
     await store.close();
+  });
+});
+
+describe('when SQLite cannot serve', () => {
+  it('answers StoreUnavailable while another process holds the write lock, and works once it lets go', async () => {
+    const path = join(dir, 'jobs.db');
+    const store = await createSqliteStore({ path, busyTimeoutMs: 50 });
+    await store.track({ id: 'a', now: T0 });
+    const [job] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: 60_000 });
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE'); // another process, in the middle of a write
+    try {
+      for (const operation of [
+        store.track({ id: 'b', now: T0 }),
+        store.claimDue({ owner: 's2', now: T0, limit: 1, leaseMs: 60_000 }),
+        store.commit(job ?? expect.fail('not claimed'), 's1', { attempts: 1 }),
+      ]) {
+        const error = await operation.then(
+          () => expect.fail('expected a rejection'),
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect(error).toMatchObject({ code: 'StoreUnavailable', statusCode: 503, retryAfterMs: 5_000 });
+        expect((error as StoreUnavailableError).detail).toMatch(/SQLITE_BUSY/);
+      }
+      // WAL: readers do not wait for the writer.
+      expect(await store.get('a')).toMatchObject({ id: 'a' });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(await store.track({ id: 'b', now: T0 })).toMatchObject({ job: { id: 'b' } });
+    await store.close();
+  });
+
+  it('maps a full disk and I/O errors to StoreUnavailable, and leaves other errors alone', () => {
+    // A real SQLITE_FULL: a database allowed no more pages than it has.
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (x BLOB)');
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
+    let full: unknown;
+    try {
+      db.prepare('INSERT INTO t VALUES (zeroblob(100000))').run();
+    } catch (error) {
+      full = error;
+    }
+    db.close();
+    expect(full).toMatchObject({ code: 'SQLITE_FULL' });
+    expect(sqliteFailure(full, 'commit', '/x.db')).toMatchObject({
+      code: 'StoreUnavailable',
+      detail: expect.stringContaining('/x.db: commit failed: SQLITE_FULL'),
+    });
+    const ioError = new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_WRITE');
+    expect(sqliteFailure(ioError, 'track', '/x.db')).toBeInstanceOf(StoreUnavailableError);
+    const constraint = new Database.SqliteError('UNIQUE constraint failed', 'SQLITE_CONSTRAINT_UNIQUE');
+    expect(sqliteFailure(constraint, 'track', '/x.db')).toBe(constraint);
+    const bug = new TypeError('x is undefined');
+    expect(sqliteFailure(bug, 'track', '/x.db')).toBe(bug);
   });
 });
 
