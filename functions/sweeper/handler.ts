@@ -29,6 +29,8 @@ export const handler = createFcHandler(
       credentials,
       retry: { maxAttempts: config.aicontentMaxAttempts },
       attemptTimeoutMs: config.aicontentTimeoutMs,
+      // A job is never rescheduled further away than this, whatever aicontent asks for.
+      maxRetryAfterMs: config.policy.maxPollIntervalMs,
     });
     const notifier = createNotifier({
       accountId: context.accountId,

@@ -5,6 +5,7 @@
  */
 import { AppError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+import { retryAfterMs } from '#shared/retryAfter.ts';
 import { describeTarget } from './notifyTarget.ts';
 
 export interface NotifyFailure {
@@ -55,12 +56,19 @@ export class NotifyError extends AppError {
   }
 }
 
-/** A target that answered with a status we do not count as delivered. */
+/**
+ * The longest `Retry-After` taken from a notify target: one longer than the notifier's own backoff cap
+ * ends its retries for this sweep anyway (the sweeper retries later, `NOTIFY_RETRY_SECONDS`), so this
+ * only bounds what is recorded and logged.
+ */
+export const MAX_NOTIFY_RETRY_AFTER_MS = 3_600_000;
+
+/** A target that answered with a status we do not count as delivered, and its `Retry-After` header. */
 export function httpFailure(
   target: NotifyTarget,
   httpStatus: number,
   said: { code?: string | undefined; message?: string | undefined; requestId?: string | undefined } = {},
-  retryAfterMs?: number,
+  retryAfter?: string | null,
 ): NotifyError {
   return new NotifyError({
     target,
@@ -69,7 +77,7 @@ export function httpFailure(
     detail: said.message ?? 'the target refused the notification',
     requestId: said.requestId,
     retryable: httpStatus === 429 || httpStatus >= 500,
-    retryAfterMs,
+    retryAfterMs: retryAfterMs(retryAfter, { unit: 'seconds', maxMs: MAX_NOTIFY_RETRY_AFTER_MS }),
   });
 }
 

@@ -72,12 +72,6 @@ export interface WebhookDeps {
   now: () => number;
 }
 
-/** `Retry-After` in seconds (the HTTP-date form is rare from webhook receivers and is ignored). */
-function retryAfterMs(headers: Headers): number | undefined {
-  const seconds = Number(headers.get('retry-after') ?? undefined);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
-}
-
 /** One signed POST; the timestamp is taken per attempt, so a retry passes the receiver's replay check. */
 export async function postWebhook(
   target: Extract<NotifyTarget, { type: 'webhook' }>,
@@ -111,6 +105,6 @@ export async function postWebhook(
   // The answer's body means nothing to us; dropping it frees the connection.
   await response.body?.cancel();
   if (response.status < 200 || response.status > 299) {
-    throw httpFailure(target, response.status, {}, retryAfterMs(response.headers));
+    throw httpFailure(target, response.status, {}, response.headers.get('retry-after'));
   }
 }

@@ -171,6 +171,14 @@ describe('sweep', () => {
     });
   });
 
+  it('never schedules a poll further away than MAX_POLL_INTERVAL, whatever the retry-after', async () => {
+    const parked = new AicontentError({ kind: 'gateway', code: 'Throttling.User', retryAfterMs: 1e15 });
+    const h = harness({ busy: parked });
+    await track(h.store, ['busy']);
+    await h.run({ maxPollIntervalMs: 60_000 });
+    expect((await h.store.get('busy'))?.nextPollAt).toBe(T0 + 60_000);
+  });
+
   it('gives up after MAX_POLL_ATTEMPTS polls, with a reason, and notifies', async () => {
     const h = harness({});
     await track(h.store, ['never']);

@@ -63,13 +63,30 @@ describe('webhook delivery', () => {
 
   it('honours Retry-After when it asks for longer than the backoff', async () => {
     const { server, job } = await webhookJob([
-      { status: 503, body: '', headers: { 'retry-after': '3' } },
+      { status: 503, body: '', headers: { 'retry-after': '1' } },
       ok,
     ]);
     const { notifier, delays } = notifierFor(server);
     await notifier.notify(job);
-    expect(delays).toEqual([3000]);
+    expect(delays).toEqual([1000]);
   });
+
+  it.each([
+    ['3', 3000],
+    ['99999999999999999999', 3_600_000],
+  ])(
+    'stops retrying when Retry-After %s is beyond its cap, leaving it to a later sweep',
+    async (value, ms) => {
+      const { server, job } = await webhookJob([
+        { status: 503, body: '', headers: { 'retry-after': value } },
+        ok,
+      ]);
+      const { notifier, delays } = notifierFor(server);
+      await expect(notifier.notify(job)).rejects.toMatchObject({ retryAfterMs: ms, retryable: true });
+      expect(delays).toEqual([]);
+      expect(server.requests).toHaveLength(1);
+    },
+  );
 
   it.each([400, 401, 404, 410])('does not retry %i', async (status) => {
     const { server, job } = await webhookJob([{ status, body: 'no' }, ok]);
