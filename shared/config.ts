@@ -78,6 +78,8 @@ export interface TrackingConfig {
   jobStorePrefix: string;
   /** Accept `http:` webhook URLs (local runs on loopback); `https:` only otherwise. */
   allowHttpWebhooks: boolean;
+  /** Send webhooks to addresses that are not public unicast (local runs); public ones only otherwise. */
+  allowPrivateAddresses: boolean;
 }
 
 export function readTrackingConfig(env: Env): TrackingConfig {
@@ -85,6 +87,7 @@ export function readTrackingConfig(env: Env): TrackingConfig {
     jobStoreUrl: envString(env, 'JOB_STORE_URL', 'file:.data/jobs.db'),
     jobStorePrefix: envString(env, 'JOB_STORE_PREFIX', 'aicontent-jobs:'),
     allowHttpWebhooks: envBool(env, 'NOTIFY_ALLOW_HTTP', false),
+    allowPrivateAddresses: envBool(env, 'NOTIFY_ALLOW_PRIVATE_ADDRESSES', false),
   };
 }
 
@@ -93,6 +96,8 @@ export interface QueryConfig extends CommonConfig, TrackingConfig {
   pollHintSeconds: number;
   /** Start tracking a pending job when somebody queries it. */
   trackOnQuery: boolean;
+  /** The deployment signs webhooks (`NOTIFY_WEBHOOK_SECRET` is set): only then may a job name a URL. */
+  webhooksSigned: boolean;
 }
 
 export function readQueryConfig(env: Env): QueryConfig {
@@ -101,6 +106,7 @@ export function readQueryConfig(env: Env): QueryConfig {
     ...readTrackingConfig(env),
     pollHintSeconds: envInt(env, 'POLL_HINT_SECONDS', 10, { min: 1, max: 3600 }),
     trackOnQuery: envBool(env, 'TRACK_ON_QUERY', true),
+    webhooksSigned: raw(env, 'NOTIFY_WEBHOOK_SECRET') !== undefined,
   };
 }
 

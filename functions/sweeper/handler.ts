@@ -15,7 +15,10 @@ import { notifyTargetFromConfig, targetAllowlistFromConfig } from '#shared/notif
 import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
 const config = readSweeperConfig(process.env);
-const defaultTarget = notifyTargetFromConfig(process.env, { allowHttp: config.allowHttpWebhooks });
+const defaultTarget = notifyTargetFromConfig(process.env, {
+  allowHttp: config.allowHttpWebhooks,
+  allowPrivateAddresses: config.allowPrivateAddresses,
+});
 const allowedTargets = targetAllowlistFromConfig(process.env);
 const logger = createLogger({ level: config.logLevel });
 const store = lazyJobStore(() => openJobStore(config));
@@ -41,6 +44,7 @@ export const handler = createFcHandler(
       defaultTarget,
       webhookSecret: config.webhookSecret,
       allowHttpWebhooks: config.allowHttpWebhooks,
+      allowPrivateAddresses: config.allowPrivateAddresses,
       allowedTargets,
     });
     const deps = {

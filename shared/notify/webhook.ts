@@ -23,6 +23,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+import { AddressRefusedError, checkedPost, type PostAnswer, type Resolve } from '#shared/net/checkedPost.ts';
 import type { Attempt } from './delivery.ts';
 import { httpFailure, invalidTarget, NotifyError } from './notifyError.ts';
 import { targetProblem } from './notifyTarget.ts';
@@ -68,7 +69,12 @@ export interface WebhookDeps {
   /** The shared secret; webhooks are never sent unsigned. */
   secret: string | undefined;
   allowHttp: boolean;
-  fetch: typeof fetch;
+  /** Send to any address (local runs); otherwise public unicast only, checked at send time. */
+  allowPrivateAddresses: boolean;
+  /** Resolves host names (default: the system resolver); every address it gives is checked. */
+  resolve?: Resolve | undefined;
+  /** For https: the CA to trust instead of the system's (tests). */
+  ca?: string | undefined;
   now: () => number;
 }
 
@@ -79,7 +85,10 @@ export async function postWebhook(
   attempt: Attempt,
   deps: WebhookDeps,
 ): Promise<void> {
-  const problem = targetProblem(target, { allowHttp: deps.allowHttp });
+  const problem = targetProblem(target, {
+    allowHttp: deps.allowHttp,
+    allowPrivateAddresses: deps.allowPrivateAddresses,
+  });
   if (problem) throw invalidTarget(target, problem);
   if (!deps.secret) {
     throw new NotifyError({
@@ -90,21 +99,33 @@ export async function postWebhook(
     });
   }
   const timestamp = Math.floor(deps.now() / 1000);
-  const response = await deps.fetch(target.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      [TIMESTAMP_HEADER]: String(timestamp),
-      [SIGNATURE_HEADER]: webhookSignature(deps.secret, timestamp, notification.body),
-      [IDEMPOTENCY_HEADER]: notification.payload.idempotencyKey,
-    },
-    body: notification.body,
-    signal: attempt.signal,
-    redirect: 'manual',
-  });
-  // The answer's body means nothing to us; dropping it frees the connection.
-  await response.body?.cancel();
-  if (response.status < 200 || response.status > 299) {
-    throw httpFailure(target, response.status, {}, response.headers.get('retry-after'));
+  let answer: PostAnswer;
+  try {
+    answer = await checkedPost(new URL(target.url), {
+      headers: {
+        'content-type': 'application/json',
+        [TIMESTAMP_HEADER]: String(timestamp),
+        [SIGNATURE_HEADER]: webhookSignature(deps.secret, timestamp, notification.body),
+        [IDEMPOTENCY_HEADER]: notification.payload.idempotencyKey,
+      },
+      body: notification.body,
+      signal: attempt.signal,
+      allowPrivateAddresses: deps.allowPrivateAddresses,
+      resolve: deps.resolve,
+      ca: deps.ca,
+    });
+  } catch (error) {
+    if (!(error instanceof AddressRefusedError)) throw error;
+    throw new NotifyError({
+      target,
+      code: 'AddressNotAllowed',
+      detail: `${error.message}: webhooks go to public addresses only (NOTIFY_ALLOW_PRIVATE_ADDRESSES)`,
+      retryable: false,
+      cause: error,
+    });
+  }
+  // A redirect is not followed (a 3xx fails for good): the signed body goes only where it was addressed.
+  if (answer.status < 200 || answer.status > 299) {
+    throw httpFailure(target, answer.status, {}, answer.header('retry-after'));
   }
 }

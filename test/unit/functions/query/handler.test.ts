@@ -340,6 +340,12 @@ describe('query function tracking jobs', () => {
       'InvalidNotifyTarget',
     ],
     [
+      'a webhook this deployment cannot sign (no NOTIFY_WEBHOOK_SECRET)',
+      '{"inferenceJobId":"x","notify":{"url":"https://hooks.example.test/done"}}',
+      400,
+      'InvalidNotifyTarget',
+    ],
+    [
       'an unknown notify shape',
       '{"inferenceJobId":"x","notify":{"email":"a@b"}}',
       400,

@@ -57,6 +57,20 @@ describe('createNotifier', () => {
     ]);
   });
 
+  it('sends to no job’s own target when NOTIFY_TARGETS_ALLOWED lists none; the default still goes out', async () => {
+    server = await startServer([fcAccepted]);
+    const { notifier } = notifierFor(server, { defaultTarget: fallback, allowedTargets: undefined });
+    const own = endedJob({
+      notify: { type: 'function', name: 'prod-billing-delete-everything', qualifier: 'LIVE' },
+    });
+    await expect(notifier.notify(own)).rejects.toMatchObject({
+      code: 'InvalidNotifyTarget',
+      retryable: false,
+    });
+    await notifier.notify(endedJob());
+    expect(server.requests.map((r) => r.url)).toEqual(['/2023-03-30/functions/default-target/invocations']);
+  });
+
   it('does nothing when there is nobody to tell', async () => {
     server = await startServer([]);
     await notifierFor(server).notifier.notify(endedJob());

@@ -1,10 +1,23 @@
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { createServer as createHttpsServer } from 'node:https';
+import net, { type AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import type { NotifierOptions } from '#shared/notify/notifier.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
+import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
 import { buildNotification } from '#shared/notify/payload.ts';
 import { verifyWebhookSignature, webhookSignature } from '#shared/notify/webhook.ts';
-import { endedJob, notifierFor, T0, WEBHOOK_SECRET } from '#test/helpers/notifyTargets.ts';
+import {
+  endedJob,
+  forbidSystemDns,
+  notifierFor,
+  stubResolver,
+  T0,
+  WEBHOOK_SECRET,
+} from '#test/helpers/notifyTargets.ts';
 import { type ScriptedServer, type Step, scriptedServers } from '#test/helpers/scriptedServer.ts';
+import { selfSignedCert } from '#test/helpers/selfSignedCert.ts';
 
 const startServer = scriptedServers();
 let server: ScriptedServer | undefined;
@@ -19,7 +32,7 @@ async function webhookJob(script: Step[], path = '/hooks/aicontent') {
 describe('webhook delivery', () => {
   it('POSTs the payload with a signature the documented recipe verifies', async () => {
     const { server, job } = await webhookJob([ok], '/hooks/aicontent?token=abc');
-    const { notifier, bodies } = notifierFor(server);
+    const { notifier } = notifierFor(server);
     await notifier.notify(job);
 
     const [request] = server.requests;
@@ -32,7 +45,7 @@ describe('webhook delivery', () => {
       'x-aicontent-jobs-timestamp': timestamp,
       'x-aicontent-jobs-idempotency-key': 'job-1:succeeded',
     });
-    const body = bodies[0] ?? '';
+    const body = request.body;
     expect(body).toBe(buildNotification(job).body);
     // The recipe, step by step, as a receiver in any language would write it.
     const expected = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`;
@@ -187,5 +200,138 @@ describe('verifyWebhookSignature', () => {
     expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, timestamp: undefined }, now)).toBe(false);
     expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, timestamp: '1e9' }, now)).toBe(false);
     expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, signature: 'sha256=00' }, now)).toBe(false);
+  });
+});
+
+describe('webhook addresses', () => {
+  forbidSystemDns();
+
+  /** Fails the test at the first connection attempt, before any packet could leave. */
+  function forbidConnections() {
+    return vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(() => {
+      throw new Error('no connection may be made here');
+    });
+  }
+
+  const HOST = 'hooks.example.test';
+
+  async function hostJob(names: Record<string, string[]>, options: Partial<NotifierOptions> = {}) {
+    server = await startServer([ok, ok]);
+    const port = new URL(server.url).port;
+    const url = `http://${HOST}:${port}/hook?token=abc`;
+    const resolve = stubResolver(names);
+    const { notifier } = notifierFor(server, {
+      resolve,
+      allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:http://${HOST}:${port}/` }),
+      ...options,
+    });
+    return { server, resolve, notifier, job: endedJob({ notify: { type: 'webhook', url } }) };
+  }
+
+  it.each([
+    ['loopback', ['127.0.0.1']],
+    ['loopback in another spelling of the resolver', ['127.1.2.3']],
+    ['IPv6 loopback', ['::1']],
+    ['a VPC address', ['10.1.2.3']],
+    ['the metadata service', ['100.100.100.200']],
+    ['a link-local address', ['169.254.169.254']],
+    ['a CGNAT address', ['100.64.0.1']],
+    ['a unique-local address', ['fd00:ec2::254']],
+    ['an IPv4-mapped address', ['::ffff:10.0.0.1']],
+    ['a NAT64 address', ['64:ff9b::a00:1']],
+    ['a public and a private address', ['8.8.8.8', '10.0.0.1']],
+    ['no address at all', []],
+  ])('refuses a host that resolves to %s, before connecting', async (_, addresses) => {
+    const connects = forbidConnections();
+    const { notifier, job, resolve } = await hostJob({ [HOST]: addresses }, { allowPrivateAddresses: false });
+    const error = await notifier.notify(job).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotifyError);
+    expect(error).toMatchObject({ code: 'AddressNotAllowed', retryable: false });
+    expect((error as Error).message).not.toContain('token=abc');
+    expect(resolve.asked).toEqual([HOST]);
+    expect(connects).not.toHaveBeenCalled();
+  });
+
+  it('refuses a stored target whose host is a literal address that is not public, before connecting', async () => {
+    const connects = forbidConnections();
+    server = await startServer([ok]);
+    const { notifier } = notifierFor(server, { allowPrivateAddresses: false });
+    for (const host of ['127.0.0.1', '0x7f.1', '[::ffff:7f00:1]', '169.254.169.254']) {
+      const job = endedJob({
+        notify: { type: 'webhook', url: `${server.url.replace('127.0.0.1', host)}/h` },
+      });
+      await expect(notifier.notify(job), host).rejects.toMatchObject({ code: 'InvalidNotifyTarget' });
+    }
+    expect(connects).not.toHaveBeenCalled();
+  });
+
+  it('reports a host that does not resolve as a network failure, without connecting', async () => {
+    const connects = forbidConnections();
+    const { notifier, job } = await hostJob({}, { retry: { maxAttempts: 1 } });
+    await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'NetworkError', retryable: true });
+    expect(connects).not.toHaveBeenCalled();
+  });
+
+  it('connects to the address it resolved, once per attempt, with the host name in Host', async () => {
+    const { server, notifier, job, resolve } = await hostJob({ [HOST]: ['127.0.0.1'] });
+    server.script.unshift({ status: 503, body: '' });
+    await notifier.notify(job);
+    expect(server.requests).toHaveLength(2);
+    const port = new URL(server.url).port;
+    expect(server.requests.map((r) => [r.url, r.headers.host])).toEqual([
+      ['/hook?token=abc', `${HOST}:${port}`],
+      ['/hook?token=abc', `${HOST}:${port}`],
+    ]);
+    expect(resolve.asked).toEqual([HOST, HOST]); // and the system resolver never (forbidSystemDns)
+  });
+
+  describe('over HTTPS', () => {
+    let tls = { key: '', cert: '' };
+    beforeAll(async () => {
+      tls = await selfSignedCert(`DNS:${HOST}`);
+    });
+
+    async function httpsReceiver() {
+      const seen: { servername: string | false | null; host: string | undefined }[] = [];
+      const receiver = createHttpsServer(tls, (req, res) => {
+        seen.push({ servername: (req.socket as TLSSocket).servername, host: req.headers.host });
+        req.resume();
+        req.on('end', () => res.writeHead(204).end());
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const port = (receiver.address() as AddressInfo).port;
+      onTestFinished(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+      return { seen, port };
+    }
+
+    it('verifies the certificate for the host name and sends it as SNI, connected to the checked address', async () => {
+      const { seen, port } = await httpsReceiver();
+      server = await startServer([]);
+      const resolve = stubResolver({ [HOST]: ['127.0.0.1'] });
+      const { notifier } = notifierFor(server, {
+        resolve,
+        webhookCa: tls.cert,
+        allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:https://${HOST}:${port}/` }),
+      });
+      await notifier.notify(endedJob({ notify: { type: 'webhook', url: `https://${HOST}:${port}/hook` } }));
+      expect(seen).toEqual([{ servername: HOST, host: `${HOST}:${port}` }]);
+    });
+
+    it('refuses a certificate that is not for the host name', async () => {
+      const { seen, port } = await httpsReceiver();
+      server = await startServer([]);
+      const other = 'other.example.test';
+      const { notifier } = notifierFor(server, {
+        resolve: stubResolver({ [other]: ['127.0.0.1'] }),
+        webhookCa: tls.cert,
+        retry: { maxAttempts: 1 },
+        allowedTargets: targetAllowlistFromConfig({
+          NOTIFY_TARGETS_ALLOWED: `url:https://${other}:${port}/`,
+        }),
+      });
+      const job = endedJob({ notify: { type: 'webhook', url: `https://${other}:${port}/hook` } });
+      await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'NetworkError' });
+      expect(seen).toEqual([]);
+    });
   });
 });
