@@ -187,6 +187,22 @@ export function targetAllowlistFromConfig(env: {
   return { text, allows: (target) => rules.some((allows) => allows(target)) };
 }
 
+/**
+ * A webhook URL as it is stored, sent and signed (webhook.ts): the WHATWG URL serialization
+ * (`new URL(url).href`: scheme and host lower-case, the default port left out, the path
+ * percent-encoded, `/` for an empty path) without any `#fragment`, which is never sent.
+ */
+export function canonicalWebhookUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.hash = '';
+  return parsed.href;
+}
+
+/** Webhook URLs in their canonical form, once they passed the checks. */
+function canonical(target: NotifyTarget): NotifyTarget {
+  return target.type === 'webhook' ? { ...target, url: canonicalWebhookUrl(target.url) } : target;
+}
+
 /** A webhook URL as it may be shown: `<origin><path>`, never the query string (it may hold a token) or user info. */
 export function shownUrl(url: string): string {
   try {
@@ -278,7 +294,8 @@ function targetOf(input: Record<string, unknown>): NotifyTarget {
  * - `{"function": "on-job-done", "qualifier"?: "LIVE"}`: an FC 3.0 function, invoked asynchronously;
  * - `{"fc2": {"service": "legacy", "function": "on-job-done", "qualifier"?: "LIVE"}}`: a function in an
  *   FC 2.0 service;
- * - `{"url": "https://example.com/hooks/aicontent"}`: a webhook, POSTed a signed JSON body.
+ * - `{"url": "https://example.com/hooks/aicontent"}`: a webhook, POSTed a signed JSON body; the URL is
+ *   kept in canonical form (`canonicalWebhookUrl`), the one its signatures are computed with.
  *
  * Absent or null means the deployment's default target. Any other must be one `rules.allowed` allows
  * (none when absent). Throws `InvalidInputError` (400) saying what is wrong with anything else.
@@ -289,7 +306,7 @@ export function parseNotifyTarget(input: unknown, rules: TargetRules = {}): Noti
   const target = targetOf(input);
   const problem = targetProblem(target, perJobRules(rules));
   if (problem) throw invalid(problem);
-  return target;
+  return canonical(target);
 }
 
 /** A type alias, not an interface: it must pass as the plain record config.ts's helpers read. */
@@ -330,5 +347,5 @@ export function notifyTargetFromConfig(env: NotifyConfigEnv, rules: TargetRules 
   }
   const problem = targetProblem(target, rules);
   if (problem) throw new ConfigError(`${url ? 'NOTIFY_URL' : 'NOTIFY_FUNCTION'}: ${problem}`);
-  return target;
+  return canonical(target);
 }

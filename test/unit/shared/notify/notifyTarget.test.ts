@@ -174,6 +174,17 @@ describe('parseNotifyTarget', () => {
     });
   });
 
+  it('keeps a webhook URL in the canonical form its signatures use', () => {
+    expect(parseNotifyTarget({ url: 'HTTPS://Example.COM:443/a b?x=1#frag' }, open)).toEqual({
+      type: 'webhook',
+      url: 'https://example.com/a%20b?x=1',
+    });
+    expect(notifyTargetFromConfig({ NOTIFY_URL: 'https://Example.com' })).toEqual({
+      type: 'webhook',
+      url: 'https://example.com/',
+    });
+  });
+
   it('does not echo a URL it cannot read', () => {
     expect(() => parseNotifyTarget({ url: 'no?token=secret-token' }, open)).toThrow(
       'notify: the webhook URL is not an absolute URL',

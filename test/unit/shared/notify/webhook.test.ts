@@ -47,15 +47,42 @@ describe('webhook delivery', () => {
     });
     const body = request.body;
     expect(body).toBe(buildNotification(job).body);
-    // The recipe, step by step, as a receiver in any language would write it.
-    const expected = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`;
+    // The recipe, step by step, as a receiver in any language would write it: the URL it is reached at.
+    const url = `${server.url}/hooks/aicontent?token=abc`;
+    const message = Buffer.concat([Buffer.from(`v2\n${timestamp}\n${url}\n`), Buffer.from(body)]);
+    const expected = `v2=${createHmac('sha256', WEBHOOK_SECRET).update(message).digest('hex')}`;
     expect(request.headers['x-aicontent-jobs-signature']).toBe(expected);
     const signed = {
-      body,
+      url,
+      body: Buffer.from(body),
       timestamp: request.headers['x-aicontent-jobs-timestamp'] as string,
       signature: request.headers['x-aicontent-jobs-signature'] as string,
     };
     expect(verifyWebhookSignature(WEBHOOK_SECRET, signed, T0)).toBe(true);
+  });
+
+  it('binds the signature to the destination: a body signed for a caller’s URL fails at the deployment’s own', async () => {
+    // A caller registers its own URL and receives a signed notification there…
+    const { server, job } = await webhookJob([ok], '/attacker');
+    await notifierFor(server).notifier.notify(job);
+    const [request] = server.requests;
+    if (!request) throw new Error('no request');
+    const captured = {
+      body: request.body,
+      timestamp: request.headers['x-aicontent-jobs-timestamp'] as string,
+      signature: request.headers['x-aicontent-jobs-signature'] as string,
+    };
+    expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...captured, url: `${server.url}/attacker` }, T0)).toBe(
+      true,
+    );
+    // …and replays it, within the replay window, to the deployment's NOTIFY_URL receiver: refused.
+    for (const url of [
+      `${server.url}/receiver`,
+      'https://hooks.example.test/aicontent',
+      `${server.url}/attacker?x`,
+    ]) {
+      expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...captured, url }, T0), url).toBe(false);
+    }
   });
 
   it.each([
@@ -172,34 +199,67 @@ describe('webhook delivery', () => {
 
 describe('verifyWebhookSignature', () => {
   const body = '{"jobId":"j"}';
+  const url = 'https://hooks.example.test/aicontent?token=abc';
   const now = T0;
   const timestamp = Math.floor(now / 1000);
   const signed = {
+    url,
     body,
     timestamp: String(timestamp),
-    signature: webhookSignature(WEBHOOK_SECRET, timestamp, body),
+    signature: webhookSignature(WEBHOOK_SECRET, timestamp, url, body),
   };
 
-  it('accepts a genuine request within the replay window', () => {
+  it('accepts a genuine request within the replay window, the body as text or bytes', () => {
     expect(verifyWebhookSignature(WEBHOOK_SECRET, signed, now)).toBe(true);
     expect(verifyWebhookSignature(WEBHOOK_SECRET, signed, now + 299_000)).toBe(true);
+    expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, body: Buffer.from(body) }, now)).toBe(true);
   });
 
-  it('refuses a replay outside the window, a changed body or timestamp, and the wrong secret', () => {
+  it('takes the URL in any spelling of its canonical form (case, default port, fragment)', () => {
+    for (const same of [
+      'HTTPS://Hooks.Example.TEST:443/aicontent?token=abc',
+      'https://hooks.example.test/aicontent?token=abc#part',
+    ]) {
+      expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, url: same }, now), same).toBe(true);
+    }
+  });
+
+  it('refuses a replay outside the window, a changed body, timestamp or URL, and the wrong secret', () => {
     expect(verifyWebhookSignature(WEBHOOK_SECRET, signed, now + 301_000)).toBe(false);
     expect(verifyWebhookSignature(WEBHOOK_SECRET, signed, now - 301_000)).toBe(false);
     expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, body: `${body} ` }, now)).toBe(false);
     expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, timestamp: String(timestamp + 1) }, now)).toBe(
       false,
     );
+    for (const other of [
+      'https://hooks.example.test/aicontent?token=abd',
+      'https://hooks.example.test/aicontent',
+      'http://hooks.example.test/aicontent?token=abc',
+      'https://hooks.example.test:8443/aicontent?token=abc',
+      'not a url',
+    ]) {
+      expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, url: other }, now), other).toBe(false);
+    }
     expect(verifyWebhookSignature('another-secret-0123456789', signed, now)).toBe(false);
+  });
+
+  it('refuses a v1 signature (sha256=, which bound no URL)', () => {
+    const v1 = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`;
+    expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, signature: v1 }, now)).toBe(false);
+  });
+
+  it('accepts the header with several entries when one v2 entry matches', () => {
+    const list = `v3=${'0'.repeat(64)}, ${signed.signature}`;
+    expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, signature: list }, now)).toBe(true);
+    const none = `v2=${'0'.repeat(64)},sha256=${'1'.repeat(64)}`;
+    expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, signature: none }, now)).toBe(false);
   });
 
   it('refuses missing or malformed headers', () => {
     expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, signature: undefined }, now)).toBe(false);
     expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, timestamp: undefined }, now)).toBe(false);
     expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, timestamp: '1e9' }, now)).toBe(false);
-    expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, signature: 'sha256=00' }, now)).toBe(false);
+    expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, signature: 'v2=00' }, now)).toBe(false);
   });
 });
 
