@@ -19,7 +19,7 @@ import type { Resolve } from '#shared/net/checkedPost.ts';
 import { type Attempt, deliver } from './delivery.ts';
 import { type Fc2ClientFactory, fc2Client, invokeFc2 } from './fc2Invoke.ts';
 import { fcEndpoint, invokeFunction } from './fcInvoke.ts';
-import { invalidTarget } from './notifyError.ts';
+import { invalidTarget, NotifyError } from './notifyError.ts';
 import { perJobRules, type TargetAllowlist, targetProblem } from './notifyTarget.ts';
 import { buildNotification, type Notification } from './payload.ts';
 import { postWebhook } from './webhook.ts';
@@ -162,15 +162,20 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
     const refused = job.notify && targetProblem(job.notify, jobRules);
     if (refused) throw invalidTarget(target, refused);
     const notification = buildNotification(job);
-    await deliver(target, (attempt) => send(target, notification, attempt), {
-      retry,
-      attemptTimeoutMs,
-      deadline: call.deadline,
-      signal: call.signal,
-      now,
-      random,
-      sleep,
-    });
+    try {
+      await deliver(target, (attempt) => send(target, notification, attempt), {
+        retry,
+        attemptTimeoutMs,
+        deadline: call.deadline,
+        signal: call.signal,
+        now,
+        random,
+        sleep,
+      });
+    } catch (error) {
+      // A caller's own webhook: how it failed is for the log, not for the job's lastError (notifyError.ts).
+      throw job.notify?.type === 'webhook' && error instanceof NotifyError ? error.conceal() : error;
+    }
   }
 
   return { targetFor, notify };

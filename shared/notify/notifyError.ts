@@ -2,8 +2,13 @@
  * `NotifyError`: a notification that could not be delivered, with what the target said. The sweeper
  * records it on the job and tries again on a later sweep; `retryable` only says whether trying again
  * *within* this call may help (the notifier's own retries use it).
+ *
+ * Two texts: the message, with every detail, for the log; and the `summary`, a stable code and a
+ * message of ours, for the job's `lastError` that `GET /jobs` shows. A failure of a caller's own
+ * webhook is summarised as one code whatever happened (`conceal`): refused, reset, not HTTP, 404,
+ * unknown host and timeout must look alike, or the webhook would scan the deployment's network.
  */
-import { AppError } from '#shared/errors.ts';
+import { AppError, UNEXPOSED } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import { retryAfterMs } from '#shared/retryAfter.ts';
 import { describeTarget } from './notifyTarget.ts';
@@ -23,6 +28,27 @@ export interface NotifyFailure {
   requestId?: string | undefined;
   retryAfterMs?: number | undefined;
   cause?: unknown;
+  /** What `lastError` may say of it, when `detail` is all ours; else a message by kind (`summaryOf`). */
+  summary?: string | undefined;
+}
+
+/** How the failure of a caller's own webhook is recorded, whatever it was. */
+export const WEBHOOK_FAILED = 'WebhookFailed: the webhook did not take the notification';
+
+/** A message of ours for a failure, by what kind of failure it is: never text from the target. */
+function summaryOf(failure: NotifyFailure): string {
+  if (failure.summary !== undefined) return failure.summary;
+  const messages: Record<string, string> = {
+    Timeout: 'the target did not answer in time',
+    NetworkError: 'the target could not be reached',
+    Aborted: 'the sweep ended before the target answered',
+    DeadlineExceeded: 'no time was left in the sweep',
+    AddressNotAllowed: 'the webhook host is not at a public address',
+  };
+  const message =
+    messages[failure.code] ??
+    (failure.httpStatus === undefined ? UNEXPOSED : `the target refused it (HTTP ${failure.httpStatus})`);
+  return `${failure.code}: ${message}`;
 }
 
 export class NotifyError extends AppError {
@@ -35,6 +61,7 @@ export class NotifyError extends AppError {
   readonly requestId: string | undefined;
   /** Whether an immediate retry may succeed: timeouts, dropped connections, 429 and 5xx. */
   readonly retryable: boolean;
+  readonly #failure: NotifyFailure;
 
   constructor(failure: NotifyFailure) {
     const target = describeTarget(failure.target);
@@ -53,6 +80,16 @@ export class NotifyError extends AppError {
     this.httpStatus = failure.httpStatus;
     this.requestId = failure.requestId;
     this.retryable = failure.retryable;
+    this.#failure = failure;
+  }
+
+  override get summary(): string {
+    return summaryOf(this.#failure);
+  }
+
+  /** The same failure, summarised as `WebhookFailed` whatever it was (see the top of this file). */
+  conceal(): NotifyError {
+    return new NotifyError({ ...this.#failure, summary: WEBHOOK_FAILED });
   }
 }
 
@@ -101,7 +138,13 @@ export function transportFailure(target: NotifyTarget, kind: TransportFailure, c
   return new NotifyError({ target, ...failures[kind], retryable: kind !== 'aborted', cause });
 }
 
-/** A target the notifier will not send to; see `targetProblem`. */
+/** A target the notifier will not send to; see `targetProblem` (whose words are all ours). */
 export function invalidTarget(target: NotifyTarget, problem: string): NotifyError {
-  return new NotifyError({ target, code: 'InvalidNotifyTarget', detail: problem, retryable: false });
+  return new NotifyError({
+    target,
+    code: 'InvalidNotifyTarget',
+    detail: problem,
+    retryable: false,
+    summary: `InvalidNotifyTarget: ${problem}`,
+  });
 }

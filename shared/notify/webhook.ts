@@ -128,6 +128,7 @@ export async function postWebhook(
       code: 'WebhookSecretMissing',
       detail: 'webhooks are signed, and no webhook secret is configured (NOTIFY_WEBHOOK_SECRET)',
       retryable: false,
+      summary: 'WebhookSecretMissing: this deployment cannot sign webhooks (no NOTIFY_WEBHOOK_SECRET)',
     });
   }
   const timestamp = Math.floor(deps.now() / 1000);

@@ -213,7 +213,19 @@ describe('sweep', () => {
     await track(h.store, ['bad', 'good']);
     const summary = await h.run();
     expect(summary).toMatchObject({ claimed: 2, succeeded: 1, errors: 1, rescheduled: 1 });
-    expect(await h.store.get('bad')).toMatchObject({ state: 'pending', lastError: 'boom', attempts: 1 });
+    // lastError is ours (GET /jobs shows it); what the error said goes to the log.
+    expect(await h.store.get('bad')).toMatchObject({
+      state: 'pending',
+      lastError: 'InternalError: failed (the log has the details)',
+      attempts: 1,
+    });
+    expect(h.lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'poll failed',
+        jobId: 'bad',
+        error: expect.objectContaining({ message: 'boom' }),
+      }),
+    );
   });
 
   it('keeps a failed notification pending and retries it on a later sweep, never twice once sent', async () => {

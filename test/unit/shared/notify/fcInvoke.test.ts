@@ -156,6 +156,8 @@ describe('FC 3.0 InvokeFunction', () => {
       "could not notify function nope: function 'nope' does not exist " +
         '(HTTP 404, FunctionNotFound, request REQ-FunctionNotFound)',
     );
+    // What a job's lastError records: FC's code, and words of ours only.
+    expect((error as NotifyError).summary).toBe('FunctionNotFound: the target refused it (HTTP 404)');
     expect(server.requests).toHaveLength(1);
   });
 

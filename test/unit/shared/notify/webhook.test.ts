@@ -4,7 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { NotifierOptions } from '#shared/notify/notifier.ts';
-import { NotifyError } from '#shared/notify/notifyError.ts';
+import { NotifyError, WEBHOOK_FAILED } from '#shared/notify/notifyError.ts';
 import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
 import { buildNotification } from '#shared/notify/payload.ts';
 import { verifyWebhookSignature, webhookSignature } from '#shared/notify/webhook.ts';
@@ -306,7 +306,7 @@ describe('webhook addresses', () => {
     const { notifier, job, resolve } = await hostJob({ [HOST]: addresses }, { allowPrivateAddresses: false });
     const error = await notifier.notify(job).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotifyError);
-    expect(error).toMatchObject({ code: 'AddressNotAllowed', retryable: false });
+    expect(error).toMatchObject({ code: 'AddressNotAllowed', retryable: false, summary: WEBHOOK_FAILED });
     expect((error as Error).message).not.toContain('token=abc');
     expect(resolve.asked).toEqual([HOST]);
     expect(connects).not.toHaveBeenCalled();
