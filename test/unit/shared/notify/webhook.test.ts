@@ -215,6 +215,19 @@ describe('verifyWebhookSignature', () => {
     expect(verifyWebhookSignature(WEBHOOK_SECRET, { ...signed, body: Buffer.from(body) }, now)).toBe(true);
   });
 
+  it('matches a vector computed with openssl, for receivers in other languages', () => {
+    // printf 'v2\n1764057790\nhttps://hooks.example.com/aicontent?token=abc\n{"jobId":"20","state":"succeeded"}' |
+    //   openssl dgst -sha256 -hmac 'test-webhook-secret-0123456789'
+    const vector = {
+      url: 'https://hooks.example.com/aicontent?token=abc',
+      body: '{"jobId":"20","state":"succeeded"}',
+      timestamp: '1764057790',
+      signature: 'v2=1a6dc56bc31cddcbe9434f167e14c538aa3622f70521a5973cd55900fd12c001',
+    };
+    expect(webhookSignature(WEBHOOK_SECRET, 1764057790, vector.url, vector.body)).toBe(vector.signature);
+    expect(verifyWebhookSignature(WEBHOOK_SECRET, vector, 1764057790_000)).toBe(true);
+  });
+
   it('takes the URL in any spelling of its canonical form (case, default port, fragment)', () => {
     for (const same of [
       'HTTPS://Hooks.Example.TEST:443/aicontent?token=abc',
