@@ -10,6 +10,7 @@
  * own addresses.
  */
 import { isIP, type LookupFunction } from 'node:net';
+import { untilAborted } from '#shared/abort.ts';
 import { type AddressKind, hostOf, kindOfAddress } from './address.ts';
 
 export interface ResolvedAddress {
@@ -60,9 +61,10 @@ export interface PostAnswer {
 /** The addresses to connect to; throws `AddressRefusedError` unless every one is allowed. */
 async function checkedAddresses(host: string, options: CheckedPostOptions): Promise<ResolvedAddress[]> {
   const family = isIP(host);
+  // A lookup takes no signal: the attempt's time limit must still end the wait for it.
   const addresses = family
     ? [{ address: host, family }]
-    : [...(await (options.resolve ?? systemResolve)(host))];
+    : [...(await untilAborted((options.resolve ?? systemResolve)(host), options.signal))];
   if (addresses.length === 0) throw new AddressRefusedError(host, '', 'none');
   if (options.allowPrivateAddresses) return addresses;
   for (const { address } of addresses) {

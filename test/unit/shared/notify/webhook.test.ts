@@ -89,11 +89,11 @@ describe('webhook delivery', () => {
     ['503', [{ status: 503, body: 'busy' }, ok]],
     ['429', [{ status: 429, body: '' }, ok]],
     ['a dropped connection', ['drop', ok]],
-    ['a timeout', [{ status: 204, body: '', delayMs: 300 }, ok]],
+    ['a timeout', [{ status: 204, body: '', delayMs: 800 }, ok]],
   ] satisfies [string, Step[]][])('retries after %s, signing the new attempt afresh', async (_, script) => {
     const { server, job } = await webhookJob(script);
     let clock = T0;
-    const { notifier, delays } = notifierFor(server, { attemptTimeoutMs: 100, now: () => (clock += 1000) });
+    const { notifier, delays } = notifierFor(server, { attemptTimeoutMs: 300, now: () => (clock += 1000) });
     await notifier.notify(job);
     expect(server.requests).toHaveLength(2);
     expect(delays).toHaveLength(1);
@@ -343,6 +343,20 @@ describe('webhook addresses', () => {
     const { notifier, job } = await hostJob({}, { retry: { maxAttempts: 1 } });
     await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'NetworkError', retryable: true });
     expect(connects).not.toHaveBeenCalled();
+  });
+
+  it('gives up on a lookup that does not answer when the attempt’s time is up', async () => {
+    server = await startServer([]);
+    const { notifier } = notifierFor(server, {
+      resolve: () => new Promise(() => {}),
+      attemptTimeoutMs: 100,
+      retry: { maxAttempts: 1 },
+      allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:http://${HOST}/` }),
+    });
+    const started = Date.now();
+    const job = endedJob({ notify: { type: 'webhook', url: `http://${HOST}/hook` } });
+    await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'Timeout' });
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('connects to the address it resolved, once per attempt, with the host name in Host', async () => {
