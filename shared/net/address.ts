@@ -55,7 +55,7 @@ function ipv4Part(text: string): number | undefined {
 }
 
 /** `127.1`, `0x7f000001`, `0177.0.0.1.`…: an IPv4 address, or undefined. */
-export function parseIpv4(text: string): AddressBytes | undefined {
+function parseIpv4(text: string): AddressBytes | undefined {
   const parts = (text.endsWith('.') ? text.slice(0, -1) : text).split('.');
   if (parts.length > 4) return undefined;
   const numbers: number[] = [];
@@ -96,7 +96,7 @@ function groupsOf(text: string): number[] | undefined {
 }
 
 /** `::1`, `[::ffff:127.0.0.1]`, `fe80::1%eth0`…: an IPv6 address (the zone id dropped), or undefined. */
-export function parseIpv6(text: string): AddressBytes | undefined {
+function parseIpv6(text: string): AddressBytes | undefined {
   let address = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
   const zone = address.indexOf('%');
   if (zone >= 0) address = address.slice(0, zone);

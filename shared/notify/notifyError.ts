@@ -18,7 +18,7 @@ export interface NotifyFailure {
   /**
    * FC's `ErrorCode` when it sent one (`FunctionNotFound`, `ResourceThrottled`…); else `Http<status>`
    * for any other refusal, or one of ours: `Timeout`, `NetworkError`, `Aborted`, `DeadlineExceeded`,
-   * `InvalidNotifyTarget`, `WebhookSecretMissing`, or the code of a failing dependency (`ConfigError`).
+   * `InvalidNotifyTarget`, `WebhookSecretMissing`, `AddressNotAllowed`, or the code of a failing dependency (`ConfigError`).
    */
   code: string;
   /** What went wrong, in words. */
@@ -98,7 +98,7 @@ export class NotifyError extends AppError {
  * ends its retries for this sweep anyway (the sweeper retries later, `NOTIFY_RETRY_SECONDS`), so this
  * only bounds what is recorded and logged.
  */
-export const MAX_NOTIFY_RETRY_AFTER_MS = 3_600_000;
+const MAX_NOTIFY_RETRY_AFTER_MS = 3_600_000;
 
 /** A target that answered with a status we do not count as delivered, and its `Retry-After` header. */
 export function httpFailure(
