@@ -34,8 +34,6 @@ export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
  * few; a server that cuts its answer finer is refused rather than parsed chunk line by chunk line.
  */
 export const DEFAULT_MAX_CHUNKS = 16 * 1024;
-/** The body's first buffer, unless a `content-length` says how large it will be. */
-const FIRST_BODY_BUFFER_BYTES = 16 * 1024;
 
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -99,10 +97,13 @@ export class HttpAnswerReader {
     view?.copy(this.#body, 0);
   }
 
-  /** Grows the body's buffer to hold `bytes` (at most the body limit, checked before): doubling, so copies stay linear. */
+  /**
+   * Grows the body's buffer to hold `bytes` (within the body limit, checked before): to the size a
+   * `content-length` gave, else at least doubling, so that copies stay linear in the body's size.
+   */
   #reserve(bytes: number): void {
     if (this.#body.length >= bytes) return;
-    const doubled = Math.min(this.#maxBodyBytes, Math.max(this.#body.length * 2, FIRST_BODY_BUFFER_BYTES));
+    const doubled = Math.min(this.#maxBodyBytes, this.#body.length * 2);
     const grown = Buffer.allocUnsafe(Math.max(bytes, doubled, this.#expectedBytes));
     this.#body.copy(grown, 0, 0, this.#bodyBytes);
     this.#body = grown;
