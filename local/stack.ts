@@ -90,6 +90,8 @@ export async function startLocalStack(options: LocalStackOptions) {
         // Locally the instance disk is this machine's disk: durable, and shared by every instance.
         JOB_STORE_ALLOW_LOCAL_DISK: '1',
         NOTIFY_ALLOW_HTTP: '1',
+        // Local receivers are on this machine: let webhooks reach loopback and private addresses.
+        NOTIFY_ALLOW_PRIVATE_ADDRESSES: '1',
         ...options.env,
       },
       ...(options.log ? { log: options.log } : {}),

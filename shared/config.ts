@@ -117,6 +117,8 @@ export interface TrackingConfig {
    * machine and says so with JOB_STORE_ALLOW_LOCAL_DISK). Never on FC itself: see openJobStore.ts.
    */
   embeddedStoreAllowed: boolean;
+  /** Send webhooks to addresses that are not public unicast (local runs); public ones only otherwise. */
+  allowPrivateAddresses: boolean;
 }
 
 /** Whether this process runs as an FC function instance: FC sets these in every instance. */
@@ -130,6 +132,7 @@ export function readTrackingConfig(env: Env): TrackingConfig {
     jobStorePrefix: setting(env, 'JOB_STORE_PREFIX') as string,
     allowHttpWebhooks: boolSetting(env, 'NOTIFY_ALLOW_HTTP'),
     embeddedStoreAllowed: !runningOnFc(env) || boolSetting(env, 'JOB_STORE_ALLOW_LOCAL_DISK'),
+    allowPrivateAddresses: boolSetting(env, 'NOTIFY_ALLOW_PRIVATE_ADDRESSES'),
   };
 }
 
@@ -140,6 +143,8 @@ export interface QueryConfig extends CommonConfig, TrackingConfig {
   trackOnQuery: boolean;
   /** Most jobs tracked while pending: no new one is tracked past it. */
   maxTrackedJobs: number;
+  /** The deployment signs webhooks (`NOTIFY_WEBHOOK_SECRET` is set): only then may a job name a URL. */
+  webhooksSigned: boolean;
 }
 
 export function readQueryConfig(env: Env): QueryConfig {
@@ -149,6 +154,7 @@ export function readQueryConfig(env: Env): QueryConfig {
     pollHintSeconds: intSetting(env, 'POLL_HINT_SECONDS'),
     trackOnQuery: boolSetting(env, 'TRACK_ON_QUERY'),
     maxTrackedJobs: intSetting(env, 'MAX_TRACKED_JOBS'),
+    webhooksSigned: setting(env, 'NOTIFY_WEBHOOK_SECRET') !== undefined,
   };
 }
 

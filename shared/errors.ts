@@ -29,7 +29,19 @@ export class AppError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.headers = options.headers ?? {};
   }
+
+  /**
+   * The error as it may be recorded where others read it (a tracked job's `lastError`): the stable code
+   * and a message of ours, never text that came from elsewhere. An exposed error's message is ours;
+   * any other says only that the log has the details.
+   */
+  get summary(): string {
+    return `${this.code}: ${this.expose ? this.message : UNEXPOSED}`;
+  }
 }
+
+/** What `summary` says of an error whose message is not for callers. */
+export const UNEXPOSED = 'failed (the log has the details)';
 
 /** The caller sent something we cannot use: 400, message shown as is. */
 export class InvalidInputError extends AppError {

@@ -3,7 +3,10 @@
  * `requestId`, `function` and `trigger`. Written with `process.stdout.write` because FC prefixes
  * `console.log` lines with its own text, which would break the JSON (docs/fc-runtime.md §8).
  *
- * Secrets never reach a line: any field whose name looks like a secret is replaced, at any depth.
+ * Secrets never reach a line: any field whose name looks like a secret is replaced, at any depth, and
+ * inside every string logged (error messages and stacks included) the values of secret-looking
+ * `name: value` / `name=value` pairs are masked too (`maskSecrets`): an upstream error that echoes a
+ * signed request must not put its token in a log line.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -13,9 +16,36 @@ export const LOG_LEVELS = Object.keys(RANK) as LogLevel[];
 const SECRET_KEY = /secret|token|password|authorization|signature|credential/i;
 const REDACTED = '[redacted]';
 
+/**
+ * Secrets inside text. Each alternative starts with a literal word, so a string without one is
+ * scanned quickly; groups 1 to 5 are what is kept, the rest of the match is masked.
+ * 1. `Authorization: ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…`: to the end of the
+ *    line or the closing quote (the value holds spaces and commas);
+ * 2. `x-acs-security-token:CAIS…`, `x-fc-security-token: …`, `"accessKeySecret":"…"`,
+ *    `password=…`, `Signature=…`: one word after the name (any name ending in token, secret,
+ *    password or signature);
+ * 3. webhook signatures: `sha256=<hex>`, `v2=<hex>`;
+ * 4. the password of a URL: `redis://user:password@host`;
+ * 5. an FC 2.0 signature, `FC <AccessKeyId>:<signature>` (the id stays: it is not secret).
+ */
+const SECRET_IN_TEXT =
+  /(authorization["']?\s*[:=]\s*["']?)[^\r\n"']+|((?:token|secret|password|signature)["']?\s*[:=]\s*["']?)[^\s"'&,;\\]+|(\b(?:sha256|v\d)=)[0-9a-f]{16,}|(:\/\/[^\s/:@]*:)[^\s/@]+(?=@)|(\bFC [^:\s"']+:)[^\s"'\\]+/gi;
+
+/** `text` with the values of secret-looking pairs in it replaced by `[redacted]`. */
+export function maskSecrets(text: string): string {
+  // Every pattern needs a `:` or `=`: most values (ids, states, numbers as text) are passed at once.
+  if (!text.includes(':') && !text.includes('=')) return text;
+  return text.replace(
+    SECRET_IN_TEXT,
+    (_, header?: string, pair?: string, hmac?: string, userinfo?: string, fc2?: string) =>
+      `${header ?? pair ?? hmac ?? userinfo ?? fc2}${REDACTED}`,
+  );
+}
+
 export type LogFields = Record<string, unknown>;
 
 function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return maskSecrets(value);
   if (depth > 6 || typeof value !== 'object' || value === null) return value;
   if (value instanceof Error) return redact(errorFields(value), depth + 1);
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));

@@ -248,8 +248,10 @@ export const SETTINGS = {
     type: 'string',
     default: '',
     secret: true,
-    readBy: SWEEPER,
-    meaning: 'signs webhooks (at least 16 characters; required for webhook targets)',
+    readBy: QS,
+    meaning:
+      'signs webhooks (at least 16 characters; required for webhook targets). The query function only ' +
+      'checks that it is set: without it, `POST /jobs` refuses URL targets',
   },
   NOTIFY_ALLOW_HTTP: {
     type: 'bool',
@@ -266,7 +268,17 @@ export const SETTINGS = {
     meaning:
       'the targets `POST /jobs` may name: comma-separated `fn:<function>`, `fc2:<service>/<function>` ' +
       '(both may hold `*`), `url:<URL prefix ending in />`; others get 400, and a stored one it no longer ' +
-      'allows is not sent to (the notification ends `failed`). Empty: any. The default target needs no entry',
+      'allows is not sent to (the notification ends `failed`). Empty: none (deny by default). The ' +
+      'default target needs no entry',
+  },
+  NOTIFY_ALLOW_PRIVATE_ADDRESSES: {
+    type: 'bool',
+    default: false,
+    readBy: QS,
+    meaning:
+      'let webhooks reach addresses that are not public unicast (loopback, private, link-local…): set by ' +
+      '`npm start`; in the cloud only for a receiver inside your VPC, with URL targets kept to it by ' +
+      '`NOTIFY_TARGETS_ALLOWED`',
   },
   // Not FC_*: FC reserves that prefix for the variables it sets itself.
   NOTIFY_FC_ENDPOINT: {

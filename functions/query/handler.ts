@@ -15,7 +15,12 @@ import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 const config = readQueryConfig(process.env);
 const logger = createLogger({ level: config.logLevel });
 const store = lazyJobStore(() => openJobStore(config));
-const targetRules = { allowHttp: config.allowHttpWebhooks, allowed: targetAllowlistFromConfig(process.env) };
+const targetRules = {
+  allowHttp: config.allowHttpWebhooks,
+  allowPrivateAddresses: config.allowPrivateAddresses,
+  allowed: targetAllowlistFromConfig(process.env),
+  webhooksSigned: config.webhooksSigned,
+};
 
 /** Leave this much of the invocation's time to answer after the last aicontent attempt. */
 const ANSWER_MARGIN_MS = 1_000;

@@ -15,7 +15,10 @@ import { notifyTargetFromConfig, targetAllowlistFromConfig } from '#shared/notif
 import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
 const config = readSweeperConfig(process.env);
-const defaultTarget = notifyTargetFromConfig(process.env, { allowHttp: config.allowHttpWebhooks });
+const defaultTarget = notifyTargetFromConfig(process.env, {
+  allowHttp: config.allowHttpWebhooks,
+  allowPrivateAddresses: config.allowPrivateAddresses,
+});
 const allowedTargets = targetAllowlistFromConfig(process.env);
 const logger = createLogger({ level: config.logLevel });
 const store = lazyJobStore(() => openJobStore(config));
@@ -29,6 +32,8 @@ export const handler = createFcHandler(
       credentials,
       retry: { maxAttempts: config.aicontentMaxAttempts },
       attemptTimeoutMs: config.aicontentTimeoutMs,
+      // A job is never rescheduled further away than this, whatever aicontent asks for.
+      maxRetryAfterMs: config.policy.maxPollIntervalMs,
     });
     const notifier = createNotifier({
       accountId: context.accountId,
@@ -39,6 +44,7 @@ export const handler = createFcHandler(
       defaultTarget,
       webhookSecret: config.webhookSecret,
       allowHttpWebhooks: config.allowHttpWebhooks,
+      allowPrivateAddresses: config.allowPrivateAddresses,
       allowedTargets,
     });
     const deps = {

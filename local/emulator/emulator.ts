@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { maskSecrets } from '#shared/log.ts';
 import { ADMIN_PREFIX, serveAdmin } from './admin.ts';
 import type { Answer, RequestContext } from './answer.ts';
 import { serveApi } from './api.ts';
@@ -17,7 +18,6 @@ import { FaultPlan, type Faults, faultAnswer } from './faults.ts';
 import { gatewayError, gatewayReply } from './gateway-errors.ts';
 import { checkJobSpec, DEFAULT_SCHEDULE, type JobSchedule, type JobSpec } from './job-spec.ts';
 import { JobTable } from './jobs.ts';
-import { maskSecrets } from './masking.ts';
 import { type StsCredentials, StsIssuer } from './sts.ts';
 import { RequestVerifier } from './verify.ts';
 

@@ -6,8 +6,9 @@
  * nothing, the choice is ours: 400 for signature, timestamp and nonce errors (and Throttling.User), 404 for
  * an unknown AccessKey or API, 403 for every STS token error (the gateway's status for those is unknown).
  */
+
+import { maskSecrets } from '#shared/log.ts';
 import { jsonReply, type Reply, type RequestContext } from './answer.ts';
-import { maskSecrets } from './masking.ts';
 
 const GATEWAY_ERRORS = {
   MissingParameter: [400, 'A parameter that is mandatory for processing this request is not supplied.'],

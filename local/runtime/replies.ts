@@ -16,7 +16,7 @@
  * - `x-fc-invocation-type: Async`: 202 with no body, the invocation runs afterwards.
  */
 import type { ServerResponse } from 'node:http';
-import { maskSecrets } from '#local/emulator/masking.ts';
+import { maskSecrets } from '#shared/log.ts';
 import { type InvocationError, type InvocationOutcome, resultPayload } from './outcome.ts';
 
 export interface Reply {

@@ -4,8 +4,7 @@
  * and with credentials masked, so that one stream holds both and a log reader parses every line. What
  * the functions print is passed on as they wrote it.
  */
-import { maskSecrets } from '#local/emulator/masking.ts';
-import { createLogger, type Logger } from '#shared/log.ts';
+import { createLogger, type Logger, maskSecrets } from '#shared/log.ts';
 
 export function runtimeLogger(output: (line: string) => void): Logger {
   return createLogger({ write: (line) => output(maskSecrets(line.trimEnd())) }, { component: 'fc-runtime' });

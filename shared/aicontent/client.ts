@@ -4,13 +4,16 @@
  *
  * Retries cover only what a repeat of this idempotent GET can fix (throttling, unavailable, 5xx,
  * dropped connections, garbled bodies), each attempt signed afresh (new date, new nonce), with
- * full-jitter backoff that honours `x-acs-retry-after` and never runs past the caller's deadline.
+ * full-jitter backoff that honours `x-acs-retry-after` and never runs past the caller's deadline. The
+ * server's wait is bounded (`maxRetryAfterMs`), and one longer than the backoff's cap ends the call at
+ * once, leaving the wait to the caller (the error's `retryAfterMs`).
  * A rejected security token asks the credentials provider for fresh credentials once.
  */
 import { randomUUID } from 'node:crypto';
-import { type BackoffPolicy, backoffDelay } from '#shared/backoff.ts';
+import { type BackoffPolicy, backoffDelay, exceedsCap } from '#shared/backoff.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
+import { retryAfterMs } from '#shared/retryAfter.ts';
 import { formatAcsDate, percentEncode, sign } from '#shared/signing/acs3.ts';
 import { AicontentError, type AicontentErrorDetails } from './errors.ts';
 import { type Job, parseJob, validateJobId } from './job.ts';
@@ -28,6 +31,13 @@ export interface RetryPolicy extends BackoffPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseMs: 100, capMs: 2_000, factor: 2 };
 
+/**
+ * The longest `x-acs-retry-after` taken from aicontent when the caller sets no bound: 5 minutes, the
+ * sweeper's default `MAX_POLL_INTERVAL_SECONDS`. It is also the longest `Retry-After` the query
+ * function passes on to its callers.
+ */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 300_000;
+
 export interface AicontentClientOptions {
   credentials: CredentialsProvider;
   /** Host (HTTPS implied) or full URL, e.g. `http://127.0.0.1:9100` for the emulator. */
@@ -35,6 +45,11 @@ export interface AicontentClientOptions {
   retry?: Partial<RetryPolicy> | undefined;
   /** Longest wait for one attempt; the caller's deadline can cut it shorter. */
   attemptTimeoutMs?: number | undefined;
+  /**
+   * The longest `x-acs-retry-after` believed (ms); a longer one is cut to it. Default
+   * `DEFAULT_MAX_RETRY_AFTER_MS`; the sweeper passes `MAX_POLL_INTERVAL_SECONDS`.
+   */
+  maxRetryAfterMs?: number | undefined;
   /** Sends one request; default our keep-alive HTTP/1.1 client (see transport.ts). */
   transport?: Transport;
   now?: () => number;
@@ -92,22 +107,18 @@ function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function retryAfterOf(header: TransportAnswer['header']): number | undefined {
-  const value = Number(header('x-acs-retry-after'));
-  return Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
-/** Reads one answer: a job, or the error it describes. */
+/** Reads one answer: a job, or the error it describes (its `x-acs-retry-after` at most `maxRetryAfterMs`). */
 export function readAnswer(
   status: number,
   header: TransportAnswer['header'],
   text: string,
   jobId: string,
+  maxRetryAfterMs = DEFAULT_MAX_RETRY_AFTER_MS,
 ): QueryResult['job'] {
   const base = {
     httpStatus: status,
     requestId: header('x-acs-request-id'),
-    retryAfterMs: retryAfterOf(header),
+    retryAfterMs: retryAfterMs(header('x-acs-retry-after'), { unit: 'milliseconds', maxMs: maxRetryAfterMs }),
   };
   let body: Record<string, unknown> | undefined;
   try {
@@ -157,6 +168,7 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
   const endpoint = resolveEndpoint(options.endpoint);
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const transport = options.transport ?? nodeTransport;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
@@ -184,7 +196,7 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
       headers.accept = 'application/json';
       const answer = await transport({ origin: endpoint, path, headers, timeoutMs, signal: call.signal });
       return {
-        job: readAnswer(answer.status, answer.header, answer.text, jobId),
+        job: readAnswer(answer.status, answer.header, answer.text, jobId, maxRetryAfterMs),
         requestId: answer.header('x-acs-request-id'),
       };
     } catch (error) {
@@ -210,7 +222,9 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
           continue;
         }
         failures++;
-        if (!error.retryable || failures >= retry.maxAttempts) throw error;
+        if (!error.retryable || failures >= retry.maxAttempts || exceedsCap(retry, error.retryAfterMs)) {
+          throw error;
+        }
         const delay = backoffDelay(failures, retry, random, error.retryAfterMs);
         if (now() + delay >= deadline) throw error;
         await sleep(delay, call.signal);

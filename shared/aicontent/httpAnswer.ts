@@ -6,6 +6,11 @@
  * Strict where leniency would let a bad answer pass for a good one: conflicting lengths, folded
  * header lines and malformed chunk sizes are errors, and an answer framed both ways is read by its
  * chunks and its connection not reused (the request-smuggling guard of RFC 9112 §6.1).
+ *
+ * Bounded in what a server can make it spend: the head, each line, the trailers and the body have a
+ * size limit, the body has a chunk limit, and the body is gathered in one buffer grown by doubling, so
+ * memory and time stay linear in the bytes received however the body is cut (8 MiB sent in 1-byte
+ * chunks once cost 1 GB of memory as a list of 1-byte buffers).
  */
 
 export class HttpProtocolError extends Error {
@@ -24,6 +29,11 @@ export interface HttpAnswer {
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE_BYTES = 4 * 1024;
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+/**
+ * Chunks in one body: 8 MiB in chunks of 512 bytes. aicontent's answers are a few KB in a chunk or a
+ * few; a server that cuts its answer finer is refused rather than parsed chunk line by chunk line.
+ */
+export const DEFAULT_MAX_CHUNKS = 16 * 1024;
 
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -43,16 +53,23 @@ export class HttpAnswerReader {
   #status = 0;
   #headers = new Map<string, string>();
   #keepAlive = false;
-  #parts: Buffer[] = [];
-  /** How many of `#parts` are copies the reader owns. */
-  #ownedParts = 0;
+  /** The body so far while it is one piece of the caller's chunk (no copy made yet). */
+  #view: Buffer | undefined;
+  /** Else the body so far: the first `#bodyBytes` bytes of a buffer the reader owns. */
+  #body: Buffer = EMPTY;
   #bodyBytes = 0;
+  /** The body's size when a `content-length` gave it. */
+  #expectedBytes = 0;
+  #chunks = 0;
+  #trailerBytes = 0;
   /** Bytes still due in the 'length' and 'chunk-data' phases. */
   #remaining = 0;
   readonly #maxBodyBytes: number;
+  readonly #maxChunks: number;
 
-  constructor(maxBodyBytes = DEFAULT_MAX_BODY_BYTES) {
+  constructor(maxBodyBytes = DEFAULT_MAX_BODY_BYTES, maxChunks = DEFAULT_MAX_CHUNKS) {
     this.#maxBodyBytes = maxBodyBytes;
+    this.#maxChunks = maxChunks;
   }
 
   /** Takes the next bytes; returns the answer once it is complete, else undefined. Throws `HttpProtocolError`. */
@@ -69,9 +86,27 @@ export class HttpAnswerReader {
   /** Copies what still points into the caller's chunk. */
   #keepForLater(): void {
     if (this.#pending.length > 0) this.#pending = Buffer.from(this.#pending);
-    for (; this.#ownedParts < this.#parts.length; this.#ownedParts++) {
-      this.#parts[this.#ownedParts] = Buffer.from(this.#parts[this.#ownedParts] as Buffer);
-    }
+    if (this.#view) this.#own();
+  }
+
+  /** Moves the body into a buffer of the reader's own, with room for `extra` more bytes. */
+  #own(extra = 0): void {
+    const view = this.#view;
+    this.#view = undefined;
+    this.#reserve(this.#bodyBytes + extra);
+    view?.copy(this.#body, 0);
+  }
+
+  /**
+   * Grows the body's buffer to hold `bytes` (within the body limit, checked before): to the size a
+   * `content-length` gave, else at least doubling, so that copies stay linear in the body's size.
+   */
+  #reserve(bytes: number): void {
+    if (this.#body.length >= bytes) return;
+    const doubled = Math.min(this.#maxBodyBytes, this.#body.length * 2);
+    const grown = Buffer.allocUnsafe(Math.max(bytes, doubled, this.#expectedBytes));
+    this.#body.copy(grown, 0, 0, this.#bodyBytes);
+    this.#body = grown;
   }
 
   /** The connection ended: the answer if its end was the body's end, else `HttpProtocolError`. */
@@ -89,7 +124,7 @@ export class HttpAnswerReader {
   #answer(): HttpAnswer {
     // Bytes past the answer belong to nothing we asked for: the connection cannot be trusted again.
     const keepAlive = this.#keepAlive && this.#pending.length === 0;
-    const body = this.#parts.length === 1 ? (this.#parts[0] as Buffer) : Buffer.concat(this.#parts);
+    const body = this.#view ?? this.#body.subarray(0, this.#bodyBytes);
     return { status: this.#status, headers: this.#headers, body, keepAlive };
   }
 
@@ -111,6 +146,8 @@ export class HttpAnswerReader {
       case 'trailers':
         // Trailer fields are read past, not kept: nothing we call sends any we need.
         return this.#readLine(MAX_HEAD_BYTES, (line) => {
+          this.#trailerBytes += line.length + 2;
+          if (this.#trailerBytes > MAX_HEAD_BYTES) throw new HttpProtocolError('the trailers are too large');
           if (line === '') this.#phase = 'done';
         });
       case 'close':
@@ -165,6 +202,7 @@ export class HttpAnswerReader {
     } else if (length !== undefined) {
       this.#remaining = contentLength(length);
       if (this.#remaining > this.#maxBodyBytes) throw this.#tooLarge();
+      this.#expectedBytes = this.#remaining;
       this.#phase = this.#remaining === 0 ? 'done' : 'length';
     } else {
       this.#phase = 'close';
@@ -188,6 +226,9 @@ export class HttpAnswerReader {
     if (!match) throw new HttpProtocolError(`not a chunk size: ${JSON.stringify(line.slice(0, 40))}`);
     this.#remaining = Number.parseInt(match[1] as string, 16);
     if (this.#bodyBytes + this.#remaining > this.#maxBodyBytes) throw this.#tooLarge();
+    if (this.#remaining > 0 && ++this.#chunks > this.#maxChunks) {
+      throw new HttpProtocolError(`the answer body comes in more than ${this.#maxChunks} chunks`);
+    }
     this.#phase = this.#remaining === 0 ? 'trailers' : 'chunk-data';
   }
 
@@ -206,11 +247,18 @@ export class HttpAnswerReader {
     return true;
   }
 
+  /** Adds to the body: the first piece is kept as it is, until more comes or the read ends. */
   #addBody(part: Buffer): void {
     if (part.length === 0) return;
+    if (this.#bodyBytes + part.length > this.#maxBodyBytes) throw this.#tooLarge();
+    if (this.#bodyBytes === 0 && this.#body === EMPTY) {
+      this.#view = part;
+    } else {
+      if (this.#view) this.#own(part.length);
+      else this.#reserve(this.#bodyBytes + part.length);
+      part.copy(this.#body, this.#bodyBytes);
+    }
     this.#bodyBytes += part.length;
-    if (this.#bodyBytes > this.#maxBodyBytes) throw this.#tooLarge();
-    this.#parts.push(part);
   }
 
   #tooLarge(): HttpProtocolError {

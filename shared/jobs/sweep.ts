@@ -21,6 +21,7 @@ import type { QueryOptions, QueryResult } from '#shared/aicontent/client.ts';
 import type { Job } from '#shared/aicontent/job.ts';
 import { backoffDelay } from '#shared/backoff.ts';
 import type { SweepPolicy } from '#shared/config.ts';
+import { AppError, UNEXPOSED } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
 import type { JobChanges, JobStore, NotifyTarget, TrackedJob } from './jobStore.ts';
 
@@ -69,11 +70,12 @@ export interface SweepSummary {
 
 type Counter = Exclude<keyof SweepSummary, 'durationMs'>;
 
+/**
+ * What a job's `lastError` says, which `GET /jobs` shows: a stable code and a message of ours
+ * (`AppError.summary`), never raw transport text; the log has the rest.
+ */
 function errorText(error: unknown): string {
-  if (error && typeof error === 'object' && 'code' in error && 'message' in error) {
-    return `${String(error.code)}: ${String(error.message)}`;
-  }
-  return error instanceof Error ? error.message : String(error);
+  return error instanceof AppError ? error.summary : `InternalError: ${UNEXPOSED}`;
 }
 
 /** Whether the error says aicontent does not know the job. */
@@ -219,6 +221,8 @@ export async function sweep(
   /** A poll that failed: the job waits for its next poll, or is given up. */
   function pollFailed(job: TrackedJob, error: unknown, attempts: number): JobChanges {
     count('errors');
+    // The client's errors say what they are in lastError; anything else only the log can tell.
+    if (!(error instanceof AppError)) deps.log.error('poll failed', { jobId: job.id, error });
     const at = now();
     const changes = { attempts, lastPolledAt: at, lastError: errorText(error) };
     if (isJobNotFound(error)) return notFound(job, changes, at);

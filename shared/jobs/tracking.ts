@@ -4,6 +4,7 @@
  */
 import { AppError, InvalidInputError } from '#shared/errors.ts';
 import type { Reply } from '#shared/fc/reply.ts';
+import { shownTarget } from '#shared/notify/notifyTarget.ts';
 import {
   type JobStore,
   TRACKED_STATES,
@@ -14,7 +15,10 @@ import {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** A tracked job as the API shows it: times as ISO-8601, no lease or version. */
+/**
+ * A tracked job as the API shows it: times as ISO-8601, no lease or version, a webhook's URL without
+ * its query string or user info (they may hold tokens).
+ */
 export function trackingView(job: TrackedJob) {
   return {
     id: job.id,
@@ -28,7 +32,7 @@ export function trackingView(job: TrackedJob) {
     images: job.images,
     finishedAt: iso(job.finishedAt),
     reason: job.reason,
-    notify: job.notify,
+    notify: job.notify && shownTarget(job.notify),
     notification: job.notification,
   };
 }

@@ -2,10 +2,11 @@
  * Delivery: one notification, tried until it lands, a try fails for good, the tries run out, or the
  * caller's deadline comes. Shared by every kind of target: each sends one attempt, and this loop
  * bounds it in time, classifies what went wrong and decides whether to try again, after a full-jitter
- * backoff that honours a `Retry-After`.
+ * backoff that honours a `Retry-After` (one longer than the backoff's cap ends the tries: a later sweep
+ * tries again).
  */
 import type { RetryPolicy } from '#shared/aicontent/client.ts';
-import { backoffDelay } from '#shared/backoff.ts';
+import { backoffDelay, exceedsCap } from '#shared/backoff.ts';
 import { AppError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import { NotifyError, transportFailure } from './notifyError.ts';
@@ -71,7 +72,14 @@ export async function deliver(
       return;
     } catch (error) {
       const failure = failureOf(target, error, timeout, options.signal);
-      if (!failure.retryable || options.signal?.aborted || tries >= options.retry.maxAttempts) throw failure;
+      if (
+        !failure.retryable ||
+        options.signal?.aborted ||
+        tries >= options.retry.maxAttempts ||
+        exceedsCap(options.retry, failure.retryAfterMs)
+      ) {
+        throw failure;
+      }
       const delay = backoffDelay(tries, options.retry, options.random, failure.retryAfterMs);
       if (options.now() + delay >= deadline) throw failure;
       await options.sleep(delay, options.signal);

@@ -9,6 +9,7 @@
  * findable through NODE_PATH, which `require` searches and `import()` ignores.
  */
 import { createRequire } from 'node:module';
+import { untilAborted } from '#shared/abort.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import type { Attempt } from './delivery.ts';
@@ -83,25 +84,6 @@ function fc2Failure(target: NotifyTarget, error: unknown): unknown {
     code: given(code),
     requestId: given(refusal[2]),
     message: given(refusal[3]),
-  });
-}
-
-/** Settles with `promise`, or rejects with the signal's reason if that comes first. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason);
-    if (signal.aborted) abort();
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(error);
-      },
-    );
   });
 }
 

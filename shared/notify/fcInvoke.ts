@@ -76,11 +76,16 @@ function fcRefusal(target: NotifyTarget, status: number, headers: Headers, text:
   } catch {
     // Not JSON (a proxy's error page, say): the status says enough.
   }
-  return httpFailure(target, status, {
-    code: str(body.Code) ?? str(body.ErrorCode),
-    message: str(body.Message) ?? str(body.ErrorMessage),
-    requestId: headers.get('x-fc-request-id') ?? str(body.RequestId),
-  });
+  return httpFailure(
+    target,
+    status,
+    {
+      code: str(body.Code) ?? str(body.ErrorCode),
+      message: str(body.Message) ?? str(body.ErrorMessage),
+      requestId: headers.get('x-fc-request-id') ?? str(body.RequestId),
+    },
+    headers.get('retry-after'),
+  );
 }
 
 /** One signed InvokeFunction request; a fresh date and nonce each time, so a retry is a new request. */

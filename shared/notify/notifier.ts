@@ -17,11 +17,12 @@ import { DEFAULT_RETRY, type RetryPolicy } from '#shared/aicontent/client.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
+import type { Resolve } from '#shared/net/checkedPost.ts';
 import { type Attempt, deliver } from './delivery.ts';
 import { type Fc2ClientFactory, fc2Client, invokeFc2 } from './fc2Invoke.ts';
 import { fcEndpoint, invokeFunction } from './fcInvoke.ts';
-import { invalidTarget } from './notifyError.ts';
-import { type TargetAllowlist, targetProblem } from './notifyTarget.ts';
+import { invalidTarget, NotifyError } from './notifyError.ts';
+import { perJobRules, type TargetAllowlist, targetProblem } from './notifyTarget.ts';
 import { buildNotification, type Notification } from './payload.ts';
 import { postWebhook } from './webhook.ts';
 
@@ -47,7 +48,13 @@ export interface NotifierOptions {
   webhookSecret?: string | undefined;
   /** Let webhooks use `http:` (the local runtime and tests, on loopback). */
   allowHttpWebhooks?: boolean | undefined;
-  /** The per-job targets allowed (`NOTIFY_TARGETS_ALLOWED`); any when absent. The default always is. */
+  /** Let webhooks go to addresses that are not public unicast (`NOTIFY_ALLOW_PRIVATE_ADDRESSES`, local runs). */
+  allowPrivateAddresses?: boolean | undefined;
+  /** Resolves webhook host names; default the system resolver. */
+  resolve?: Resolve | undefined;
+  /** For https webhooks: the CA to trust instead of the system's (tests). */
+  webhookCa?: string | undefined;
+  /** The per-job targets allowed (`NOTIFY_TARGETS_ALLOWED`); none when absent. The default always is. */
   allowedTargets?: TargetAllowlist | undefined;
   /** Tries per call and the waits between them; one try by default (the sweeper retries on later sweeps). */
   retry?: Partial<RetryPolicy> | undefined;
@@ -99,11 +106,12 @@ function checkWebhookSecret(options: NotifierOptions): string | undefined {
 
 export function createNotifier(options: NotifierOptions): JobNotifier {
   const allowHttp = options.allowHttpWebhooks ?? false;
+  const allowPrivateAddresses = options.allowPrivateAddresses ?? false;
   const defaultTarget = options.defaultTarget ?? null;
-  const problem = defaultTarget && targetProblem(defaultTarget, { allowHttp });
+  const problem = defaultTarget && targetProblem(defaultTarget, { allowHttp, allowPrivateAddresses });
   if (problem) throw new ConfigError(`the default notify target is not usable: ${problem}`);
   const secret = checkWebhookSecret(options);
-  const perJobRules = { allowHttp, allowed: options.allowedTargets };
+  const jobRules = perJobRules({ allowHttp, allowPrivateAddresses, allowed: options.allowedTargets });
   const internal = options.internal ?? true;
   const { accountId, region } = options;
   const endpoint = fcEndpoint({ accountId, region, internal, endpoint: options.fcEndpoint });
@@ -137,7 +145,14 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
           createClient: options.fc2ClientFactory ?? fc2Client,
         });
       case 'webhook':
-        return postWebhook(target, notification, attempt, { secret, allowHttp, fetch: doFetch, now });
+        return postWebhook(target, notification, attempt, {
+          secret,
+          allowHttp,
+          allowPrivateAddresses,
+          resolve: options.resolve,
+          ca: options.webhookCa,
+          now,
+        });
     }
   }
 
@@ -150,18 +165,23 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
     if (!target) return;
     // A per-job target the allowlist no longer takes (changed since the job was tracked) is not sent to:
     // the notification ends failed (the error is final), to be sent again once an operator mends it.
-    const refused = job.notify && targetProblem(job.notify, perJobRules);
+    const refused = job.notify && targetProblem(job.notify, jobRules);
     if (refused) throw invalidTarget(target, refused);
     const notification = buildNotification(job);
-    await deliver(target, (attempt) => send(target, notification, attempt), {
-      retry,
-      attemptTimeoutMs,
-      deadline: call.deadline,
-      signal: call.signal,
-      now,
-      random,
-      sleep,
-    });
+    try {
+      await deliver(target, (attempt) => send(target, notification, attempt), {
+        retry,
+        attemptTimeoutMs,
+        deadline: call.deadline,
+        signal: call.signal,
+        now,
+        random,
+        sleep,
+      });
+    } catch (error) {
+      // A caller's own webhook: how it failed is for the log, not for the job's lastError (notifyError.ts).
+      throw job.notify?.type === 'webhook' && error instanceof NotifyError ? error.conceal() : error;
+    }
   }
 
   return { targetFor, notify };

@@ -2,9 +2,15 @@
  * `NotifyError`: a notification that could not be delivered, with what the target said. The sweeper
  * records it on the job and tries again on a later sweep, unless it is `final`; `retryable` only says
  * whether trying again *within* this call may help (the notifier's own retries use it).
+ *
+ * Two texts: the message, with every detail, for the log; and the `summary`, a stable code and a
+ * message of ours, for the job's `lastError` that `GET /jobs` shows. A failure of a caller's own
+ * webhook is summarised as one code whatever happened (`conceal`): refused, reset, not HTTP, 404,
+ * unknown host and timeout must look alike, or the webhook would scan the deployment's network.
  */
-import { AppError } from '#shared/errors.ts';
+import { AppError, UNEXPOSED } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+import { retryAfterMs } from '#shared/retryAfter.ts';
 import { describeTarget } from './notifyTarget.ts';
 
 export interface NotifyFailure {
@@ -12,7 +18,7 @@ export interface NotifyFailure {
   /**
    * FC's error code when it sent one (`Code`, or 2.0's `ErrorCode`: `FunctionNotFound`, `AccessDenied`…); else `Http<status>`
    * for any other refusal, or one of ours: `Timeout`, `NetworkError`, `Aborted`, `DeadlineExceeded`,
-   * `InvalidNotifyTarget`, `WebhookSecretMissing`, or the code of a failing dependency (`ConfigError`).
+   * `InvalidNotifyTarget`, `WebhookSecretMissing`, `AddressNotAllowed`, or the code of a failing dependency (`ConfigError`).
    */
   code: string;
   /** What went wrong, in words. */
@@ -22,14 +28,40 @@ export interface NotifyFailure {
   requestId?: string | undefined;
   retryAfterMs?: number | undefined;
   cause?: unknown;
+  /** What `lastError` may say of it, when `detail` is all ours; else a message by kind (`summaryOf`). */
+  summary?: string | undefined;
+}
+
+/** How the failure of a caller's own webhook is recorded, whatever it was. */
+export const WEBHOOK_FAILED = 'WebhookFailed: the webhook did not take the notification';
+
+/** A message of ours for a failure, by what kind of failure it is: never text from the target. */
+function summaryOf(failure: NotifyFailure): string {
+  if (failure.summary !== undefined) return failure.summary;
+  const messages: Record<string, string> = {
+    Timeout: 'the target did not answer in time',
+    NetworkError: 'the target could not be reached',
+    Aborted: 'the sweep ended before the target answered',
+    DeadlineExceeded: 'no time was left in the sweep',
+    AddressNotAllowed: 'the webhook host is not at a public address',
+  };
+  const message =
+    messages[failure.code] ??
+    (failure.httpStatus === undefined ? UNEXPOSED : `the target refused it (HTTP ${failure.httpStatus})`);
+  return `${failure.code}: ${message}`;
 }
 
 /**
  * Failures no later try can mend, by code: the target is one the notifier will not send to (not valid, or
- * no longer allowed by NOTIFY_TARGETS_ALLOWED), or a webhook has no secret to be signed with. The sweeper
+ * no longer allowed by NOTIFY_TARGETS_ALLOWED), a webhook has no secret to be signed with, or its host
+ * is not a public address (trying again would only probe the network behind it). The sweeper
  * ends such a notification `failed` at once, for an operator to mend and send again.
  */
-const FINAL_CODES: ReadonlySet<string> = new Set(['InvalidNotifyTarget', 'WebhookSecretMissing']);
+const FINAL_CODES: ReadonlySet<string> = new Set([
+  'InvalidNotifyTarget',
+  'WebhookSecretMissing',
+  'AddressNotAllowed',
+]);
 
 export class NotifyError extends AppError {
   override name = 'NotifyError';
@@ -41,6 +73,7 @@ export class NotifyError extends AppError {
   readonly requestId: string | undefined;
   /** Whether an immediate retry may succeed: timeouts, dropped connections, 429 and 5xx. */
   readonly retryable: boolean;
+  readonly #failure: NotifyFailure;
 
   constructor(failure: NotifyFailure) {
     const target = describeTarget(failure.target);
@@ -59,6 +92,16 @@ export class NotifyError extends AppError {
     this.httpStatus = failure.httpStatus;
     this.requestId = failure.requestId;
     this.retryable = failure.retryable;
+    this.#failure = failure;
+  }
+
+  override get summary(): string {
+    return summaryOf(this.#failure);
+  }
+
+  /** The same failure, summarised as `WebhookFailed` whatever it was (see the top of this file). */
+  conceal(): NotifyError {
+    return new NotifyError({ ...this.#failure, summary: WEBHOOK_FAILED });
   }
 
   /** Whether no later try can succeed either (see FINAL_CODES). */
@@ -67,12 +110,19 @@ export class NotifyError extends AppError {
   }
 }
 
-/** A target that answered with a status we do not count as delivered. */
+/**
+ * The longest `Retry-After` taken from a notify target: one longer than the notifier's own backoff cap
+ * ends its retries for this sweep anyway (the sweeper retries later, `NOTIFY_RETRY_SECONDS`), so this
+ * only bounds what is recorded and logged.
+ */
+const MAX_NOTIFY_RETRY_AFTER_MS = 3_600_000;
+
+/** A target that answered with a status we do not count as delivered, and its `Retry-After` header. */
 export function httpFailure(
   target: NotifyTarget,
   httpStatus: number,
   said: { code?: string | undefined; message?: string | undefined; requestId?: string | undefined } = {},
-  retryAfterMs?: number,
+  retryAfter?: string | null,
 ): NotifyError {
   return new NotifyError({
     target,
@@ -81,7 +131,7 @@ export function httpFailure(
     detail: said.message ?? 'the target refused the notification',
     requestId: said.requestId,
     retryable: httpStatus === 429 || httpStatus >= 500,
-    retryAfterMs,
+    retryAfterMs: retryAfterMs(retryAfter, { unit: 'seconds', maxMs: MAX_NOTIFY_RETRY_AFTER_MS }),
   });
 }
 
@@ -105,7 +155,13 @@ export function transportFailure(target: NotifyTarget, kind: TransportFailure, c
   return new NotifyError({ target, ...failures[kind], retryable: kind !== 'aborted', cause });
 }
 
-/** A target the notifier will not send to; see `targetProblem`. */
+/** A target the notifier will not send to; see `targetProblem` (whose words are all ours). */
 export function invalidTarget(target: NotifyTarget, problem: string): NotifyError {
-  return new NotifyError({ target, code: 'InvalidNotifyTarget', detail: problem, retryable: false });
+  return new NotifyError({
+    target,
+    code: 'InvalidNotifyTarget',
+    detail: problem,
+    retryable: false,
+    summary: `InvalidNotifyTarget: ${problem}`,
+  });
 }

@@ -6,14 +6,17 @@
  * refuse is refused up front: with a `ConfigError` at cold start, an `InvalidInputError` (400) on
  * `POST /jobs`, or a non-retryable `NotifyError` if one still reaches the notifier.
  *
- * Caution: a per-job target lets whoever may call `POST /jobs` have the sweeper invoke any function its
- * role may invoke, or POST to any URL it can reach. Name the targets callers may ask for in
- * `NOTIFY_TARGETS_ALLOWED` (`targetAllowlistFromConfig`), scope the role's `fc:InvokeFunction` to the
- * intended functions, and keep `POST /jobs` behind the HTTP trigger's authentication.
+ * Safe by default: a per-job target has the sweeper invoke a function with its role, or POST a body
+ * signed with the deployment's secret, so `POST /jobs` may name only the targets `NOTIFY_TARGETS_ALLOWED`
+ * lists (none when it is empty; `targetAllowlistFromConfig`). Webhooks go to public addresses only: a
+ * URL whose host is a literal address that is not public unicast (or `localhost`) is refused here, and
+ * a host name is checked again, against every address it resolves to, when it is sent to
+ * (shared/net/checkedPost.ts). `NOTIFY_ALLOW_PRIVATE_ADDRESSES` lifts the address check for local runs.
  */
 import { envString } from '#shared/config.ts';
 import { ConfigError, InvalidInputError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+import { hostOf, isLocalhostName, kindOfAddress } from '#shared/net/address.ts';
 
 /**
  * FC 3.0 function names: letters, digits, `_`, `-`, 1–128 characters, not starting with a digit or `-`;
@@ -31,16 +34,26 @@ const SHAPES = '{"function": "name"}, {"fc2": {"service": "s", "function": "f"}}
 export interface TargetRules {
   /** Accept `http:` webhook URLs (the local runtime and tests, on loopback); `https:` only otherwise. */
   allowHttp?: boolean | undefined;
-  /** Only targets it allows (`NOTIFY_TARGETS_ALLOWED`); any target when absent. */
+  /** Accept webhook hosts that are not public addresses (`NOTIFY_ALLOW_PRIVATE_ADDRESSES`, local runs). */
+  allowPrivateAddresses?: boolean | undefined;
+  /**
+   * Only targets it allows (`NOTIFY_TARGETS_ALLOWED`). Absent: no allowlist check (the deployment's
+   * default target); per-job targets are always checked, against none when it is absent.
+   */
   allowed?: TargetAllowlist | undefined;
+  /** False when the deployment cannot sign webhooks (no `NOTIFY_WEBHOOK_SECRET`): webhook targets are refused. */
+  webhooksSigned?: boolean | undefined;
 }
 
 /** The per-job targets a deployment accepts; see `targetAllowlistFromConfig`. */
 export interface TargetAllowlist {
-  /** The setting as given, for messages. */
+  /** The setting as given, for messages ('' when it allows nothing). */
   text: string;
   allows(target: NotifyTarget): boolean;
 }
+
+/** No per-job target at all: what an empty or unset `NOTIFY_TARGETS_ALLOWED` means. */
+export const NO_TARGETS: TargetAllowlist = { text: '', allows: () => false };
 
 function nameProblem(what: string, value: string, pattern: RegExp): string | undefined {
   if (pattern.test(value)) return undefined;
@@ -59,20 +72,35 @@ function qualifierProblem(qualifier: string | undefined): string | undefined {
   );
 }
 
+/** Why a URL's host is not a place for a webhook, when that can be told without resolving it. */
+function hostProblem(url: URL, rules: TargetRules): string | undefined {
+  if (rules.allowPrivateAddresses) return undefined;
+  const host = hostOf(url);
+  const kind = isLocalhostName(host) ? 'loopback' : kindOfAddress(host);
+  if (kind === undefined || kind === 'public') return undefined;
+  return (
+    `the webhook URL's host ${url.hostname} is a ${kind} address: webhooks go to public addresses only ` +
+    '(NOTIFY_ALLOW_PRIVATE_ADDRESSES=true lifts this, for local runs)'
+  );
+}
+
 function urlProblem(url: string, rules: TargetRules): string | undefined {
   if (url.length > MAX_URL_LENGTH) return `the webhook URL is over ${MAX_URL_LENGTH} characters long`;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return `the webhook URL ${JSON.stringify(url)} is not an absolute URL`;
+    return 'the webhook URL is not an absolute URL';
   }
   if (parsed.protocol !== 'https:' && !(rules.allowHttp && parsed.protocol === 'http:')) {
     return `the webhook URL must use https:, not ${parsed.protocol}`;
   }
-  // fetch refuses such a URL anyway; better said when the target is given.
+  // Credentials in a URL end up in logs and views; a receiver authenticates us by the signature.
   if (parsed.username || parsed.password) return 'the webhook URL must not hold a user name or password';
-  return undefined;
+  if (rules.webhooksSigned === false) {
+    return 'this deployment cannot sign webhooks (no NOTIFY_WEBHOOK_SECRET), so it sends none';
+  }
+  return hostProblem(parsed, rules);
 }
 
 function shapeProblem(target: NotifyTarget, rules: TargetRules): string | undefined {
@@ -94,7 +122,19 @@ function shapeProblem(target: NotifyTarget, rules: TargetRules): string | undefi
 export function targetProblem(target: NotifyTarget, rules: TargetRules = {}): string | undefined {
   const problem = shapeProblem(target, rules);
   if (problem || !rules.allowed || rules.allowed.allows(target)) return problem;
+  if (rules.allowed.text === '') {
+    return (
+      'this deployment accepts no per-job notify target: leave notify out to use its default target, or ' +
+      'have its operator list the targets callers may name in NOTIFY_TARGETS_ALLOWED ' +
+      '(e.g. fn:on-job-done, fc2:service/function, url:https://hooks.example.com/aicontent/)'
+    );
+  }
   return `${describeTarget(target)} is not allowed here (NOTIFY_TARGETS_ALLOWED: ${rules.allowed.text})`;
+}
+
+/** The rules for a per-job target: the allowlist always applies (none allowed when there is none). */
+export function perJobRules(rules: TargetRules): TargetRules {
+  return { ...rules, allowed: rules.allowed ?? NO_TARGETS };
 }
 
 /** `*` stands for any run of characters; everything else for itself. */
@@ -131,14 +171,14 @@ function allowEntry(entry: string): Allow {
 /**
  * The per-job targets `POST /jobs` may ask for, from `NOTIFY_TARGETS_ALLOWED`: comma-separated
  * `fn:on-job-done`, `fn:store-*`, `fc2:legacy/on-*`, `url:https://hooks.example.com/aicontent/`.
- * Undefined when unset: any target (see the caution at the top). The deployment's default target needs
- * no entry. Throws `ConfigError` for an entry it cannot read.
+ * Unset or empty: none (see the top of this file). The deployment's default target needs no entry.
+ * Throws `ConfigError` for an entry it cannot read.
  */
 export function targetAllowlistFromConfig(env: {
   NOTIFY_TARGETS_ALLOWED?: string | undefined;
-}): TargetAllowlist | undefined {
+}): TargetAllowlist {
   const text = envString(env, 'NOTIFY_TARGETS_ALLOWED', '');
-  if (text === '') return undefined;
+  if (text === '') return NO_TARGETS;
   const rules = text
     .split(',')
     .map((entry) => entry.trim())
@@ -148,8 +188,39 @@ export function targetAllowlistFromConfig(env: {
 }
 
 /**
+ * A webhook URL as it is stored, sent and signed (webhook.ts): the WHATWG URL serialization
+ * (`new URL(url).href`: scheme and host lower-case, the default port left out, the path
+ * percent-encoded, `/` for an empty path) without any `#fragment`, which is never sent.
+ */
+export function canonicalWebhookUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.hash = '';
+  return parsed.href;
+}
+
+/** Webhook URLs in their canonical form, once they passed the checks. */
+function canonical(target: NotifyTarget): NotifyTarget {
+  return target.type === 'webhook' ? { ...target, url: canonicalWebhookUrl(target.url) } : target;
+}
+
+/** A webhook URL as it may be shown: `<origin><path>`, never the query string (it may hold a token) or user info. */
+export function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** A target as views show it (`GET /jobs`, `POST /jobs`): a webhook's URL as `shownUrl` gives it. */
+export function shownTarget(target: NotifyTarget): NotifyTarget {
+  return target.type === 'webhook' ? { ...target, url: shownUrl(target.url) } : target;
+}
+
+/**
  * A target for messages and logs: `function name[:qualifier]`, `fc2 service/name[:qualifier]`, or
- * `webhook <origin><path>` (never the query string, which may hold a token).
+ * `webhook <origin><path>` (`shownUrl`).
  */
 export function describeTarget(target: NotifyTarget): string {
   const qualified = (name: string, qualifier?: string) => (qualifier ? `${name}:${qualifier}` : name);
@@ -159,12 +230,7 @@ export function describeTarget(target: NotifyTarget): string {
     case 'fc2':
       return `fc2 ${target.service}/${qualified(target.name, target.qualifier)}`;
     case 'webhook':
-      try {
-        const url = new URL(target.url);
-        return `webhook ${url.origin}${url.pathname}`;
-      } catch {
-        return 'webhook (invalid URL)';
-      }
+      return `webhook ${shownUrl(target.url)}`;
   }
 }
 
@@ -228,18 +294,19 @@ function targetOf(input: Record<string, unknown>): NotifyTarget {
  * - `{"function": "on-job-done", "qualifier"?: "LIVE"}`: an FC 3.0 function, invoked asynchronously;
  * - `{"fc2": {"service": "legacy", "function": "on-job-done", "qualifier"?: "LIVE"}}`: a function in an
  *   FC 2.0 service;
- * - `{"url": "https://example.com/hooks/aicontent"}`: a webhook, POSTed a signed JSON body.
+ * - `{"url": "https://example.com/hooks/aicontent"}`: a webhook, POSTed a signed JSON body; the URL is
+ *   kept in canonical form (`canonicalWebhookUrl`), the one its signatures are computed with.
  *
- * Absent or null means the deployment's default target. Throws `InvalidInputError` (400) saying what is
- * wrong with anything else.
+ * Absent or null means the deployment's default target. Any other must be one `rules.allowed` allows
+ * (none when absent). Throws `InvalidInputError` (400) saying what is wrong with anything else.
  */
 export function parseNotifyTarget(input: unknown, rules: TargetRules = {}): NotifyTarget | null {
   if (input === undefined || input === null) return null;
   if (!isRecord(input)) throw invalid(`must be an object like ${SHAPES}`);
   const target = targetOf(input);
-  const problem = targetProblem(target, rules);
+  const problem = targetProblem(target, perJobRules(rules));
   if (problem) throw invalid(problem);
-  return target;
+  return canonical(target);
 }
 
 /** A type alias, not an interface: it must pass as the plain record config.ts's helpers read. */
@@ -280,5 +347,5 @@ export function notifyTargetFromConfig(env: NotifyConfigEnv, rules: TargetRules 
   }
   const problem = targetProblem(target, rules);
   if (problem) throw new ConfigError(`${url ? 'NOTIFY_URL' : 'NOTIFY_FUNCTION'}: ${problem}`);
-  return target;
+  return canonical(target);
 }

@@ -1,9 +1,14 @@
 /**
  * For the notifier's tests: ended jobs, a notifier aimed at a scripted server, a `fetch` that keeps a
- * copy of each body it sends (the scripted server records requests without their bodies).
+ * copy of each body it sends, and a resolver that answers from a table (no test asks real DNS).
  */
+import dns from 'node:dns';
+import { isIP } from 'node:net';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { newTrackedJob, type TrackedJob } from '#shared/jobs/jobStore.ts';
+import type { Resolve } from '#shared/net/checkedPost.ts';
 import { createNotifier, type NotifierOptions } from '#shared/notify/notifier.ts';
+import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
 import type { Credentials } from '#shared/signing/acs3.ts';
 import type { ScriptedServer, Step } from '#test/helpers/scriptedServer.ts';
 
@@ -44,9 +49,53 @@ export function recordingFetch(): { fetch: typeof fetch; bodies: string[] } {
 }
 
 /**
- * A notifier for `server`: it is the FC endpoint, webhooks may use http, three tries per call (to test the
- * delivery loop; the notifier's default is one), waits are recorded rather than slept, and the clock,
- * jitter and nonce are fixed unless `options` says otherwise.
+ * A resolver answering from `names` (host name → addresses), recording each question in `asked`; any
+ * other name fails as an unknown host would.
+ */
+export function stubResolver(names: Record<string, string[]> = {}): Resolve & { asked: string[] } {
+  const asked: string[] = [];
+  const resolve = async (hostname: string) => {
+    asked.push(hostname);
+    const addresses = names[hostname];
+    if (!addresses) {
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+    }
+    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
+  return Object.assign(resolve, { asked });
+}
+
+/**
+ * For a test file's top level: the system resolver fails the test if anything asks it (a connection
+ * that looked a name up itself, rather than using the addresses checked, would).
+ */
+export function forbidSystemDns(): void {
+  const asked: string[] = [];
+  beforeEach(() => {
+    // An address literal (a loopback server's `listen('127.0.0.1')`) is answered without asking DNS.
+    const guard = <F extends (hostname: string, ...rest: never[]) => unknown>(original: F) =>
+      ((hostname: string, ...rest: never[]) => {
+        if (isIP(hostname)) return original(hostname, ...rest);
+        asked.push(hostname);
+        throw new Error(`the system resolver was asked for ${hostname}`);
+      }) as F;
+    // The originals are taken before the spies replace them.
+    const lookup = guard(dns.lookup.bind(dns) as never);
+    const lookupPromise = guard(dns.promises.lookup.bind(dns.promises) as never);
+    vi.spyOn(dns, 'lookup').mockImplementation(lookup);
+    vi.spyOn(dns.promises, 'lookup').mockImplementation(lookupPromise);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    expect(asked.splice(0), 'names looked up with the system resolver').toEqual([]);
+  });
+}
+
+/**
+ * A notifier for `server`: it is the FC endpoint, webhooks may use http and reach loopback, any function
+ * and any webhook on `server` may be a job's own target, host names resolve only through a stub, three
+ * tries per call (to test the delivery loop; the notifier's default is one), waits are recorded rather
+ * than slept, and the clock, jitter and nonce are fixed unless `options` says otherwise.
  */
 export function notifierFor(server: ScriptedServer, options: Partial<NotifierOptions> = {}) {
   const recorder = recordingFetch();
@@ -59,6 +108,11 @@ export function notifierFor(server: ScriptedServer, options: Partial<NotifierOpt
     webhookSecret: WEBHOOK_SECRET,
     allowHttpWebhooks: true,
     retry: { maxAttempts: 3 },
+    allowPrivateAddresses: true,
+    allowedTargets: targetAllowlistFromConfig({
+      NOTIFY_TARGETS_ALLOWED: `fn:*, fc2:*/*, url:${server.url}/`,
+    }),
+    resolve: stubResolver(),
     fetch: recorder.fetch,
     now: () => T0,
     random: () => 0.5,

@@ -1,5 +1,6 @@
 /**
- * A loopback HTTP server that answers from a script, one step per request, and records what it got.
+ * A loopback HTTP server that answers from a script, one step per request, and records what it got
+ * (method, URL, headers and body).
  * For client tests that need an exact answer (a given status, header, body, or a dropped connection);
  * tests that need a faithful aicontent use the emulator instead.
  */
@@ -24,6 +25,8 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** The body as UTF-8, complete once the answer was sent. */
+  body: string;
 }
 
 export interface ScriptedServer {
@@ -38,17 +41,23 @@ export interface ScriptedServer {
 export async function startScriptedServer(script: Step[] = [], fallback?: Step): Promise<ScriptedServer> {
   const state: ScriptedServer = { url: '', requests: [], connections: 0, script, close: async () => {} };
   const server = createServer((req, res) => {
-    state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' };
+    state.requests.push(recorded);
     const step = state.script.shift() ?? fallback ?? { status: 500, body: 'script exhausted' };
     if (step === 'drop') {
       req.socket.destroy();
       return;
     }
-    const body = typeof step.body === 'string' ? step.body : JSON.stringify(step.body);
-    setTimeout(() => {
-      res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
-      res.end(body);
-    }, step.delayMs ?? 0);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      recorded.body = Buffer.concat(chunks).toString('utf8');
+      const body = typeof step.body === 'string' ? step.body : JSON.stringify(step.body);
+      setTimeout(() => {
+        res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
+        res.end(body);
+      }, step.delayMs ?? 0);
+    });
   });
   server.on('connection', () => {
     state.connections++;

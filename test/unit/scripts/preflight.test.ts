@@ -286,8 +286,8 @@ describe('what FC refuses or local runs only use', () => {
 
   it('a local-only switch that s.yaml passes', () => {
     const sYaml = editedSYaml(
-      "        NOTIFY_TARGETS_ALLOWED: ${env('NOTIFY_TARGETS_ALLOWED', '')}\n      triggers:",
-      "        NOTIFY_TARGETS_ALLOWED: ${env('NOTIFY_TARGETS_ALLOWED', '')}\n        NOTIFY_ALLOW_HTTP: 'true'\n      triggers:",
+      "        MAX_TRACKED_JOBS: ${env('MAX_TRACKED_JOBS', '10000')}\n",
+      "        MAX_TRACKED_JOBS: ${env('MAX_TRACKED_JOBS', '10000')}\n        NOTIFY_ALLOW_HTTP: 'true'\n",
     );
     expect(messages(check(DEPLOYABLE_ENV, sYaml))).toMatch(/s\.yaml passes NOTIFY_ALLOW_HTTP to query/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '#shared/backoff.ts';
+import { backoffDelay, exceedsCap } from '#shared/backoff.ts';
 
 const policy = { baseMs: 100, capMs: 1000, factor: 2 };
 
@@ -14,8 +14,24 @@ describe('backoffDelay', () => {
     expect(backoffDelay(3, policy, () => 0.5)).toBe(200);
   });
 
-  it('never waits less than the server asked, even above the cap', () => {
-    expect(backoffDelay(1, policy, () => 0.5, 5000)).toBe(5000);
+  it('never waits less than the server asked, up to the cap', () => {
+    expect(backoffDelay(1, policy, () => 0.5, 700)).toBe(700);
     expect(backoffDelay(5, policy, () => 0.9, 10)).toBe(900);
+  });
+
+  it('never waits longer than the cap, whatever the server asked', () => {
+    for (const asked of [5000, 1e15, Number.POSITIVE_INFINITY]) {
+      expect(backoffDelay(1, policy, () => 0.5, asked)).toBe(1000);
+    }
+    expect(backoffDelay(1, policy, () => 0.5, Number.NaN)).toBe(50);
+    expect(backoffDelay(1, policy, () => 0.5, -5)).toBe(50);
+  });
+});
+
+describe('exceedsCap', () => {
+  it('says when the server asked for longer than the policy ever waits', () => {
+    expect(exceedsCap(policy, undefined)).toBe(false);
+    expect(exceedsCap(policy, 1000)).toBe(false);
+    expect(exceedsCap(policy, 1001)).toBe(true);
   });
 });

@@ -56,7 +56,23 @@ describe('readQueryConfig', () => {
       jobStorePrefix: 'aicontent-jobs:',
       allowHttpWebhooks: false,
       embeddedStoreAllowed: true,
+      allowPrivateAddresses: false,
+      webhooksSigned: false,
     });
+  });
+
+  it('reads the webhook opt-outs, and whether webhooks can be signed', () => {
+    expect(
+      readQueryConfig({
+        NOTIFY_ALLOW_HTTP: 'true',
+        NOTIFY_ALLOW_PRIVATE_ADDRESSES: '1',
+        NOTIFY_WEBHOOK_SECRET: 'a-secret-of-enough-length',
+      }),
+    ).toMatchObject({ allowHttpWebhooks: true, allowPrivateAddresses: true, webhooksSigned: true });
+    expect(readSweeperConfig({ NOTIFY_ALLOW_PRIVATE_ADDRESSES: 'off' }).allowPrivateAddresses).toBe(false);
+    expect(() => readQueryConfig({ NOTIFY_ALLOW_PRIVATE_ADDRESSES: 'maybe' })).toThrow(
+      /NOTIFY_ALLOW_PRIVATE_ADDRESSES must be true or false/,
+    );
   });
 
   it('reads the sweeper settings with their defaults', () => {

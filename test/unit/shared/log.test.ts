@@ -1,5 +1,8 @@
+import { inspect } from 'node:util';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '#shared/log.ts';
+import { AicontentError } from '#shared/aicontent/errors.ts';
+import { createLogger, maskSecrets } from '#shared/log.ts';
 
 function capture(level?: 'debug' | 'info' | 'warn' | 'error') {
   const lines: Record<string, unknown>[] = [];
@@ -50,5 +53,89 @@ describe('createLogger', () => {
       code: 'X',
       stack: expect.any(String),
     });
+  });
+});
+
+describe('secrets inside logged strings', () => {
+  const TOKEN = 'CAISfakeSecurityToken0123456789+/abc==';
+  const SECRET = 'FakeAccessKeySecret000000000000';
+  const HEX = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0a1b2';
+
+  it('masks the token of a string-to-sign an upstream error message echoed, in the error’s fields and stack', () => {
+    const echoed =
+      'The request signature does not conform to Aliyun standards. server string to sign is: GET\n' +
+      `/api/v1/x\ninferenceJobId=20\nhost:aicontent.aliyuncs.com\nx-acs-security-token:${TOKEN}\n` +
+      'x-acs-signature-nonce:n1\n';
+    const error = new AicontentError({ kind: 'gateway', code: 'SignatureDoesNotMatch', errMessage: echoed });
+    const plain = new Error(`upstream said: ${echoed}`);
+    const { logger, lines } = capture();
+    logger.error('poll failed', { error, plain });
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(TOKEN);
+    expect(text).toContain('x-acs-security-token:[redacted]');
+    // What is not a secret stays readable.
+    expect(text).toContain('The request signature does not conform to Aliyun standards');
+    expect(text).toContain('x-acs-signature-nonce:n1');
+  });
+
+  it.each([
+    [
+      'an Authorization header value',
+      `Authorization: ACS3-HMAC-SHA256 Credential=LTAI5tFAKE,SignedHeaders=host;x-acs-date,Signature=${HEX}`,
+      ['LTAI5tFAKE', HEX],
+    ],
+    ['a header object, inspected', inspect({ authorization: `FC LTAI5tFAKE:${HEX}` }), ['LTAI5tFAKE', HEX]],
+    ['an FC security token header', `{"x-fc-security-token":"${TOKEN}","x-fc-date":"now"}`, [TOKEN]],
+    ['an ACS security token header', `x-acs-security-token: ${TOKEN}`, [TOKEN]],
+    ['a signature in a query string', `GET /?Action=X&Signature=${HEX}&Timestamp=1`, [HEX]],
+    ['a v1 webhook signature', `x-aicontent-jobs-signature: sha256=${HEX}`, [HEX]],
+    ['a v2 webhook signature', `got v2=${HEX}, expected something else`, [HEX]],
+    [
+      'an AccessKey secret, inspected',
+      inspect({ accessKeyId: 'LTAI5tFAKE', accessKeySecret: SECRET }),
+      [SECRET],
+    ],
+    ['an AccessKey secret in JSON', `{"AccessKeySecret":"${SECRET}"}`, [SECRET]],
+    [
+      'a password in a URL',
+      `connect redis://user:${SECRET}@r-fake.redis.rds.aliyuncs.com:6379 failed`,
+      [SECRET],
+    ],
+  ])('masks %s', (_, text, secrets) => {
+    const masked = maskSecrets(text);
+    for (const secret of secrets) expect(masked).not.toContain(secret);
+    expect(masked).toContain('[redacted]');
+    const { logger, lines } = capture();
+    logger.warn('x', { message: text, nested: [{ detail: text }] });
+    for (const secret of secrets) expect(JSON.stringify(lines)).not.toContain(secret);
+  });
+
+  it('leaves ordinary text alone', () => {
+    for (const text of [
+      'could not notify webhook https://hooks.example.test/h: the target refused the notification (HTTP 404)',
+      'no terminal state after 200 polls (MAX_POLL_ATTEMPTS)',
+      'the request signature does not conform',
+      'https://example.test/a/b?x=1',
+    ]) {
+      expect(maskSecrets(text)).toBe(text);
+    }
+  });
+
+  it('never lets a token through whatever surrounds its header', () => {
+    const token = fc.stringMatching(/^[A-Za-z0-9+/=]{8,64}$/);
+    const around = fc.string({ maxLength: 20 }).filter((text) => !/[a-z0-9+/=]$/i.test(text));
+    const separator = fc.constantFrom(':', ': ', '=', '":"', "': '", ' = ');
+    const name = fc.constantFrom(
+      'x-acs-security-token',
+      'X-Fc-Security-Token',
+      'securityToken',
+      'accessKeySecret',
+    );
+    fc.assert(
+      fc.property(around, name, separator, token, around, (before, header, sep, value, after) => {
+        const masked = maskSecrets(`${before}${header}${sep}${value}\n${after}`);
+        expect(masked).toContain(`${header}${sep}[redacted]`);
+      }),
+    );
   });
 });

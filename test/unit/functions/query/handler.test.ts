@@ -310,18 +310,20 @@ describe('query function tracking jobs', () => {
   it('POST /jobs gives its target to a job a query started tracking, and refuses another target with 409', async () => {
     server.script.push(jobAnswer({ ...pending, id: 'owned-1' }));
     await get('/jobs/owned-1'); // someone looks first: the job is tracked, without a target
-    const mine = { url: 'https://hooks.example.test/mine' };
+    const mine = { function: 'on-job-done' };
     const owner = await post(JSON.stringify({ inferenceJobId: 'owned-1', notify: mine }));
     expect(owner.statusCode).toBe(202);
-    expect(owner.json).toMatchObject({ created: false, tracking: { notify: { type: 'webhook', ...mine } } });
+    expect(owner.json).toMatchObject({
+      created: false,
+      tracking: { notify: { type: 'function', name: 'on-job-done' } },
+    });
     const same = await post(JSON.stringify({ inferenceJobId: 'owned-1', notify: mine }));
     expect(same.statusCode).toBe(202);
     const other = await post(
-      JSON.stringify({ inferenceJobId: 'owned-1', notify: { url: 'https://hooks.example.test/theirs' } }),
+      JSON.stringify({ inferenceJobId: 'owned-1', notify: { function: 'on-job-done', qualifier: 'LIVE' } }),
     );
     expect(other.statusCode).toBe(409);
     expect(other.json).toMatchObject({ error: { code: 'TargetConflict' } });
-    expect(other.body).not.toContain('/mine');
     expect(server.requests).toHaveLength(1); // the query's; POSTs of a tracked job ask nothing
   });
 
@@ -378,6 +380,12 @@ describe('query function tracking jobs', () => {
     [
       'a notify target not in NOTIFY_TARGETS_ALLOWED',
       '{"inferenceJobId":"x","notify":{"function":"somebody-elses-function"}}',
+      400,
+      'InvalidNotifyTarget',
+    ],
+    [
+      'a webhook this deployment cannot sign (no NOTIFY_WEBHOOK_SECRET)',
+      '{"inferenceJobId":"x","notify":{"url":"https://hooks.example.test/done"}}',
       400,
       'InvalidNotifyTarget',
     ],

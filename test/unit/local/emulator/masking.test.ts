@@ -1,32 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { maskSecrets } from '#local/emulator/masking.ts';
 import { runtimeLogger } from '#local/runtime/runtimeLog.ts';
+import { maskSecrets } from '#shared/log.ts';
 
 const TOKEN = 'CAISEMU.eyJhayI6IlNUUy5FTVUxMjMifQ.c2lnbmF0dXJl';
 
-describe('maskSecrets', () => {
-  it('masks a security token in a string to sign, as text or JSON-quoted, keeping its first four characters', () => {
+describe('maskSecrets on what the emulator and the local runtime write', () => {
+  it('masks a security token in a string to sign, as text or JSON-quoted', () => {
     const canonical = `POST\n/x\n\nhost:h\nx-acs-security-token:${TOKEN}\nx-acs-version:1\n`;
     expect(maskSecrets(canonical)).toBe(
-      'POST\n/x\n\nhost:h\nx-acs-security-token:CAIS****\nx-acs-version:1\n',
+      'POST\n/x\n\nhost:h\nx-acs-security-token:[redacted]\nx-acs-version:1\n',
     );
     const quoted = `Our canonical request is ${JSON.stringify(canonical)}.`;
     expect(maskSecrets(quoted)).not.toContain(TOKEN);
-    expect(maskSecrets(quoted)).toContain('x-acs-security-token:CAIS****\\nx-acs-version:1');
-    expect(maskSecrets(`x-fc-security-token: ${TOKEN}`)).toBe('x-fc-security-token: CAIS****');
+    expect(maskSecrets(quoted)).toContain('x-acs-security-token:[redacted]\\nx-acs-version:1');
+    expect(maskSecrets(`x-fc-security-token: ${TOKEN}`)).toBe('x-fc-security-token: [redacted]');
   });
 
   it('masks signatures, authorization values, secrets and token fields', () => {
     const cases: [string, string][] = [
-      ['ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host,Signature=0123abcd', 'Signature=****'],
-      ['authorization: FC STS.AK:c2lnbmF0dXJl', 'authorization: ****'],
-      ['Authorization "FC LTAI5t:c2lnbmF0dXJl" is wrong', 'FC LTAI5t:****'],
-      [`{"accessKeySecret":"EmulatorFakeSecretNotARealKey000"}`, '"accessKeySecret":"****"'],
-      [`{"securityToken":"${TOKEN}"}`, '"securityToken":"CAIS****"'],
-      ['ALIBABA_CLOUD_ACCESS_KEY_SECRET=abcdefghijklmnop', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET=****'],
+      ['ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host,Signature=0123abcd', 'Signature=[redacted]'],
+      ['authorization: FC STS.AK:c2lnbmF0dXJl', 'authorization: [redacted]'],
+      ['Authorization "FC LTAI5t:c2lnbmF0dXJl" is wrong', 'FC LTAI5t:[redacted]'],
+      [`{"accessKeySecret":"EmulatorFakeSecretNotARealKey000"}`, '"accessKeySecret":"[redacted]"'],
+      [`{"securityToken":"${TOKEN}"}`, '"securityToken":"[redacted]"'],
+      ['ALIBABA_CLOUD_ACCESS_KEY_SECRET=abcdefghijklmnop', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET=[redacted]'],
       [
         '/?Action=X&SecurityToken=CAISabcdefghijklmnop&Signature=abc',
-        'SecurityToken=CAIS****&Signature=****',
+        'SecurityToken=[redacted]&Signature=[redacted]',
       ],
     ];
     for (const [text, masked] of cases) expect(maskSecrets(text)).toContain(masked);
@@ -48,7 +48,7 @@ describe("the local runtime's log lines", () => {
       level: 'warn',
       msg: 'invocation failed',
       component: 'fc-runtime',
-      failure: 'refused: x-acs-security-token:CAIS****',
+      failure: 'refused: x-acs-security-token:[redacted]',
     });
   });
 });

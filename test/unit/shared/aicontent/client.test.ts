@@ -239,6 +239,17 @@ describe('queryJob errors', () => {
     expect(server.requests).toHaveLength(3);
   });
 
+  it('bounds x-acs-retry-after (5 min unless told) and leaves a wait beyond its cap to the caller', async () => {
+    const huge = gatewayError(400, 'Throttling.User', { 'x-acs-retry-after': '1000000000000000' });
+    const { client, delays, server } = await clientFor([huge, jobAnswer(pending)]);
+    await expect(client.queryJob('20')).rejects.toMatchObject({ retryAfterMs: 300_000 });
+    expect(delays).toEqual([]); // 5 min is beyond the 2 s cap: no early retry within the call
+    expect(server.requests).toHaveLength(1);
+
+    const bounded = await clientFor([huge], { maxRetryAfterMs: 60_000 });
+    await expect(bounded.client.queryJob('20')).rejects.toMatchObject({ retryAfterMs: 60_000 });
+  });
+
   it('reports a garbled 200 as malformed (503) once retries are spent', async () => {
     const { client } = await clientFor([{ status: 200, body: 'not json' }], { retry: { maxAttempts: 1 } });
     await expect(client.queryJob('20')).rejects.toMatchObject({ kind: 'malformed', statusCode: 503 });

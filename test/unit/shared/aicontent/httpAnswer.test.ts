@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CHUNKS,
   type HttpAnswer,
   HttpAnswerReader,
   HttpProtocolError,
@@ -392,6 +393,27 @@ describe('HttpAnswerReader: errors', () => {
     );
   });
 
+  describe('a body cut into many chunks', () => {
+    const chunked = (count: number) =>
+      `${head('HTTP/1.1 200 OK', 'transfer-encoding: chunked')}${'1\r\nx\r\n'.repeat(count)}0\r\n\r\n`;
+
+    it('is read up to 16 Ki chunks', () => {
+      expect(DEFAULT_MAX_CHUNKS).toBe(16 * 1024);
+      expect(read(chunked(DEFAULT_MAX_CHUNKS)).body.toString()).toBe('x'.repeat(DEFAULT_MAX_CHUNKS));
+    });
+
+    it('is refused with one more, saying why (8 MiB in 1-byte chunks once cost 1 GB of memory)', () => {
+      expect(() => read(chunked(DEFAULT_MAX_CHUNKS + 1))).toThrow(
+        new HttpProtocolError('the answer body comes in more than 16384 chunks'),
+      );
+    });
+  });
+
+  it('refuses trailers over 64 KiB in all', () => {
+    const trailers = `x-t: ${'t'.repeat(1000)}\r\n`.repeat(70);
+    fails(`${head('HTTP/1.1 200 OK', 'transfer-encoding: chunked')}2\r\nok\r\n0\r\n${trailers}\r\n`);
+  });
+
   it('refuses end() before the answer is complete', () => {
     const cases = [
       '',
@@ -508,6 +530,31 @@ describe('HttpAnswerReader: bytes in any pieces', () => {
       keepAlive: false,
     });
     expect(outcome([samples[5]?.text as Buffer], false)).toBe('HttpProtocolError');
+  });
+
+  it('keeps the body intact when each piece arrives in the same buffer, overwritten after each push', () => {
+    const body = Buffer.from(Array.from({ length: 40_000 }, (_, i) => i % 251));
+    const sizes = [1, 7, 4096, 20_000, 40_000];
+    const chunks = sizes.map((size) =>
+      Buffer.concat([bytes(`${size.toString(16)}\r\n`), body.subarray(0, size), bytes('\r\n')]),
+    );
+    const text = Buffer.concat([
+      bytes(head('HTTP/1.1 200 OK', 'transfer-encoding: chunked')),
+      ...chunks,
+      bytes('0\r\n\r\n'),
+    ]);
+    const expected = Buffer.concat(sizes.map((size) => body.subarray(0, size)));
+    for (const readSize of [1, 3, 1000, 65_536]) {
+      const reader = new HttpAnswerReader();
+      const shared = Buffer.alloc(readSize);
+      let answer: HttpAnswer | undefined;
+      for (let at = 0; at < text.length && !answer; at += readSize) {
+        const n = text.copy(shared, 0, at, at + readSize);
+        answer = reader.push(shared.subarray(0, n));
+        if (!answer) shared.fill(0xee); // what the socket's next read would do to it
+      }
+      expect(answer?.body.equals(expected), `reads of ${readSize}`).toBe(true);
+    }
   });
 
   it('gives the same outcome whole and cut into arbitrary pieces', () => {

@@ -1,10 +1,5 @@
-/**
- * The keep-alive GET transport against real loopback servers: node:http where a faithful server is
- * enough, node:net writing raw bytes where the test needs byte-exact answers or dropped connections.
- */
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net';
@@ -12,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpProtocolError } from '#shared/aicontent/httpAnswer.ts';
 import {
   createHttpTransport,
@@ -22,6 +16,7 @@ import {
   type TransportRequest,
   TransportTimeoutError,
 } from '#shared/aicontent/transport.ts';
+import { selfSignedCert } from '#test/helpers/selfSignedCert.ts';
 import { root, tsxProcesses } from '#test/helpers/tsxProcess.ts';
 
 interface Loopback {
@@ -476,37 +471,11 @@ describe('createHttpTransport', () => {
   });
 
   describe('HTTPS', () => {
-    let dir = '';
     let key = '';
     let cert = '';
 
     beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'transport-test-'));
-      await promisify(execFile)('/usr/bin/openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=fake loopback',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ]);
-      key = await readFile(join(dir, 'key.pem'), 'utf8');
-      cert = await readFile(join(dir, 'cert.pem'), 'utf8');
-    });
-
-    afterAll(async () => {
-      await rm(dir, { recursive: true, force: true });
+      ({ key, cert } = await selfSignedCert('IP:127.0.0.1'));
     });
 
     async function httpsServer() {

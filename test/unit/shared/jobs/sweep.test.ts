@@ -207,6 +207,14 @@ describe('sweep', () => {
     });
   });
 
+  it('never schedules a poll further away than MAX_POLL_INTERVAL, whatever the retry-after', async () => {
+    const parked = new AicontentError({ kind: 'gateway', code: 'Throttling.User', retryAfterMs: 1e15 });
+    const h = harness({ busy: parked });
+    await track(h.store, ['busy']);
+    await h.run({ maxPollIntervalMs: 60_000 });
+    expect((await h.store.get('busy'))?.nextPollAt).toBe(T0 + 60_000);
+  });
+
   it('gives up after MAX_POLL_ATTEMPTS polls, with a reason, and notifies', async () => {
     const h = harness({});
     await track(h.store, ['never']);
@@ -241,7 +249,19 @@ describe('sweep', () => {
     await track(h.store, ['bad', 'good']);
     const summary = await h.run();
     expect(summary).toMatchObject({ claimed: 2, succeeded: 1, errors: 1, rescheduled: 1 });
-    expect(await h.store.get('bad')).toMatchObject({ state: 'pending', lastError: 'boom', attempts: 1 });
+    // lastError is ours (GET /jobs shows it); what the error said goes to the log.
+    expect(await h.store.get('bad')).toMatchObject({
+      state: 'pending',
+      lastError: 'InternalError: failed (the log has the details)',
+      attempts: 1,
+    });
+    expect(h.lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'poll failed',
+        jobId: 'bad',
+        error: expect.objectContaining({ message: 'boom' }),
+      }),
+    );
   });
 
   it('keeps a failed notification pending and retries it on a later sweep, never twice once sent', async () => {
@@ -277,7 +297,7 @@ describe('sweep', () => {
       notification: 'failed',
       notifyAttempts: 3,
       nextPollAt: null,
-      lastError: 'target down',
+      lastError: 'InternalError: failed (the log has the details)',
     });
     h.advance(86_400_000);
     expect(await h.run({ notifyMaxAttempts: 3 })).toMatchObject({ claimed: 0 });

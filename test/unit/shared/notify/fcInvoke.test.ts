@@ -159,6 +159,8 @@ describe('FC 3.0 InvokeFunction', () => {
       "could not notify function nope: function 'nope' does not exist " +
         '(HTTP 404, FunctionNotFound, request REQ-FunctionNotFound)',
     );
+    // What a job's lastError records: FC's code, and words of ours only.
+    expect((error as NotifyError).summary).toBe('FunctionNotFound: the target refused it (HTTP 404)');
     expect(server.requests).toHaveLength(1);
   });
 
@@ -207,6 +209,21 @@ describe('FC 3.0 InvokeFunction', () => {
     });
     expect(server.requests).toHaveLength(3);
     expect(delays).toHaveLength(2);
+  });
+
+  it('honours FC’s Retry-After within its cap, and stops for a longer one', async () => {
+    const throttled = (seconds: string): Step => ({
+      status: 429,
+      headers: { 'retry-after': seconds },
+      body: { ErrorCode: 'ResourceThrottled', ErrorMessage: 'slow down' },
+    });
+    const server = await start([throttled('1'), fcAccepted, throttled('7200')]);
+    const { notifier, delays } = notifierFor(server);
+    const job = endedJob({ notify: { type: 'function', name: 'f' } });
+    await notifier.notify(job);
+    expect(delays).toEqual([1000]);
+    await expect(notifier.notify(job)).rejects.toMatchObject({ retryAfterMs: 3_600_000 });
+    expect(server.requests).toHaveLength(3);
   });
 
   it('reads an error without an FC body by its status', async () => {

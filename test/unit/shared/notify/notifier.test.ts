@@ -60,7 +60,7 @@ describe('createNotifier', () => {
   it('notifies a job whose id is outside Latin-1: the id in the body, the header percent-encoded', async () => {
     server = await startServer([fcAccepted, { status: 200, body: '' }]);
     const webhook: NotifyTarget = { type: 'webhook', url: `${server.url}/hook` };
-    const { notifier, bodies } = notifierFor(server);
+    const { notifier } = notifierFor(server);
     const id = '任务-😀-1';
     await notifier.notify(endedJob({ id, notify: { type: 'function', name: 'own-target' } }));
     await notifier.notify(endedJob({ id, notify: webhook }));
@@ -69,7 +69,7 @@ describe('createNotifier', () => {
       header,
       header,
     ]);
-    expect(bodies.map((body) => JSON.parse(body).jobId)).toEqual([id, id]);
+    expect(server.requests.map((r) => JSON.parse(r.body).jobId)).toEqual([id, id]);
   });
 
   it('makes one try per call by default, of at most 5 s', async () => {
@@ -78,6 +78,8 @@ describe('createNotifier', () => {
       ...base,
       webhookSecret: 'test-webhook-secret-0123456789',
       allowHttpWebhooks: true,
+      allowPrivateAddresses: true,
+      allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:${server.url}/` }),
     });
     const job = endedJob({ notify: { type: 'webhook', url: `${server.url}/hook` } });
     await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'Http503' });
@@ -90,15 +92,32 @@ describe('createNotifier', () => {
     const notifier = createNotifier({ ...base, allowedTargets, allowHttpWebhooks: true });
     const notAllowed = notifier.notify(endedJob({ notify: { type: 'function', name: 'own-target' } }));
     await expect(notAllowed).rejects.toMatchObject({ code: 'InvalidNotifyTarget', final: true });
-    const unsigned = createNotifier({ ...base, allowHttpWebhooks: true }).notify(
-      endedJob({ notify: { type: 'webhook', url: 'http://127.0.0.1:1/h' } }),
-    );
+    const unsigned = createNotifier({
+      ...base,
+      allowHttpWebhooks: true,
+      allowPrivateAddresses: true,
+      allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'url:http://127.0.0.1:1/' }),
+    }).notify(endedJob({ notify: { type: 'webhook', url: 'http://127.0.0.1:1/h' } }));
     await expect(unsigned).rejects.toMatchObject({ code: 'WebhookSecretMissing', final: true });
     server = await startServer([{ status: 404, body: '' }]);
     const missing = notifierFor(server).notifier.notify(
       endedJob({ notify: { type: 'function', name: 'gone' } }),
     );
     await expect(missing).rejects.toMatchObject({ code: 'Http404', final: false });
+  });
+
+  it('sends to no job’s own target when NOTIFY_TARGETS_ALLOWED lists none; the default still goes out', async () => {
+    server = await startServer([fcAccepted]);
+    const { notifier } = notifierFor(server, { defaultTarget: fallback, allowedTargets: undefined });
+    const own = endedJob({
+      notify: { type: 'function', name: 'prod-billing-delete-everything', qualifier: 'LIVE' },
+    });
+    await expect(notifier.notify(own)).rejects.toMatchObject({
+      code: 'InvalidNotifyTarget',
+      retryable: false,
+    });
+    await notifier.notify(endedJob());
+    expect(server.requests.map((r) => r.url)).toEqual(['/2023-03-30/functions/default-target/invocations']);
   });
 
   it('does nothing when there is nobody to tell', async () => {

@@ -5,8 +5,14 @@ import {
   describeTarget,
   notifyTargetFromConfig,
   parseNotifyTarget,
+  shownTarget,
   targetAllowlistFromConfig,
 } from '#shared/notify/notifyTarget.ts';
+
+/** Rules that allow any function and any webhook on example.com. */
+const open = {
+  allowed: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'fn:*, fc2:*/*, url:https://example.com/' }),
+};
 
 describe('parseNotifyTarget', () => {
   it.each([
@@ -28,7 +34,7 @@ describe('parseNotifyTarget', () => {
       { type: 'webhook', url: 'https://example.com/hooks?token=x' },
     ],
   ])('maps %j', (input, target) => {
-    expect(parseNotifyTarget(input)).toEqual(target);
+    expect(parseNotifyTarget(input, open)).toEqual(target);
   });
 
   it('gives null (the default target) for a missing or null field', () => {
@@ -77,11 +83,112 @@ describe('parseNotifyTarget', () => {
     expect((error as Error).message).toMatch(/^notify: /);
   });
 
-  it('takes an http URL when allowed (the local runtime)', () => {
-    expect(parseNotifyTarget({ url: 'http://127.0.0.1:9000/hook' }, { allowHttp: true })).toEqual({
+  it('takes an http URL to loopback when allowed (the local runtime)', () => {
+    const local = {
+      allowHttp: true,
+      allowPrivateAddresses: true,
+      allowed: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'url:http://127.0.0.1:9000/' }),
+    };
+    expect(parseNotifyTarget({ url: 'http://127.0.0.1:9000/hook' }, local)).toEqual({
       type: 'webhook',
       url: 'http://127.0.0.1:9000/hook',
     });
+  });
+
+  it('accepts no per-job target by default, and says how to allow one', () => {
+    for (const input of [
+      { function: 'prod-billing-delete-everything', qualifier: 'LIVE' },
+      { fc2: { service: 's', function: 'f' } },
+      { url: 'https://example.com/hook' },
+    ]) {
+      expect(() => parseNotifyTarget(input)).toThrow(InvalidInputError);
+      expect(() => parseNotifyTarget(input)).toThrow(
+        /accepts no per-job notify target.*NOTIFY_TARGETS_ALLOWED/,
+      );
+      expect(() => parseNotifyTarget(input, { allowed: targetAllowlistFromConfig({}) })).toThrow(
+        /leave notify out to use its default target/,
+      );
+    }
+  });
+
+  it.each([
+    '127.0.0.1',
+    '127.1',
+    '2130706433',
+    '0x7f.0.0.1',
+    '0177.0.0.1',
+    'localhost',
+    'hooks.localhost',
+    '[::1]',
+    '[::ffff:127.0.0.1]',
+    '[::ffff:7f00:1]',
+    '[64:ff9b::7f00:1]',
+    '169.254.169.254',
+    '100.100.100.200',
+    '10.0.0.5',
+    '192.168.1.1',
+    '[fd00:ec2::254]',
+    '[fe80::1]',
+    '0.0.0.0',
+    '[::]',
+    '224.0.0.1',
+    '255.255.255.255',
+    '192.0.2.1',
+    '[2001:db8::1]',
+  ])('refuses a webhook to %s, however it is spelt, unless private addresses are allowed', (host) => {
+    const rules = {
+      allowed: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:https://${host}/` }),
+    };
+    const input = { url: `https://${host}/hook` };
+    expect(() => parseNotifyTarget(input, rules)).toThrow(
+      /is a [a-z0-9-]+ address: webhooks go to public addresses only/,
+    );
+    expect(parseNotifyTarget(input, { ...rules, allowPrivateAddresses: true })).toMatchObject({
+      type: 'webhook',
+    });
+  });
+
+  it('takes a webhook to a public address or a host name (checked again when sent)', () => {
+    const rules = {
+      allowed: targetAllowlistFromConfig({
+        NOTIFY_TARGETS_ALLOWED: 'url:https://8.8.8.8/, url:https://hooks.example.com/',
+      }),
+    };
+    expect(parseNotifyTarget({ url: 'https://8.8.8.8/hook' }, rules)).toMatchObject({ type: 'webhook' });
+    expect(parseNotifyTarget({ url: 'https://hooks.example.com/hook' }, rules)).toMatchObject({
+      type: 'webhook',
+    });
+  });
+
+  it('refuses a webhook when the deployment cannot sign webhooks', () => {
+    expect(() =>
+      parseNotifyTarget({ url: 'https://example.com/hook' }, { ...open, webhooksSigned: false }),
+    ).toThrow(/cannot sign webhooks \(no NOTIFY_WEBHOOK_SECRET\)/);
+    expect(parseNotifyTarget({ function: 'f' }, { ...open, webhooksSigned: false })).toMatchObject({
+      type: 'function',
+    });
+    expect(
+      parseNotifyTarget({ url: 'https://example.com/hook' }, { ...open, webhooksSigned: true }),
+    ).toMatchObject({
+      type: 'webhook',
+    });
+  });
+
+  it('keeps a webhook URL in the canonical form its signatures use', () => {
+    expect(parseNotifyTarget({ url: 'HTTPS://Example.COM:443/a b?x=1#frag' }, open)).toEqual({
+      type: 'webhook',
+      url: 'https://example.com/a%20b?x=1',
+    });
+    expect(notifyTargetFromConfig({ NOTIFY_URL: 'https://Example.com' })).toEqual({
+      type: 'webhook',
+      url: 'https://example.com/',
+    });
+  });
+
+  it('does not echo a URL it cannot read', () => {
+    expect(() => parseNotifyTarget({ url: 'no?token=secret-token' }, open)).toThrow(
+      'notify: the webhook URL is not an absolute URL',
+    );
   });
 });
 
@@ -94,9 +201,11 @@ describe('targetAllowlistFromConfig (NOTIFY_TARGETS_ALLOWED)', () => {
   const fn = (name: string): NotifyTarget => ({ type: 'function', name });
   const hook = (url: string): NotifyTarget => ({ type: 'webhook', url });
 
-  it('allows any target when unset or empty', () => {
-    expect(targetAllowlistFromConfig({})).toBeUndefined();
-    expect(targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: '' })).toBeUndefined();
+  it('allows no target when unset or empty', () => {
+    for (const env of [{}, { NOTIFY_TARGETS_ALLOWED: '' }, { NOTIFY_TARGETS_ALLOWED: ' ' }]) {
+      const allowed = targetAllowlistFromConfig(env);
+      expect([fn('on-job-done'), hook('https://hooks.example.test/')].some(allowed.allows)).toBe(false);
+    }
   });
 
   it('matches function names, with * for any run of characters', () => {
@@ -204,12 +313,35 @@ describe('notifyTargetFromConfig', () => {
     expect(() => notifyTargetFromConfig(env)).toThrow(message);
   });
 
-  it('takes an http URL when allowed', () => {
+  it('takes an http URL to loopback when allowed', () => {
     expect(
-      notifyTargetFromConfig({ NOTIFY_URL: 'http://127.0.0.1:9000/h' }, { allowHttp: true }),
+      notifyTargetFromConfig(
+        { NOTIFY_URL: 'http://127.0.0.1:9000/h' },
+        { allowHttp: true, allowPrivateAddresses: true },
+      ),
     ).toMatchObject({
       type: 'webhook',
     });
+  });
+
+  it('refuses a default webhook to an address that is not public unless allowed', () => {
+    expect(() => notifyTargetFromConfig({ NOTIFY_URL: 'https://10.0.0.5/h' })).toThrow(
+      /^NOTIFY_URL: the webhook URL's host 10.0.0.5 is a private address.*NOTIFY_ALLOW_PRIVATE_ADDRESSES/,
+    );
+    expect(
+      notifyTargetFromConfig({ NOTIFY_URL: 'https://10.0.0.5/h' }, { allowPrivateAddresses: true }),
+    ).toMatchObject({ type: 'webhook' });
+  });
+});
+
+describe('shownTarget', () => {
+  it('shows a webhook without its query string or user info, other targets as they are', () => {
+    expect(shownTarget({ type: 'webhook', url: 'https://u:p@example.com/h?token=secret#x' })).toEqual({
+      type: 'webhook',
+      url: 'https://example.com/h',
+    });
+    const fn: NotifyTarget = { type: 'function', name: 'f', qualifier: 'LIVE' };
+    expect(shownTarget(fn)).toEqual(fn);
   });
 });
 
