@@ -5,7 +5,8 @@ export function stackBanner({
   runtime,
   emulator,
   httpAuthType,
-}: Pick<LocalStack, 'runtime' | 'emulator' | 'httpAuthType'>): string {
+  operatorConsole,
+}: Pick<LocalStack, 'runtime' | 'emulator' | 'httpAuthType' | 'operatorConsole'>): string {
   const api = runtime.url;
   const signed = httpAuthType === 'function';
   // The quotes close around $id, so that the shell puts the id in the JSON.
@@ -26,9 +27,12 @@ export function stackBanner({
     `  query function (HTTP trigger): ${api}/jobs/{inferenceJobId}`,
     ...authLines(httpAuthType, emulator),
     `  FC 3.0 API (official SDK, chaining code): endpoint ${new URL(api).host}, http, the local AccessKey`,
+    ...(operatorConsole ? [`  operator console:              ${operatorConsole.url}`] : []),
     `  aicontent emulator:            ${emulator.url}`,
     '  sweeper:                       every 10 s (SWEEP_SCHEDULE), logs a summary per tick',
     '  on-job-done:                   logs "job done" once per finished job',
+    '  local-only switches:           NOTIFY_ALLOW_HTTP and NOTIFY_ALLOW_PRIVATE_ADDRESSES are on, so webhooks',
+    '                                 may go to http: and loopback receivers here (never on FC by default)',
     '',
     'Create a job in the emulator and query it through the query function:',
     `  ${newJob}; ${call.get('/jobs/$id')}`,

@@ -11,7 +11,8 @@ const stack = (httpAuthType: string) =>
       accessKeySecret: 'EmulatorFakeSecretNotARealKey000',
     },
     httpAuthType,
-  }) as unknown as Pick<LocalStack, 'runtime' | 'emulator' | 'httpAuthType'>;
+    operatorConsole: { url: 'http://127.0.0.1:9300' },
+  }) as unknown as Pick<LocalStack, 'runtime' | 'emulator' | 'httpAuthType' | 'operatorConsole'>;
 
 describe('the npm start banner', () => {
   it('says the trigger runs without auth by default, and how to check signatures', () => {
@@ -31,6 +32,12 @@ describe('the npm start banner', () => {
     expect(banner).toContain('npm run call -- "http://127.0.0.1:9000/jobs?state=succeeded"');
     expect(banner).toContain(`npm run call -- POST http://127.0.0.1:9000/jobs '{"inferenceJobId":"'$id'"}'`);
     expect(banner).not.toContain('curl -s "http://127.0.0.1:9000');
+  });
+
+  it('names the operator console, and the local-only switches npm start turns on', () => {
+    const banner = stackBanner(stack('anonymous'));
+    expect(banner).toContain('operator console:              http://127.0.0.1:9300');
+    expect(banner).toContain('NOTIFY_ALLOW_HTTP and NOTIFY_ALLOW_PRIVATE_ADDRESSES are on');
   });
 
   it('names the FC 3.0 API endpoint for the official SDK', () => {
