@@ -1,5 +1,5 @@
 /**
- * The `context` FC 3.0 gives a Node.js handler (docs/fc-runtime.md §5), minus `logger`: this part crosses
+ * The `context` FC 3.0 gives a Node.js handler, minus `logger`: this part crosses
  * into the function's worker as plain data, and the worker adds the logger (see `instanceWorker.mjs`).
  */
 import { randomBytes } from 'node:crypto';
@@ -8,7 +8,10 @@ import type { FunctionDefinition } from './serverlessYaml.ts';
 
 export interface ContextData {
   requestId: string;
-  credentials: { accessKeyId: string; accessKeySecret: string; securityToken: string };
+  /** The role's STS credentials; `{}` for a function without a role, as FC gives it. */
+  credentials:
+    | { accessKeyId: string; accessKeySecret: string; securityToken: string }
+    | Record<string, never>;
   function: { name: string; handler: string; memory: number; timeout: number };
   service: { logProject: string; logStore: string; qualifier: string };
   region: string;
@@ -25,12 +28,17 @@ export function newRequestId(now: number = Date.now()): string {
 
 export function contextData(
   definition: FunctionDefinition,
-  invocation: { requestId: string; credentials: IssuedCredentials; region: string; accountId: string },
+  invocation: {
+    requestId: string;
+    /** Undefined for a function without a role. */
+    credentials: IssuedCredentials | undefined;
+    region: string;
+    accountId: string;
+  },
 ): ContextData {
-  const { accessKeyId, accessKeySecret, securityToken } = invocation.credentials;
   return {
     requestId: invocation.requestId,
-    credentials: { accessKeyId, accessKeySecret, securityToken },
+    credentials: contextCredentials(invocation.credentials),
     function: {
       name: definition.functionName,
       handler: definition.handler,
@@ -43,4 +51,10 @@ export function contextData(
     retryCount: 0,
     tracing: { openTracingSpanBaggages: {} },
   };
+}
+
+function contextCredentials(credentials: IssuedCredentials | undefined): ContextData['credentials'] {
+  if (!credentials) return {};
+  const { accessKeyId, accessKeySecret, securityToken } = credentials;
+  return { accessKeyId, accessKeySecret, securityToken };
 }

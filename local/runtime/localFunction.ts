@@ -31,6 +31,15 @@ export interface LocalFunctionOptions {
   output: (line: string) => void;
   /** The runtime's own notices. */
   logger: Logger;
+  /** Told of each instance started, with its whole environment. */
+  onInstanceStart?: ((instance: StartedInstance) => void) | undefined;
+}
+
+/** An instance as it starts: what `onInstanceStart` is told. */
+export interface StartedInstance {
+  functionName: string;
+  /** Every variable the instance's `process.env` starts with. */
+  env: Readonly<Record<string, string>>;
 }
 
 export class LocalFunction {
@@ -47,7 +56,7 @@ export class LocalFunction {
   /** Rejects only when the credentials source fails; the function's own failures are outcomes. */
   async invoke(event: Buffer, requestId: string): Promise<InvocationOutcome> {
     const { region, accountId } = this.#options;
-    const credentials = await this.#issueCredentials();
+    const credentials = await this.#roleCredentials();
     const context = contextData(this.definition, { requestId, credentials, region, accountId });
     return { requestId, ...(await this.#pool.invoke(event, context)) };
   }
@@ -61,20 +70,27 @@ export class LocalFunction {
     return this.#pool.close();
   }
 
-  async #issueCredentials(): Promise<IssuedCredentials> {
+  /**
+   * Fresh STS credentials of the function's role, or none when it has no role: FC then hands the
+   * function nothing to sign with (an empty `context.credentials`), and neither does this runtime.
+   */
+  async #roleCredentials(): Promise<IssuedCredentials | undefined> {
+    if (this.definition.role === undefined) return undefined;
     const credentials = await this.#options.credentials();
     this.#options.handedOut.remember(credentials, Date.now());
     return credentials;
   }
 
-  /** FC also puts the role's credentials in each instance's environment when it starts (docs/fc-runtime.md §5). */
+  /** FC also puts the role's credentials in each instance's environment when it starts. */
   async #startInstance(): Promise<Instance> {
-    const { handler, output, logger, mode } = this.#options;
+    const { handler, output, logger, mode, onInstanceStart } = this.#options;
+    const env = this.#instanceEnv(await this.#roleCredentials());
+    onInstanceStart?.({ functionName: this.definition.functionName, env: { ...env } });
     return Instance.start({
       mode,
       moduleUrl: pathToFileURL(handler.modulePath).href,
       exportName: handler.exportName,
-      env: this.#instanceEnv(await this.#issueCredentials()),
+      env,
       timeout: this.definition.timeout,
       output,
       logger: logger.child({ function: this.definition.functionName }),
@@ -82,11 +98,12 @@ export class LocalFunction {
   }
 
   /**
-   * What FC sets (docs/fc-runtime.md §5), the function's `environmentVariables`, then the overrides. Of the
-   * runtime's own environment only what a process needs to work is passed on: no developer's
-   * AccessKey, nothing one function sets is seen by another.
+   * What FC sets (its `FC_*` variables, and the role's credentials if the function has a role), the
+   * function's `environmentVariables`, then the overrides. Of the runtime's own environment only what a
+   * process needs to work is passed on: no developer's AccessKey, nothing one function sets is seen by
+   * another.
    */
-  #instanceEnv(credentials: IssuedCredentials): Record<string, string> {
+  #instanceEnv(credentials: IssuedCredentials | undefined): Record<string, string> {
     const { definition, handler, region, accountId, envOverrides, nodePath } = this.#options;
     const inherited = Object.fromEntries(
       INHERITED.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])),
@@ -101,9 +118,11 @@ export class LocalFunction {
       FC_FUNCTION_NAME: definition.functionName,
       FC_REGION: region,
       FC_INSTANCE_ID: randomUUID(),
-      ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
-      ALIBABA_CLOUD_SECURITY_TOKEN: credentials.securityToken,
+      ...(credentials && {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+        ALIBABA_CLOUD_SECURITY_TOKEN: credentials.securityToken,
+      }),
       ...definition.environmentVariables,
       ...envOverrides,
     };

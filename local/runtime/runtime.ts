@@ -14,7 +14,7 @@ import { type HandlerModule, handlerModule, type RuntimeMode } from './handlerMo
 import { httpTriggerOf } from './httpTriggers.ts';
 import { newRequestId } from './invocationContext.ts';
 import { type InvocationRecord, Invocations } from './invocations.ts';
-import { LocalFunction } from './localFunction.ts';
+import { LocalFunction, type StartedInstance } from './localFunction.ts';
 import type { InvocationOutcome } from './outcome.ts';
 import { requestHandler } from './requestHandler.ts';
 import { runtimeLogger } from './runtimeLog.ts';
@@ -66,6 +66,11 @@ export interface LocalRuntimeOptions {
   log?: (line: string) => void;
   /** Called when any invocation ends, sync or async. */
   onInvocation?: (record: InvocationRecord) => void;
+  /**
+   * Called when a function instance starts, with the whole environment it gets (the deployment
+   * rehearsal holds it to s.yaml's variables and FC's own).
+   */
+  onInstanceStart?: (instance: StartedInstance) => void;
 }
 
 export type Payload = string | Uint8Array;
@@ -154,6 +159,7 @@ async function serve(
         maxInstances: options.maxInstancesPerFunction ?? DEFAULT_MAX_INSTANCES,
         output,
         logger,
+        onInstanceStart: options.onInstanceStart,
       }),
   );
   const invocations = new Invocations(functions, logger, options.onInvocation);

@@ -1,7 +1,7 @@
 /**
  * Reads a Serverless Devs `s.yaml` (edition 3.0.0) into the function definitions the local runtime
  * runs: every resource with `component: fc3`, its props evaluated (see `templates.ts`) and checked.
- * Props the local runtime has no use for (role, cpu, vpcConfig, ...) are ignored by it; they are kept,
+ * Props the local runtime has no use for (cpu, vpcConfig, ...) are ignored by it; they are kept,
  * evaluated, in `props` for `npm run preflight`, which checks what `s deploy` would ship.
  */
 import { readFile } from 'node:fs/promises';
@@ -68,6 +68,11 @@ export interface FunctionDefinition {
   memorySize: number;
   /** Seconds. */
   timeout: number;
+  /**
+   * The RAM role (`role`), undefined when empty or absent: FC then gives the function no credentials
+   * (`context.credentials` is `{}`, no `ALIBABA_CLOUD_*` variables), and so does the local runtime.
+   */
+  role: string | undefined;
   environmentVariables: Readonly<Record<string, string>>;
   asyncInvokeConfig: AsyncInvokeConfig | undefined;
   /** From `logConfig: {project, logstore}`; empty for `auto` or none. */
@@ -208,6 +213,7 @@ function functionDefinition(
     handler,
     memorySize: positiveNumber(props.memorySize, DEFAULT_MEMORY_MB, `${where}.props.memorySize`),
     timeout: positiveNumber(props.timeout, DEFAULT_TIMEOUT_SECONDS, `${where}.props.timeout`),
+    role: typeof props.role === 'string' && props.role.trim() !== '' ? props.role : undefined,
     environmentVariables: stringMap(props.environmentVariables, `${where}.props.environmentVariables`),
     asyncInvokeConfig: isRecord(props.asyncInvokeConfig) ? props.asyncInvokeConfig : undefined,
     logProject: typeof logConfig.project === 'string' ? logConfig.project : '',

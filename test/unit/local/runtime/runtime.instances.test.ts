@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type IssuedCredentials, localCredentialsSource } from '#local/runtime/credentials.ts';
+import type { StartedInstance } from '#local/runtime/localFunction.ts';
 import type { InvocationOutcome } from '#local/runtime/outcome.ts';
 import type { LocalRuntime } from '#local/runtime/runtime.ts';
 import {
@@ -20,12 +21,14 @@ import {
 let fixture: FixtureRuntime;
 let runtime: LocalRuntime;
 const issued: IssuedCredentials[] = [];
+const started: StartedInstance[] = [];
 
 beforeAll(async () => {
   const local = localCredentialsSource();
   fixture = await startFixtureRuntime({
     env: { EXTRA: 'from the runtime options' },
     accountId: '5555555555555555',
+    onInstanceStart: (instance) => started.push(instance),
     credentials: async () => {
       const credentials = await local();
       issued.push(credentials);
@@ -76,6 +79,17 @@ describe('the context', () => {
     expect(asked).toContain(second.context.credentials.accessKeyId);
   });
 
+  it('holds no credentials for a function without a role, as on FC: {} and no ALIBABA_CLOUD_* variables', async () => {
+    const before = issued.length;
+    const outcome = await runtime.fireTimer(fixtureName('ticker'), 'every-5m');
+    expect(resultOf(outcome as InvocationOutcome)).toMatchObject({
+      credentials: {},
+      credentialVariables: [],
+    });
+    // Nothing was minted for it either (nothing it could sign with, or be verified by).
+    expect(issued.length).toBe(before);
+  });
+
   it("has a logger that prints FC's line format", async () => {
     const outcome = await runtime.fireTimer(fixtureName('ticker'), 'every-5m');
     const line = new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z ${outcome?.requestId} \\[info\\] tick \\d+$`);
@@ -92,12 +106,25 @@ describe('isolation', () => {
       LEAK: 'set by echo',
       TICKER_FUNCTION: 'fixture-ticker',
       FC_FUNCTION_NAME: 'fixture-echo',
+      FC_INSTANCE_ID: expect.any(String),
       EXTRA: 'from the runtime options',
       HOME_SET: process.env.HOME !== undefined,
       ALIBABA_CLOUD_ACCESS_KEY_ID: expect.stringMatching(/^STS\./),
     });
     // VITEST is set in this process, and not passed on.
     expect(process.env.VITEST).toBeDefined();
+    // onInstanceStart is told the whole environment, the very one the instance got.
+    const told = started.find((instance) => instance.env.FC_INSTANCE_ID === echo.env.FC_INSTANCE_ID);
+    expect(told?.functionName).toBe('fixture-echo');
+    expect(Object.keys(told?.env ?? {}).sort()).toEqual(
+      [
+        ...['FC_ACCOUNT_ID', 'FC_FUNCTION_HANDLER', 'FC_FUNCTION_MEMORY_SIZE', 'FC_FUNCTION_NAME'],
+        ...['FC_FUNC_CODE_PATH', 'FC_INSTANCE_ID', 'FC_REGION', 'NODE_PATH'],
+        ...['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN'],
+        ...['MARKER', 'TICKER_FUNCTION', 'EXTRA'],
+        ...['PATH', 'HOME', 'LANG', 'TMPDIR'].filter((name) => process.env[name] !== undefined),
+      ].sort(),
+    );
     const ticker = resultOf<{ marker: string; leak: string | null }>(
       (await runtime.fireTimer(fixtureName('ticker'), 'every-5m')) as InvocationOutcome,
     );

@@ -43,6 +43,7 @@ describe('the fixture s.yaml', () => {
       handler: 'index.handler',
       memorySize: 256,
       timeout: 5,
+      role: 'acs:ram::1234567890123456:role/fixture-role',
       environmentVariables: { MARKER: 'echo', TICKER_FUNCTION: 'fixture-ticker' },
       asyncInvokeConfig: undefined,
       logProject: 'fixture-project',
@@ -55,6 +56,7 @@ describe('the fixture s.yaml', () => {
       timeout: 1,
       memorySize: 512,
       region: undefined,
+      role: undefined,
       environmentVariables: {},
     });
     expect(ticker?.triggers).toEqual([
@@ -88,6 +90,18 @@ it("loads the project's s.yaml (the query function, its HTTP trigger)", async ()
   });
   expect(query?.environmentVariables.AICONTENT_ENDPOINT).toBe('aicontent.aliyuncs.com');
   expect(query?.triggers[0]).toMatchObject({ type: 'http', authType: 'function' });
+  // One role each; on-job-done has none unless ON_JOB_DONE_ROLE names one.
+  const roles = (env: Record<string, string>) =>
+    loadServerlessYaml(path, env).then((loaded) => loaded.functions.map((fn) => [fn.resourceName, fn.role]));
+  expect(await roles({})).toEqual([
+    ['query', 'aicontent-jobs-query-role'],
+    ['sweeper', 'aicontent-jobs-sweeper-role'],
+    ['on-job-done', undefined],
+  ]);
+  expect(await roles({ ON_JOB_DONE_ROLE: 'next-step-role' })).toContainEqual([
+    'on-job-done',
+    'next-step-role',
+  ]);
 });
 
 describe('templates', () => {
