@@ -92,12 +92,9 @@ function cloudStandIns(emulator: Emulator, runtimePort: number, redis: RedisServ
 const PROCESS_BASICS = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'NODE_PATH'];
 
 /** Local-only switches: set by `npm start`, never in a deployment (one more is coming on another branch). */
-const LOCAL_ONLY = [
-  ...new Set([
-    ...Object.entries(SETTINGS).flatMap(([name, setting]) => ((setting as Setting).local ? [name] : [])),
-    'NOTIFY_ALLOW_PRIVATE_ADDRESSES',
-  ]),
-];
+const LOCAL_ONLY = Object.entries(SETTINGS).flatMap(([name, setting]) =>
+  (setting as Setting).local ? [name] : [],
+);
 
 let work: string;
 let sYamlPath: string;
@@ -352,6 +349,8 @@ describe('the loop, on its own', () => {
       const given = Object.fromEntries(Object.keys(expected).map((name) => [name, env[name]]));
       expect(given).toEqual(expected);
       expect(names.filter((name) => LOCAL_ONLY.includes(name))).toEqual([]);
+      // Deployable, but off unless the deployer opens it (a receiver inside the VPC).
+      if ('NOTIFY_ALLOW_PRIVATE_ADDRESSES' in env) expect(env.NOTIFY_ALLOW_PRIVATE_ADDRESSES).toBe('false');
       expect(env.FC_FUNCTION_NAME).toBe(functionName);
       // Its own copy of the code package, not this repository or the build directory.
       expect(env.FC_FUNC_CODE_PATH?.startsWith(root)).toBe(false);
