@@ -82,7 +82,11 @@ export async function startLocalStack(options: LocalStackOptions) {
       // Outside callers (the official SDK, `npm run call`) sign with the emulator's AccessKey.
       callerKey: { accessKeyId: emulator.accessKeyId, accessKeySecret: emulator.accessKeySecret },
       credentials: options.credentials?.(emulator) ?? (async () => emulator.mintStsCredentials()),
-      templateEnv: { ...demoTemplateEnv(process.env, options.sweepSchedule), HTTP_AUTH_TYPE: httpAuthType },
+      // A target in `env` (NOTIFY_URL, say) takes the place of the demo's on-job-done, as one set outside would.
+      templateEnv: {
+        ...demoTemplateEnv({ ...process.env, ...options.env }, options.sweepSchedule),
+        HTTP_AUTH_TYPE: httpAuthType,
+      },
       env: {
         AICONTENT_ENDPOINT: emulator.url,
         NOTIFY_FC_ENDPOINT: `http://127.0.0.1:${port}`,

@@ -3,11 +3,15 @@
 # Debian or Ubuntu machine, when it is missing. Elsewhere it says what to install and stops.
 #   redis-server   the Redis store's contract tests and the deployment rehearsal start their own
 #   chromium       the console's browser test (playwright-core drives it; no browser is downloaded)
+#   python3, openjdk-17-jdk-headless
+#                  the README's webhook receivers in Python and Java, run against the local sweeper
 set -eu
 
 missing=""
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jdk-headless"
 [ -z "$missing" ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1; then
@@ -21,6 +25,6 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 
 echo "npm test needs:$missing. Install it and run npm test again" >&2
-echo "  (macOS: brew install redis, and Chromium at /usr/bin/chromium; elsewhere your package" >&2
-echo "  manager's redis and chromium packages)." >&2
+echo "  (macOS: brew install redis python openjdk@17, and Chromium at /usr/bin/chromium; elsewhere" >&2
+echo "  your package manager's redis, chromium, python3 and JDK 17 packages)." >&2
 exit 1
