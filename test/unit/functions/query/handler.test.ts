@@ -247,6 +247,23 @@ describe('query function per invocation', () => {
     for (const secret of Object.values(FAKE_CREDENTIALS)) expect(text).not.toContain(secret);
   });
 
+  it('logs a rejected request (4xx) without a stack, a failed one (5xx) with it', async () => {
+    server.script.push({ status: 404, body: { success: false, errCode: 'B_DATA_NOT_FOUND_EXCEPTION' } });
+    await get('/jobs/unknown');
+    await handler(httpEvent({ path: '/jobs/20' }), fcContext({ credentials: {} }));
+    const lines = logLines.map((line) => JSON.parse(line));
+    const rejected = lines.find((line) => line.msg === 'invocation rejected');
+    expect(rejected).toMatchObject({ level: 'warn', status: 404, error: { code: 'JobNotFound' } });
+    expect(rejected.error).not.toHaveProperty('stack');
+    expect(JSON.stringify(rejected).length).toBeLessThan(600);
+    const failed = lines.find((line) => line.msg === 'invocation failed');
+    expect(failed).toMatchObject({
+      level: 'error',
+      status: 500,
+      error: { stack: expect.stringMatching(/\n\s+at /) },
+    });
+  });
+
   it('answers before FC kills it when upstream is slower than the function timeout', async () => {
     server.script.push({ ...(jobAnswer(pending) as object), delayMs: 3000 } as never);
     const started = Date.now();
