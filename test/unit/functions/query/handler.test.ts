@@ -420,6 +420,32 @@ describe('query function tracking jobs', () => {
     expect(await handler(invokeEvent(payload), fcContext())).toMatchObject({ error: { code } });
   });
 
+  it.each(['/jobs', '/jobs/'])('answers GET %s without a state with a 400 naming state', async (path) => {
+    const result = (await handler(httpEvent({ path }), fcContext())) as HttpResult;
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({
+      error: {
+        code: 'InvalidState',
+        message: expect.stringMatching(/^state is required: .*pending, succeeded/),
+      },
+    });
+  });
+
+  it('lists with or without the trailing slash alike', async () => {
+    const list = async (path: string) =>
+      JSON.parse(
+        ((await handler(httpEvent({ path, query: { state: 'gave_up' } }), fcContext())) as HttpResult).body,
+      );
+    expect(await list('/jobs/')).toEqual(await list('/jobs'));
+    expect(await list('/jobs/')).toMatchObject({ jobs: expect.any(Array), cursor: null });
+  });
+
+  it('refuses a list invocation without a state the same way', async () => {
+    expect(await handler(invokeEvent({ action: 'list' }), fcContext())).toMatchObject({
+      error: { code: 'InvalidState', message: expect.stringMatching(/^state is required/) },
+    });
+  });
+
   it('answers PUT /jobs with 405 and Allow: GET, POST', async () => {
     const result = (await handler(httpEvent({ method: 'PUT', path: '/jobs' }), fcContext())) as HttpResult;
     expect(result.statusCode).toBe(405);
