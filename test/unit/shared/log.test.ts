@@ -73,7 +73,9 @@ describe('createLogger', () => {
       stack: expect.any(String),
       cause: { message: 'fetch failed', cause: { code: 'ECONNREFUSED', message: refused.message } },
     });
-    expect(JSON.stringify((lines[0]?.error as { cause?: unknown } | undefined)?.cause)).not.toContain('stack');
+    expect(JSON.stringify((lines[0]?.error as { cause?: unknown } | undefined)?.cause)).not.toContain(
+      'stack',
+    );
   });
 
   it('stops at a few causes, even when an error is its own cause', () => {
