@@ -237,27 +237,37 @@ export async function sweep(
     nextPollAt: null,
   });
 
-  /** A poll that failed: the job waits for its next poll, or is given up; said in one line. */
+  /** A poll that failed: the job waits for its next poll, or is given up. */
   function pollFailed(job: TrackedJob, error: unknown, attempts: number): JobChanges {
     countError(error);
-    const failure = pollFailure(error);
-    polls.failed(failure);
     const at = now();
     const changes = { attempts, lastPolledAt: at, lastError: errorText(error) };
-    const next = isJobNotFound(error) ? notFound(job, changes, at) : afterFailure(job, changes, error, at);
-    const outcome = next.state === 'gave_up' ? { gaveUp: next.reason } : { nextPollAt: iso(next.nextPollAt) };
-    // Our own errors say what they are; anything else is a bug, logged with its stack.
-    if (error instanceof AppError)
-      deps.log.warn('poll failed', { jobId: job.id, ...failure, attempts, ...outcome });
-    else deps.log.error('poll failed', { jobId: job.id, ...failure, attempts, ...outcome, error });
+    const next = isJobNotFound(error) ? notFound(job, changes, at) : pollLater(job, changes, error, at);
+    sayPollFailed(job, error, next);
     return next;
   }
 
-  function afterFailure(job: TrackedJob, changes: JobChanges, error: unknown, at: number): JobChanges {
-    const reason = budgetSpent(job, changes.attempts ?? job.attempts, at);
+  function pollLater(job: TrackedJob, changes: JobChanges, error: unknown, at: number): JobChanges {
+    const attempts = changes.attempts ?? job.attempts;
+    const reason = budgetSpent(job, attempts, at);
     if (reason) return { ...changes, ...giveUp(reason, at) };
     count('rescheduled');
-    return { ...changes, nextPollAt: at + pollDelay(changes.attempts ?? job.attempts, retryAfterOf(error)) };
+    return { ...changes, nextPollAt: at + pollDelay(attempts, retryAfterOf(error)) };
+  }
+
+  /** One line per failed poll: the job, the code and message, and what happens to the job next. */
+  function sayPollFailed(job: TrackedJob, error: unknown, next: JobChanges): void {
+    const failure = pollFailure(error);
+    polls.failed(failure);
+    const fields = {
+      jobId: job.id,
+      ...failure,
+      attempts: next.attempts,
+      ...(next.state === 'gave_up' ? { gaveUp: next.reason } : { nextPollAt: iso(next.nextPollAt) }),
+    };
+    // Our own errors say what they are; anything else is a bug, logged with its stack.
+    if (error instanceof AppError) deps.log.warn('poll failed', fields);
+    else deps.log.error('poll failed', { ...fields, error });
   }
 
   /** aicontent does not know the job: asked again a minute later at the soonest, given up once confirmed. */
