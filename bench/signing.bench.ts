@@ -18,8 +18,16 @@
  * `signing.ratio` is ours over `signing.official` (the conservative one); the goal is at least 2×.
  * Each candidate runs 1 s of warm-up, then ROUNDS rounds of ROUND_MS each, interleaved; the median counts.
  */
+
+import { usageIfAsked } from '#local/cli/cliSupport.ts';
 import { type Credentials, formatAcsDate, type SignableRequest, sign } from '#shared/signing/acs3.ts';
 import { type OfficialRequest, OpenApiUtil, TeaUtil } from '#test/helpers/officialClient.ts';
+
+usageIfAsked(`usage: npm run bench:signing
+
+Signatures per second: our ACS3 signer against the official client's (bench/README.md).
+  BENCH_ROUNDS    rounds per candidate (default 5)
+  BENCH_ROUND_MS  length of a round (default 1000)`);
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1000);

@@ -14,9 +14,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { usageIfAsked } from '#local/cli/cliSupport.ts';
 import { createRedisStore } from '#shared/stores/redisStore.ts';
 import { startRedis, uniquePrefix } from '#test/helpers/redisServer.ts';
 import { bundle } from '../scripts/build.ts';
+
+usageIfAsked(`usage: npm run bench:sweep
+
+The sweeper under load: one instance sweeping 10,000 jobs twice, then 1, 2 and 4 sweepers sharing one
+Redis (bench/README.md).
+  JOBS           jobs per sweep (default 10000)
+  REDIS_URL      a Redis to use (default: one started for the bench)
+  SWEEPER_FLAGS  extra Node flags for the sweepers, e.g. --cpu-prof`);
 
 const JOBS = Number(process.env.JOBS ?? 10_000);
 const LATENCY_MS = 100;

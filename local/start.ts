@@ -10,12 +10,25 @@ import { envInt } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
 import { buildAll } from '../scripts/build.ts';
 import { settingValueProblems } from '../scripts/preflight.ts';
-import { stopOnSignals } from './cli/cliSupport.ts';
+import { stopOnSignals, usageIfAsked } from './cli/cliSupport.ts';
 import { DEFAULT_CONSOLE_PORT } from './console/args.ts';
 import { startLocalStack } from './stack.ts';
 import { stackBanner } from './startBanner.ts';
 
+const USAGE = `usage: npm start            (npm run dev: the TypeScript sources, restarted on every change)
+
+Builds the functions, starts the aicontent emulator, the local FC runtime (s.yaml's functions) and the
+operator console, and prints the URLs and commands to try. Stop with Ctrl-C.
+
+  PORT            the local runtime (default 9000)
+  EMULATOR_PORT   the aicontent emulator (default 9100)
+  CONSOLE_PORT    the operator console (default 9300)
+  HTTP_AUTH_TYPE  function: the HTTP trigger checks signatures as FC does (default anonymous)
+
+Every setting of the functions (README "Configuration") is read from the environment too.`;
+
 async function main(): Promise<void> {
+  usageIfAsked(USAGE);
   // A bad value is refused here, naming it, rather than failing every sweep in a log line.
   const problems = settingValueProblems(process.env);
   if (problems.length > 0) {

@@ -15,6 +15,7 @@ import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BuildResult, build } from 'esbuild';
+import { usageIfAsked } from '#local/cli/cliSupport.ts';
 
 /** Modules the FC nodejs20 runtime provides (docs/fc-runtime.md §4.3). */
 export const RUNTIME_PROVIDED = ['@alicloud/fc2'];
@@ -141,6 +142,10 @@ export async function buildAll({
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  usageIfAsked(`usage: npm run build [-- --local]
+
+Bundles each function into dist/<name>/index.mjs (what s deploy uploads) and prints what each loads at
+start. --local also copies the native modules the bundles import, for runs on this machine.`);
   for (const [name, size] of Object.entries(await buildAll({ local: process.argv.includes('--local') }))) {
     console.log(
       `built dist/${name}: ${kb(size.eager)} loaded at start, ${kb(size.total)} with on-demand chunks`,

@@ -610,11 +610,25 @@ function deployEnvironment(envFile: string): Env {
   return { ...fromFile, ...process.env };
 }
 
+const USAGE = `usage: npm run preflight [-- --s-yaml PATH] [--dotenv PATH]
+
+Checks what \`s deploy\` would ship: s.yaml (default ./s.yaml) evaluated with this environment and the
+.env next to it (or --dotenv PATH), every setting read as the functions read it. Prints each check;
+exits 0 when ready to deploy, 1 naming each variable to set and why.`;
+
 function main(): void {
   const { values } = parseArgs({
     // Not --env-file: Node 20 takes that one wherever it appears, even after the script.
-    options: { 's-yaml': { type: 'string', default: 's.yaml' }, dotenv: { type: 'string' } },
+    options: {
+      's-yaml': { type: 'string', default: 's.yaml' },
+      dotenv: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const sYamlPath = resolve(values['s-yaml']);
   const envFile = values.dotenv ?? join(dirname(sYamlPath), '.env');
   if (values.dotenv !== undefined && !existsSync(envFile)) throw new Error(`no such file: ${envFile}`);

@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { usageIfAsked } from '#local/cli/cliSupport.ts';
 import { SETTINGS, type Setting } from '#shared/settings.ts';
 
 const code = (text: string) => `\`${text}\``;
@@ -71,6 +72,9 @@ export function withSettingsTables(text: string): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  usageIfAsked(
+    'usage: npm run settings\n\nWrites the settings tables of README.md from shared/settings.ts (between its <!-- settings:… --> markers).',
+  );
   const readme = readFileSync('README.md', 'utf8');
   const updated = withSettingsTables(readme);
   writeFileSync('README.md', updated);

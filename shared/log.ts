@@ -7,7 +7,13 @@
  * inside every string logged (error messages and stacks included) the values of secret-looking
  * `name: value` / `name=value` pairs are masked too (`maskSecrets`): an upstream error that echoes a
  * signed request must not put its token in a log line.
+ *
+ * An error is logged with its name, message, own fields and cause; its stack only on `error` lines
+ * (a bug, a 5xx), told in the TypeScript sources (`sourceMappedStack`). Lower lines (a rejected request,
+ * a failed poll) say what and why, without ~800 characters of minified frames.
  */
+import { sourceMappedStack } from './sourceMappedStack.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const RANK: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -44,21 +50,35 @@ export function maskSecrets(text: string): string {
 
 export type LogFields = Record<string, unknown>;
 
-function redact(value: unknown, depth = 0): unknown {
+/** `value` as it may be logged; `stacks`: whether errors keep their stack. */
+function redact(value: unknown, stacks: boolean, depth = 0): unknown {
   if (typeof value === 'string') return maskSecrets(value);
   if (depth > 6 || typeof value !== 'object' || value === null) return value;
-  if (value instanceof Error) return redact(errorFields(value), depth + 1);
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  if (value instanceof Error) return redact(errorFields(value, stacks), stacks, depth + 1);
+  if (Array.isArray(value)) return value.map((item) => redact(item, stacks, depth + 1));
   const out: LogFields = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) ? REDACTED : redact(item, depth + 1);
+    out[key] = SECRET_KEY.test(key) ? REDACTED : redact(item, stacks, depth + 1);
   }
   return out;
 }
 
-function errorFields(error: Error): LogFields {
+/** How many causes deep an error is logged. */
+const MAX_CAUSES = 3;
+
+function errorFields(error: Error, stacks: boolean, causes = 0): LogFields {
   const own = 'toJSON' in error && typeof error.toJSON === 'function' ? (error.toJSON() as LogFields) : {};
-  return { name: error.name, message: error.message, ...own, stack: error.stack };
+  const fields: LogFields = { name: error.name, message: error.message };
+  const { code } = error as { code?: unknown }; // a system error's ECONNREFUSED, an AppError's code
+  if (typeof code === 'string') fields.code = code;
+  Object.assign(fields, own);
+  // What failed underneath (a socket's ECONNREFUSED under a network error, say), without its stack.
+  const { cause } = error;
+  if (cause !== undefined && !('cause' in fields) && causes < MAX_CAUSES) {
+    fields.cause = cause instanceof Error ? errorFields(cause, false, causes + 1) : cause;
+  }
+  if (stacks && error.stack) fields.stack = sourceMappedStack(error.stack);
+  return fields;
 }
 
 export interface Logger {
@@ -82,7 +102,8 @@ export function createLogger(options: LoggerOptions = {}, base: LogFields = {}):
   const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
-    const line = { time: now().toISOString(), level, msg, ...base, ...(redact(fields ?? {}) as LogFields) };
+    const logged = redact(fields ?? {}, level === 'error') as LogFields;
+    const line = { time: now().toISOString(), level, msg, ...base, ...logged };
     write(`${JSON.stringify(line)}\n`);
   };
   return {
@@ -90,6 +111,6 @@ export function createLogger(options: LoggerOptions = {}, base: LogFields = {}):
     info: (msg, fields) => emit('info', msg, fields),
     warn: (msg, fields) => emit('warn', msg, fields),
     error: (msg, fields) => emit('error', msg, fields),
-    child: (fields) => createLogger(options, { ...base, ...(redact(fields) as LogFields) }),
+    child: (fields) => createLogger(options, { ...base, ...(redact(fields, false) as LogFields) }),
   };
 }

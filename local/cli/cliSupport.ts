@@ -1,5 +1,35 @@
-/** What the local command-line tools (emulator, local runtime) share: argument errors, ports, stopping. */
+/**
+ * What the command-line tools share: help, argument errors, ports, stopping, and how a network failure
+ * is told.
+ */
 import { createServer } from 'node:net';
+
+/** Whether the arguments ask for the usage (`--help`, `-h`): every tool then prints it and exits 0. */
+export function helpAsked(args: readonly string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}
+
+/**
+ * For a tool whose entry point is its module's top level: when the arguments ask for help, prints
+ * `usage` and ends the process with exit code 0, before the tool does anything.
+ */
+export function usageIfAsked(usage: string, args: readonly string[] = process.argv.slice(2)): void {
+  if (!helpAsked(args)) return;
+  console.log(usage);
+  process.exit(0);
+}
+
+/**
+ * What failed underneath a network error: the innermost cause (the socket's ECONNREFUSED, ENOTFOUND,
+ * a TLS certificate error…) as `CODE message`, whatever wrapped it (fetch, our transport).
+ */
+export function networkCause(error: unknown): string {
+  let cause = error;
+  while (cause instanceof Error && cause.cause !== undefined) cause = cause.cause;
+  const code = (cause as { code?: unknown } | null)?.code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return typeof code === 'string' && !message.includes(code) ? `${code} ${message}` : message;
+}
 
 /** Bad arguments: the message says what is wrong, for the user, without a stack trace. */
 export class UsageError extends Error {

@@ -1,22 +1,42 @@
 /**
  * `npm run query -- <inferenceJobId>`: asks aicontent (or the emulator) for one job and prints the
  * normalized answer as JSON. The endpoint comes from AICONTENT_ENDPOINT, the credentials from the
- * standard ALIBABA_CLOUD_* variables. Any error is one clear line on stderr and exit code 1.
+ * standard ALIBABA_CLOUD_* variables. Any error is one clear line on stderr and exit code 1; one that
+ * reached no answer names the host and what failed (ECONNREFUSED, ENOTFOUND…). `--help` prints the
+ * usage and exits 0.
  */
 import { pathToFileURL } from 'node:url';
 import { type AicontentClientOptions, createAicontentClient } from '#shared/aicontent/client.ts';
 import { AicontentError } from '#shared/aicontent/errors.ts';
 import { credentialsFromEnv } from '#shared/credentials.ts';
 import { AppError } from '#shared/errors.ts';
+import { helpAsked, networkCause } from './cliSupport.ts';
 
-const USAGE = 'usage: npm run query -- <inferenceJobId>';
+export const USAGE = `usage: npm run query -- <inferenceJobId>
+
+Asks aicontent for one personalized text-to-image inference job and prints it, normalized, as JSON.
+
+  AICONTENT_ENDPOINT               host or URL (default aicontent.aliyuncs.com; the emulator:
+                                   http://127.0.0.1:9100)
+  ALIBABA_CLOUD_ACCESS_KEY_ID      credentials (the emulator's: LTAI5tEMULATORFAKEKEY0 /
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET  EmulatorFakeSecretNotARealKey000)
+  ALIBABA_CLOUD_SECURITY_TOKEN     for STS credentials
+
+Exit code 0 with the job, 1 on any error.`;
 
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
 }
 
-function describe(error: unknown): string {
+function describe(error: unknown, endpoint: URL | undefined): string {
+  const host = endpoint?.host ?? 'aicontent';
+  if (error instanceof AicontentError && error.kind === 'network') {
+    return `cannot reach ${host}: ${networkCause(error.cause)}`;
+  }
+  if (error instanceof AicontentError && error.kind === 'timeout') {
+    return `timed out waiting for ${host}: ${networkCause(error.cause)}`;
+  }
   if (error instanceof AicontentError) {
     const upstream = [error.upstreamCode, error.errCode, error.errMessage].filter(Boolean).join(' ');
     const request = error.requestId ? ` [requestId ${error.requestId}]` : '';
@@ -33,21 +53,27 @@ export async function runQueryCli(
   io: CliIo,
   client: Partial<AicontentClientOptions> = {},
 ): Promise<number> {
-  if (args.length !== 1 || args[0] === '--help' || args[0] === '-h') {
+  if (helpAsked(args)) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (args.length !== 1) {
     io.err(USAGE);
     return 1;
   }
+  let endpoint: URL | undefined;
   try {
     const aicontent = createAicontentClient({
       endpoint: env.AICONTENT_ENDPOINT || undefined,
       credentials: credentialsFromEnv(env),
       ...client,
     });
+    endpoint = aicontent.endpoint;
     const { job, requestId } = await aicontent.queryJob(args[0] ?? '');
     io.out(JSON.stringify({ job, requestId }, null, 2));
     return 0;
   } catch (error) {
-    io.err(`error: ${describe(error)}`);
+    io.err(`error: ${describe(error, endpoint)}`);
     return 1;
   }
 }

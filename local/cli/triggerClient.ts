@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { AppError } from '#shared/errors.ts';
 import { signHttpTriggerRequest } from '#shared/signing/httpTrigger.ts';
+import { networkCause } from './cliSupport.ts';
 
 export interface TriggerCall {
   method: string;
@@ -102,8 +103,5 @@ function unreachable(url: URL, error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return `no answer from ${url.host} within ${timeoutMs / 1000} s`;
   }
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = (cause as { code?: unknown }).code;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return `cannot reach ${url.host}: ${typeof code === 'string' && !message.includes(code) ? `${code} ` : ''}${message}`;
+  return `cannot reach ${url.host}: ${networkCause(error)}`;
 }

@@ -179,21 +179,33 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
   /** One signed request, bounded by the attempt timeout and the caller's deadline and signal. */
   async function send(jobId: string, refreshCredentials: boolean, call: QueryOptions) {
     const credentials = await options.credentials(refreshCredentials ? { refresh: true } : undefined);
-    const headers = sign(
-      {
-        method: 'GET',
-        pathname: QUERY_PATH,
-        query: { inferenceJobId: jobId },
-        headers: { host: endpoint.host, 'x-acs-action': QUERY_ACTION, 'x-acs-version': API_VERSION },
-      },
-      credentials,
-      { date: formatAcsDate(new Date(now())), nonce: nonce() },
-    ); // The transport writes `host` from the origin: the same value that was signed.
+    const signed = () => {
+      const headers = sign(
+        {
+          method: 'GET',
+          pathname: QUERY_PATH,
+          query: { inferenceJobId: jobId },
+          headers: { host: endpoint.host, 'x-acs-action': QUERY_ACTION, 'x-acs-version': API_VERSION },
+        },
+        credentials,
+        { date: formatAcsDate(new Date(now())), nonce: nonce() },
+      ); // The transport writes `host` from the origin: the same value that was signed.
+      headers.accept = 'application/json';
+      return headers;
+    };
+    // Signed now (a request that cannot be signed fails here, not as a network error), and afresh for
+    // each later write: a request the transport sends again (the server closed a kept-alive connection)
+    // gets a new date and nonce, as the gateway refuses a nonce it has seen.
+    let first: Record<string, string> | undefined = signed();
+    const headers = () => {
+      const next = first ?? signed();
+      first = undefined;
+      return next;
+    };
     const path = `${QUERY_PATH}?inferenceJobId=${percentEncode(jobId)}`;
     const budget = Math.min(attemptTimeoutMs, (call.deadline ?? Number.POSITIVE_INFINITY) - now());
     const timeoutMs = Math.max(1, budget);
     try {
-      headers.accept = 'application/json';
       const answer = await transport({ origin: endpoint, path, headers, timeoutMs, signal: call.signal });
       return {
         job: readAnswer(answer.status, answer.header, answer.text, jobId, maxRetryAfterMs),

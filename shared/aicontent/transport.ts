@@ -24,7 +24,12 @@ export interface TransportRequest {
   origin: URL;
   /** Path and query, already percent-encoded. */
   path: string;
-  headers: Readonly<Record<string, string>>;
+  /**
+   * The header fields, or a function giving them: called for each time the request is written, so a
+   * request sent again (on a new connection, after the server closed a kept-alive one) is signed afresh
+   * (a signed request carries a nonce the gateway accepts once).
+   */
+  headers: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
   /** The request fails with {@link TransportTimeoutError} when it has not finished by then. */
   timeoutMs: number;
   /** Aborts the request. */
@@ -277,7 +282,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
   }
 
   return async ({ origin, path, headers, timeoutMs, signal }) => {
-    const head = requestHead(origin.host, path, headers);
+    const headOf = () => requestHead(origin.host, path, typeof headers === 'function' ? headers() : headers);
+    const head = headOf();
     signal?.throwIfAborted();
     const pool = poolOf(origin);
     let current: Connection | undefined;
@@ -297,10 +303,11 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       try {
         return await exchange(current, head, pool, stopped);
       } catch (error) {
-        // The server closed a kept-alive connection as we reused it: a GET is safe to send again, once.
+        // The server closed a kept-alive connection as we reused it: a GET is safe to send again, once,
+        // with its headers made afresh (the gateway refuses a nonce it has seen, even on a dropped request).
         if (!(error instanceof StaleConnectionError)) throw error;
         current = await connect(origin, pool);
-        return await exchange(current, head, pool, stopped);
+        return await exchange(current, headOf(), pool, stopped);
       }
     } finally {
       clearTimeout(timer);

@@ -16,6 +16,11 @@
  * every write is a compare-and-set, and a notification is recorded as sent only after it was sent
  * (at least once; its idempotency key lets the receiver drop a repeat). One bad job never fails the
  * sweep: its error is recorded on the job and counted in the summary.
+ *
+ * What it logs says why: each failed poll (job, code, message), each notification sent or failed (with
+ * its target), one warning naming the probable cause when most polls fail the same way, and "sweep
+ * done" with the errors by code. A sweep that claimed nothing writes no line of its own (debug only):
+ * an idle sweeper's tick is the invocation's one line.
  */
 import type { QueryOptions, QueryResult } from '#shared/aicontent/client.ts';
 import type { Job } from '#shared/aicontent/job.ts';
@@ -23,7 +28,9 @@ import { backoffDelay } from '#shared/backoff.ts';
 import type { SweepPolicy } from '#shared/config.ts';
 import { AppError, UNEXPOSED } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
+import { describeTarget } from '#shared/notify/notifyTarget.ts';
 import type { JobChanges, JobStore, NotifyTarget, TrackedJob } from './jobStore.ts';
+import { errorCode, pollFailure, pollTally } from './pollFailures.ts';
 
 export interface Notifier {
   /** The job's own target, else the deployment's default, else null (nobody to tell). */
@@ -59,8 +66,10 @@ export interface SweepSummary {
   notifyGaveUp: number;
   /** Notifications not tried for want of time: due at once for the next sweep. */
   notifyDeferred: number;
-  /** Polls that failed (the job was rescheduled or given up). */
+  /** Polls that failed (the job was rescheduled or given up), and jobs the sweep could not save or handle. */
   errors: number;
+  /** `errors` by code (the code a failed poll leaves in the job's `lastError`); they add up to `errors`. */
+  errorsByCode: Record<string, number>;
   /** Claimed but not started before time ran out: handed back at once. */
   released: number;
   /** Commits refused because the lease had expired and another sweeper took the job. */
@@ -68,7 +77,10 @@ export interface SweepSummary {
   durationMs: number;
 }
 
-type Counter = Exclude<keyof SweepSummary, 'durationMs'>;
+type Counter = Exclude<keyof SweepSummary, 'durationMs' | 'errors' | 'errorsByCode'>;
+
+const iso = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 /**
  * What a job's `lastError` says, which `GET /jobs` shows: a stable code and a message of ours
@@ -176,6 +188,7 @@ export async function sweep(
     notifyGaveUp: 0,
     notifyDeferred: 0,
     errors: 0,
+    errorsByCode: {},
     released: 0,
     lostLeases: 0,
     durationMs: 0,
@@ -183,6 +196,13 @@ export async function sweep(
   const count = (counter: Counter) => {
     summary[counter]++;
   };
+  /** Counts an error of the sweep, by its code. */
+  const countError = (error: unknown) => {
+    const code = errorCode(error);
+    summary.errors++;
+    summary.errorsByCode[code] = (summary.errorsByCode[code] ?? 0) + 1;
+  };
+  const polls = pollTally();
   const stopAt = limits.deadline - policy.safetyMarginMs;
   const timeLeft = () => stopAt - now() > 0 && !limits.signal?.aborted;
   if (policy.leaseMs < limits.deadline - startedAt) {
@@ -220,16 +240,35 @@ export async function sweep(
 
   /** A poll that failed: the job waits for its next poll, or is given up. */
   function pollFailed(job: TrackedJob, error: unknown, attempts: number): JobChanges {
-    count('errors');
-    // The client's errors say what they are in lastError; anything else only the log can tell.
-    if (!(error instanceof AppError)) deps.log.error('poll failed', { jobId: job.id, error });
+    countError(error);
     const at = now();
     const changes = { attempts, lastPolledAt: at, lastError: errorText(error) };
-    if (isJobNotFound(error)) return notFound(job, changes, at);
+    const next = isJobNotFound(error) ? notFound(job, changes, at) : pollLater(job, changes, error, at);
+    sayPollFailed(job, error, next);
+    return next;
+  }
+
+  function pollLater(job: TrackedJob, changes: JobChanges, error: unknown, at: number): JobChanges {
+    const attempts = changes.attempts ?? job.attempts;
     const reason = budgetSpent(job, attempts, at);
     if (reason) return { ...changes, ...giveUp(reason, at) };
     count('rescheduled');
     return { ...changes, nextPollAt: at + pollDelay(attempts, retryAfterOf(error)) };
+  }
+
+  /** One line per failed poll: the job, the code and message, and what happens to the job next. */
+  function sayPollFailed(job: TrackedJob, error: unknown, next: JobChanges): void {
+    const failure = pollFailure(error);
+    polls.failed(failure);
+    const fields = {
+      jobId: job.id,
+      ...failure,
+      attempts: next.attempts,
+      ...(next.state === 'gave_up' ? { gaveUp: next.reason } : { nextPollAt: iso(next.nextPollAt) }),
+    };
+    // Our own errors say what they are; anything else is a bug, logged with its stack.
+    if (error instanceof AppError) deps.log.warn('poll failed', fields);
+    else deps.log.error('poll failed', { ...fields, error });
   }
 
   /** aicontent does not know the job: asked again a minute later at the soonest, given up once confirmed. */
@@ -256,8 +295,10 @@ export async function sweep(
       ({ job: upstream } = await deps.query(job.id, { deadline: stopAt }));
     } catch (error) {
       if (!timeLeft()) return 'release'; // cut short by our own deadline: not the job's fault
+      polls.polled();
       return pollFailed(job, error, attempts);
     }
+    polls.polled();
     const at = now();
     const seen: JobChanges = { attempts, lastPolledAt: at, lastError: null, status: upstream.status };
     if (job.notFoundCount > 0) seen.notFoundCount = 0;
@@ -290,7 +331,7 @@ export async function sweep(
   const notifyNextSweep = (): JobChanges => ({ notification: 'pending', nextPollAt: now() });
 
   /** A try that failed: tried again later, or given up (`failed`) when no try is left or could help. */
-  function notifyFailed(ended: TrackedJob, error: unknown): JobChanges {
+  function notifyFailed(ended: TrackedJob, target: string, error: unknown): JobChanges {
     if (!timeLeft()) {
       count('notifyDeferred'); // cut short by our own deadline: the try does not count
       return notifyNextSweep();
@@ -298,26 +339,31 @@ export async function sweep(
     count('notifyFailed');
     const notifyAttempts = ended.notifyAttempts + 1;
     const lastError = errorText(error);
+    const said = { jobId: ended.id, target, code: errorCode(error), error, notifyAttempts };
     if (isFinal(error) || notifyAttempts >= policy.notifyMaxAttempts) {
       count('notifyGaveUp');
-      deps.log.error('notification failed for good', { jobId: ended.id, error, notifyAttempts });
+      deps.log.error('notification failed for good', said);
       return { notification: 'failed', notifyAttempts, lastError, nextPollAt: null };
     }
     const retryMs = notifyRetryDelay(notifyAttempts, error);
-    deps.log.warn('notification failed: will retry', { jobId: ended.id, error, retryMs });
+    deps.log.warn('notification failed: will retry', { ...said, retryMs });
     return { notification: 'pending', notifyAttempts, lastError, nextPollAt: now() + retryMs };
   }
 
   /** Sends the news of a job that ended, once; the changes record whether it went out. */
   async function notify(ended: TrackedJob): Promise<JobChanges> {
-    if (!deps.notifier.targetFor(ended)) return { notification: 'none', nextPollAt: null };
+    const to = deps.notifier.targetFor(ended);
+    if (!to) return { notification: 'none', nextPollAt: null };
+    const target = describeTarget(to); // never a URL's query string, which may hold a token
     try {
       await deps.notifier.notify(ended, { deadline: stopAt, signal: limits.signal });
     } catch (error) {
-      return notifyFailed(ended, error);
+      return notifyFailed(ended, target, error);
     }
     count('notified');
-    return { notification: 'sent', notifyAttempts: ended.notifyAttempts + 1, nextPollAt: null };
+    const notifyAttempts = ended.notifyAttempts + 1;
+    deps.log.info('notification sent', { jobId: ended.id, state: ended.state, target, notifyAttempts });
+    return { notification: 'sent', notifyAttempts, nextPollAt: null };
   }
 
   /** A job to notify, with what its poll (if any) taught us: saved together once the news went out. */
@@ -331,7 +377,7 @@ export async function sweep(
     try {
       sent = await notify({ ...job, ...changes });
     } catch (error) {
-      count('errors');
+      countError(error);
       deps.log.error('notification failed in sweep', { jobId: job.id, error });
       sent = notifyNextSweep();
     }
@@ -367,7 +413,7 @@ export async function sweep(
         if (stored === null) count('lostLeases');
       },
       (error: unknown) => {
-        count('errors');
+        countError(error);
         deps.log.error('could not save a job', { jobId: job.id, error });
       },
     );
@@ -405,7 +451,7 @@ export async function sweep(
         try {
           await handle(job);
         } catch (error) {
-          count('errors');
+          countError(error);
           deps.log.error('job failed in sweep', { jobId: job.id, error });
         }
         continue;
@@ -431,6 +477,10 @@ export async function sweep(
   }
   await Promise.all(saving);
   summary.durationMs = now() - startedAt;
-  deps.log.info('sweep done', { ...summary });
+  const common = polls.commonFailure();
+  if (common) deps.log.warn(`most polls failed with ${common.code}: ${common.cause}`, common);
+  // An idle tick (nothing due) is the invocation's own line; its summary, all zeros, only at debug.
+  if (summary.claimed === 0) deps.log.debug('sweep done', { ...summary });
+  else deps.log.info('sweep done', { ...summary });
   return summary;
 }

@@ -7,6 +7,10 @@
  * | `POST /jobs` `{inferenceJobId, notify?}` | `{"action":"track", "inferenceJobId", "notify"?}` | 202 `{tracking, created}` |
  * | `GET /jobs?state=&limit=&cursor=` | `{"action":"list", "state", "limit"?, "cursor"?}` | `{jobs, cursor}` |
  *
+ * `/jobs/` is `/jobs`. A list is of one state: without `state` it is a 400 `InvalidState` saying so.
+ * Every method the function does not serve on a path is a 405 `MethodNotAllowed` in our envelope (s.yaml
+ * lets every method FC's triggers know through to the function).
+ *
  * A query of a pending job that is not tracked yet starts tracking it when `trackOnQuery` is on.
  * `POST /jobs` of a job not tracked yet asks aicontent about it once first: an id aicontent does not
  * know is answered 404 `JobNotFound` and not tracked (it would cost a signed poll every sweep).
@@ -16,7 +20,7 @@ import { type Job, validateJobId } from '#shared/aicontent/job.ts';
 import { AppError, InvalidInputError } from '#shared/errors.ts';
 import type { FcEvent, HttpRequest } from '#shared/fc/event.ts';
 import type { Reply } from '#shared/fc/reply.ts';
-import type { JobStore, NotifyTarget } from '#shared/jobs/jobStore.ts';
+import { type JobStore, type NotifyTarget, TRACKED_STATES } from '#shared/jobs/jobStore.ts';
 import { listTracked, parseListInput, trackReply } from '#shared/jobs/tracking.ts';
 import type { Logger } from '#shared/log.ts';
 
@@ -131,6 +135,21 @@ async function track(input: Record<string, unknown>, request: QueryRequest): Pro
   return trackReply(store, { id, notify, now: request.now(), maxPending: request.maxTrackedJobs });
 }
 
+/**
+ * What to list: the jobs of one state. Without a state the answer is an error that names `state`, not
+ * every state at once: a page mixing states would have no order an operator could page through.
+ */
+function listInput(input: Record<string, unknown>) {
+  if (input.state === undefined || input.state === '') {
+    throw new InvalidInputError(
+      `state is required: the tracked jobs of one state are listed, one of ${TRACKED_STATES.join(', ')} ` +
+        '(GET /jobs?state=pending)',
+      'InvalidState',
+    );
+  }
+  return parseListInput(input);
+}
+
 function jsonBody(request: HttpRequest): Record<string, unknown> {
   if (request.body.length > MAX_BODY_BYTES) {
     throw new AppError('PayloadTooLarge', `the body is over ${MAX_BODY_BYTES} bytes`, { statusCode: 413 });
@@ -151,7 +170,7 @@ async function answerHttp(http: HttpRequest, request: QueryRequest): Promise<Rep
   const method = http.method === 'HEAD' ? 'GET' : http.method;
   if (http.path === '/jobs' || http.path === '/jobs/') {
     if (method === 'POST') return track(jsonBody(http), request);
-    if (method === 'GET') return listTracked(await request.store(), parseListInput(http.query));
+    if (method === 'GET') return listTracked(await request.store(), listInput(http.query));
     throw new MethodNotAllowedError(http.method, 'GET, POST');
   }
   if (!http.path.startsWith('/jobs/')) throw new RouteNotFoundError(http.path);
@@ -174,7 +193,7 @@ async function answerInvocation(payload: unknown, request: QueryRequest): Promis
     case 'track':
       return track(input, request);
     case 'list':
-      return listTracked(await request.store(), parseListInput(input));
+      return listTracked(await request.store(), listInput(input));
     default:
       throw new InvalidInputError('action must be "query", "track" or "list"', 'InvalidPayload');
   }

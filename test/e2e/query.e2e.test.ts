@@ -112,6 +112,22 @@ describe('query function over HTTP (e2e)', () => {
     expect(await get('/elsewhere')).toMatchObject({ status: 404, json: { error: { code: 'NotFound' } } });
   });
 
+  it.each([
+    ['PUT', '/jobs/1'],
+    ['PATCH', '/jobs/1'],
+    ['OPTIONS', '/jobs/1'],
+    ['DELETE', '/jobs'],
+  ])(
+    '%s %s, which s.yaml lets through the trigger, is answered 405 in our envelope, not by the gateway',
+    async (method, path) => {
+      const result = await get(path, { method });
+      expect(result.status).toBe(405);
+      expect(result.json).toEqual({
+        error: { code: 'MethodNotAllowed', message: expect.any(String), requestId: expect.any(String) },
+      });
+    },
+  );
+
   it('signs every invocation with the credentials of that invocation', async () => {
     const before = handedOut.length;
     const id = stack.emulator.createJob();

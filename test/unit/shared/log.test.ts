@@ -54,6 +54,40 @@ describe('createLogger', () => {
       stack: expect.any(String),
     });
   });
+
+  it('logs errors without their stack below the error level', () => {
+    const { logger, lines } = capture('debug');
+    const error = Object.assign(new Error('no such job'), { code: 'JobNotFound' });
+    logger.warn('invocation rejected', { error });
+    logger.info('x', { error });
+    for (const line of lines)
+      expect(line.error).toEqual({ name: 'Error', message: 'no such job', code: 'JobNotFound' });
+  });
+
+  it('logs what failed underneath an error: its causes, with their codes, never their stacks', () => {
+    const { logger, lines } = capture();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const error = new Error('aicontent is unavailable', {
+      cause: new Error('fetch failed', { cause: refused }),
+    });
+    logger.error('failed', { error });
+    expect(lines[0]?.error).toMatchObject({
+      message: 'aicontent is unavailable',
+      stack: expect.any(String),
+      cause: { message: 'fetch failed', cause: { code: 'ECONNREFUSED', message: refused.message } },
+    });
+    expect(JSON.stringify((lines[0]?.error as { cause?: unknown } | undefined)?.cause)).not.toContain(
+      'stack',
+    );
+  });
+
+  it('stops at a few causes, even when an error is its own cause', () => {
+    const { logger, lines } = capture();
+    const error: Error & { cause?: unknown } = new Error('loop');
+    error.cause = error;
+    logger.warn('x', { error });
+    expect(JSON.stringify(lines[0])).toMatch(/"cause":\{"name":"Error","message":"loop","cause"/);
+  });
 });
 
 describe('secrets inside logged strings', () => {

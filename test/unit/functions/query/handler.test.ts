@@ -247,6 +247,23 @@ describe('query function per invocation', () => {
     for (const secret of Object.values(FAKE_CREDENTIALS)) expect(text).not.toContain(secret);
   });
 
+  it('logs a rejected request (4xx) without a stack, a failed one (5xx) with it', async () => {
+    server.script.push({ status: 404, body: { success: false, errCode: 'B_DATA_NOT_FOUND_EXCEPTION' } });
+    await get('/jobs/unknown');
+    await handler(httpEvent({ path: '/jobs/20' }), fcContext({ credentials: {} }));
+    const lines = logLines.map((line) => JSON.parse(line));
+    const rejected = lines.find((line) => line.msg === 'invocation rejected');
+    expect(rejected).toMatchObject({ level: 'warn', status: 404, error: { code: 'JobNotFound' } });
+    expect(rejected.error).not.toHaveProperty('stack');
+    expect(JSON.stringify(rejected).length).toBeLessThan(600);
+    const failed = lines.find((line) => line.msg === 'invocation failed');
+    expect(failed).toMatchObject({
+      level: 'error',
+      status: 500,
+      error: { stack: expect.stringMatching(/\n\s+at /) },
+    });
+  });
+
   it('answers before FC kills it when upstream is slower than the function timeout', async () => {
     server.script.push({ ...(jobAnswer(pending) as object), delayMs: 3000 } as never);
     const started = Date.now();
@@ -409,6 +426,32 @@ describe('query function tracking jobs', () => {
     [{ action: 'explode' }, 'InvalidPayload'],
   ])('refuses the invocation %j', async (payload, code) => {
     expect(await handler(invokeEvent(payload), fcContext())).toMatchObject({ error: { code } });
+  });
+
+  it.each(['/jobs', '/jobs/'])('answers GET %s without a state with a 400 naming state', async (path) => {
+    const result = (await handler(httpEvent({ path }), fcContext())) as HttpResult;
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({
+      error: {
+        code: 'InvalidState',
+        message: expect.stringMatching(/^state is required: .*pending, succeeded/),
+      },
+    });
+  });
+
+  it('lists with or without the trailing slash alike', async () => {
+    const list = async (path: string) =>
+      JSON.parse(
+        ((await handler(httpEvent({ path, query: { state: 'gave_up' } }), fcContext())) as HttpResult).body,
+      );
+    expect(await list('/jobs/')).toEqual(await list('/jobs'));
+    expect(await list('/jobs/')).toMatchObject({ jobs: expect.any(Array), cursor: null });
+  });
+
+  it('refuses a list invocation without a state the same way', async () => {
+    expect(await handler(invokeEvent({ action: 'list' }), fcContext())).toMatchObject({
+      error: { code: 'InvalidState', message: expect.stringMatching(/^state is required/) },
+    });
   });
 
   it('answers PUT /jobs with 405 and Allow: GET, POST', async () => {

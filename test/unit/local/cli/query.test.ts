@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { freePort } from '#local/cli/cliSupport.ts';
 import { runQueryCli } from '#local/cli/query.ts';
 import {
   gatewayError,
   jobAnswer,
   type ScriptedServer,
+  type Step,
   scriptedServers,
 } from '#test/helpers/scriptedServer.ts';
 
@@ -39,8 +41,40 @@ describe('npm run query', () => {
     });
   });
 
-  it.each([[[]], [['a', 'b']], [['--help']]])('prints usage for %j', async (args) => {
+  it.each([[[]], [['a', 'b']]])('prints usage for %j', async (args) => {
     expect(await run(args)).toMatchObject({ code: 1, err: expect.stringMatching(/^usage:/) });
+  });
+
+  it.each([[['--help']], [['-h']], [['7', '--help']]])(
+    'prints usage on stdout and exits 0 for %j',
+    async (args) => {
+      expect(await run(args)).toMatchObject({ code: 0, out: expect.stringMatching(/^usage:/), err: '' });
+    },
+  );
+
+  it('names the host and the cause when nothing answers there', async () => {
+    const port = await freePort();
+    const result = await run(['7'], { ...creds, AICONTENT_ENDPOINT: `http://127.0.0.1:${port}` });
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(new RegExp(`^error: cannot reach 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+  });
+
+  it('names the host when it does not answer in time', async () => {
+    server = await startServer([{ ...(jobAnswer({ id: '7' }) as Exclude<Step, 'drop'>), delayMs: 2_000 }]);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runQueryCli(
+      ['7'],
+      { ...creds, AICONTENT_ENDPOINT: server.url },
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+      { retry: { maxAttempts: 1 }, attemptTimeoutMs: 100 },
+    );
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(
+      new RegExp(
+        `^error: timed out waiting for ${server.url.replace('http://', '').replaceAll('.', '\\.')}: `,
+      ),
+    );
   });
 
   it('says which credentials are missing', async () => {

@@ -227,6 +227,25 @@ describe('queryJob errors', () => {
     expect(server.requests).toHaveLength(5);
   });
 
+  it('signs afresh (new nonce and date) a request sent again after a kept-alive connection dropped', async () => {
+    // The gateway refuses a nonce it has seen, even on a request whose connection dropped: the resend
+    // must not be the same signed request, or it comes back SignatureNonceUsed instead of the job.
+    let clock = Date.parse('2026-11-25T00:00:00Z');
+    let n = 0;
+    const { client, server } = await clientFor([jobAnswer(pending), 'drop', jobAnswer(pending)], {
+      now: () => (clock += 1_000),
+      nonce: () => `nonce-${++n}`,
+    });
+    await client.queryJob('20');
+    await expect(client.queryJob('20')).resolves.toMatchObject({ attempts: 1 });
+    expect(server.connections).toBe(2); // the drop came on the kept-alive connection; the resend on a new one
+    const [, dropped, resent] = server.requests.map((r) => r.headers);
+    expect(resent?.['x-acs-signature-nonce']).not.toBe(dropped?.['x-acs-signature-nonce']);
+    expect(resent?.['x-acs-date']).not.toBe(dropped?.['x-acs-date']);
+    const expected = expectedAcs3Signature(server.requests[2] as RecordedRequest, '', AK);
+    expect(resent?.authorization).toContain(`Signature=${expected}`);
+  });
+
   it('gives up after maxAttempts with the last error, 429 for throttling', async () => {
     const throttled = gatewayError(400, 'Throttling.Api', { 'x-acs-retry-after': '250' });
     const { client, server } = await clientFor([throttled, throttled, throttled, jobAnswer(pending)]);

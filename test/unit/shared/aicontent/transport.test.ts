@@ -346,6 +346,24 @@ describe('createHttpTransport', () => {
       expect(loopback.connections).toBe(2);
     });
 
+    it('makes the headers afresh for the request it sends again', async () => {
+      const loopback = await rawServer((socket, request) => {
+        if (request.index === 0) socket.write(ok('first'));
+        else if (request.index === 1) socket.destroy();
+        else socket.write(ok('again'));
+      });
+      const transport = createHttpTransport();
+      let writes = 0;
+      const headers = () => ({ 'x-write': String(++writes) });
+      expect((await get(transport, loopback.origin, { headers })).text).toBe('first');
+      expect((await get(transport, loopback.origin, { headers })).text).toBe('again');
+      expect(loopback.requests.map((request) => request.head.match(/x-write: (\d+)/)?.[1])).toEqual([
+        '1',
+        '2',
+        '3',
+      ]);
+    });
+
     it('sends again once only: a second drop is an error', async () => {
       const loopback = await rawServer((socket, request) => {
         if (request.index === 0) socket.write(ok('first'));
