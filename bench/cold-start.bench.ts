@@ -2,7 +2,8 @@
  * `npm run bench:cold-start`: the init time (module load until `handler` is ready) of the bundled query
  * function, side by side with the same handler importing `@alicloud/openapi-client`, and each bundle's
  * size. Each init is measured in a fresh Node process, alternating the two, and the median is printed.
- * Goals: ours ≤ 1/5 of the SDK variant's init time; ours ≤ 60 KB minified.
+ * Goals: ours ≤ 0.2 × the SDK variant's init time (a ratio: the times themselves move with the machine
+ * and its load); ours ≤ 60 KB minified loaded at start (a size).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,10 @@ import { pathToFileURL } from 'node:url';
 import { type BundleSizes, bundle, bundleSizes } from '../scripts/build.ts';
 
 const RUNS = Number(process.env.RUNS ?? 21);
+/** Ours over the SDK variant's init time, the two measured in turn: a ratio, which travels. */
+const RATIO_GOAL = 0.2;
+/** Code loaded at start: a size, the same on every machine. */
+const SIZE_GOAL_KB = 60;
 
 const MEASURE = `const t0 = performance.now();
 const m = await import(process.argv[1]);
@@ -51,14 +56,19 @@ try {
   }
   const ours = median(times.ours);
   const sdk = median(times.sdk);
-  console.log(`cold-start.ours.init: ${ours.toFixed(1)} ms (median of ${RUNS})`);
-  console.log(`cold-start.sdk.init: ${sdk.toFixed(1)} ms (median of ${RUNS})`);
-  console.log(`cold-start.ratio: ${(ours / sdk).toFixed(3)} (goal ≤ 0.200)`);
+  const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+  console.log(
+    `cold-start.ratio: ${(ours / sdk).toFixed(3)} x the SDK variant's init ` +
+      `(goal ≤ ${RATIO_GOAL.toFixed(3)} x: ${verdict(ours / sdk <= RATIO_GOAL)})`,
+  );
+  console.log(`cold-start.ours.init: ${ours.toFixed(1)} ms (median of ${RUNS}, on this machine)`);
+  console.log(`cold-start.sdk.init: ${sdk.toFixed(1)} ms (median of ${RUNS}, on this machine)`);
   for (const [name, size] of Object.entries(sizes)) {
     console.log(`bundle.${name}.size: ${(size.eager / 1024).toFixed(1)} KB loaded at start`);
     console.log(`bundle.${name}.total: ${(size.total / 1024).toFixed(1)} KB with on-demand chunks`);
   }
-  console.log('bundle.goal: ours ≤ 60 KB (loaded at start)');
+  const oursKb = (sizes.ours?.eager ?? 0) / 1024;
+  console.log(`bundle.goal: ours ≤ ${SIZE_GOAL_KB} KB loaded at start: ${verdict(oursKb <= SIZE_GOAL_KB)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

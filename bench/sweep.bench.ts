@@ -29,6 +29,8 @@ const LATENCY_MS = 100;
 const CONCURRENCY = 64;
 /** The goal for the warm sweeper's CPU per job, as a multiple of the floor's. */
 const CPU_RATIO_GOAL = 1.5;
+/** How a figure stands against its goal. */
+const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
 /** Extra Node flags for the sweepers and the floor, e.g. `SWEEPER_FLAGS='--cpu-prof'` to profile them. */
 const SWEEPER_FLAGS = (process.env.SWEEPER_FLAGS ?? '').split(' ').filter(Boolean);
 
@@ -169,44 +171,51 @@ try {
   const floorEnd = await floor.ask<{ maxRssMb: number }>('end');
 
   const bound = (JOBS * LATENCY_MS) / CONCURRENCY;
+  const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
   console.log(
-    `# one sweeper, ${JOBS} due jobs per sweep, emulator latency ${LATENCY_MS} ms, concurrency ${CONCURRENCY}, Redis store; ` +
-      `the floor: the same jobs signed, sent, read and stored with no framework; taking turns, 1 + ${WARM_SWEEPS} sweeps each`,
+    `# one sweeper, ${JOBS} due jobs per sweep, emulator latency ${LATENCY_MS} ms, concurrency ${CONCURRENCY}, ` +
+      `Redis store; the floor: the same jobs signed, sent, read and stored with no framework; ` +
+      `in turn, 1 + ${WARM_SWEEPS} sweeps each`,
   );
-  const perJob = (figures: SweepFigures, key: 'cpuMs' | 'userCpuMs') => figures[key] / figures.jobs;
-  for (const [name, range, cpuNote] of [
-    ['sweep', [1, WARM_SWEEPS + 1], `goal ≤ ${CPU_RATIO_GOAL.toFixed(2)} x`],
-    ['sweep.first', [0, 1], 'a new process: V8 warm-up included'],
+  for (const [name, range, cpuGoal] of [
+    ['sweep', [1, WARM_SWEEPS + 1], CPU_RATIO_GOAL],
+    ['sweep.first', [0, 1], undefined],
   ] as const) {
     const ours = total(sweeps.sweeper.slice(...range));
     const bare = total(sweeps.floor.slice(...range));
-    const count = range[1] - range[0];
-    const wall = ours.wallMs / count;
+    const efficiency = (bound * ours.jobs) / JOBS / ours.wallMs;
     console.log(
-      `${name}.wall: ${(wall / 1000).toFixed(2)} s a sweep, ${((bound / wall) * 100).toFixed(1)} % of the bound ` +
-        `${(bound / 1000).toFixed(2)} s (goal ≥ 90 %); floor ${((bound / (bare.wallMs / count)) * 100).toFixed(1)} %`,
+      `${name}.wall: ${percent(efficiency)} of the bound ${(bound / 1000).toFixed(2)} s ` +
+        `(goal ≥ 90 %: ${verdict(efficiency >= 0.9)}); floor ${percent((bound * bare.jobs) / JOBS / bare.wallMs)}; ` +
+        `${(ours.wallMs / 1000 / (range[1] - range[0])).toFixed(2)} s a sweep`,
     );
+    const cpu = ours.cpuMs / ours.jobs;
+    const floorCpu = bare.cpuMs / bare.jobs;
+    const goal =
+      cpuGoal === undefined
+        ? 'a new process: V8 warm-up included'
+        : `goal ≤ ${cpuGoal.toFixed(2)} x: ${verdict(cpu / floorCpu <= cpuGoal)}`;
     console.log(
-      `${name}.cpu_per_job: ${perJob(ours, 'cpuMs').toFixed(3)} ms, floor ${perJob(bare, 'cpuMs').toFixed(3)} ms ` +
-        `(on this machine, under its load)`,
-    );
-    console.log(
-      `${name}.cpu_ratio: ${(perJob(ours, 'cpuMs') / perJob(bare, 'cpuMs')).toFixed(2)} x the floor (${cpuNote})`,
+      `${name}.cpu_ratio: ${(cpu / floorCpu).toFixed(2)} x the floor (${goal}); on this machine ` +
+        `${cpu.toFixed(3)} ms of CPU per job, floor ${floorCpu.toFixed(3)} ms`,
     );
     // On loopback the kernel's TCP work for both ends of a connection is billed to the sender as system
     // time; user time is what the processes' own code costs.
+    const user = ours.userCpuMs / ours.jobs;
+    const floorUser = bare.userCpuMs / bare.jobs;
     console.log(
-      `${name}.user_cpu_ratio: ${(perJob(ours, 'userCpuMs') / perJob(bare, 'userCpuMs')).toFixed(2)} x ` +
-        `(${perJob(ours, 'userCpuMs').toFixed(3)} ms, floor ${perJob(bare, 'userCpuMs').toFixed(3)} ms)`,
+      `${name}.user_cpu_ratio: ${(user / floorUser).toFixed(2)} x the floor; ` +
+        `${user.toFixed(3)} ms, floor ${floorUser.toFixed(3)} ms`,
     );
   }
   console.log(
-    `sweep.peak_rss: ${sweeperEnd.maxRssMb.toFixed(1)} MB (goal ≤ 128 MB); floor ${floorEnd.maxRssMb.toFixed(1)} MB`,
+    `sweep.peak_rss: ${sweeperEnd.maxRssMb.toFixed(1)} MB (goal ≤ 128 MB: ${verdict(sweeperEnd.maxRssMb <= 128)}); ` +
+      `floor ${floorEnd.maxRssMb.toFixed(1)} MB`,
   );
   const instance = processedTwiceOrNot(sweeperEnd.notified, partOneJobs);
-  const floorStored = total(sweeps.floor).jobs;
   console.log(
-    `sweep.processed: ${partOneJobs - instance.missing} of ${partOneJobs}, twice: ${instance.twice}; floor stored ${floorStored}`,
+    `sweep.processed: ${partOneJobs - instance.missing} of ${partOneJobs}, twice: ${instance.twice}; ` +
+      `the floor stored ${total(sweeps.floor).jobs}`,
   );
 
   // Part 2: 1, 2 and 4 new sweepers on one Redis, each started and ready before the sweep begins.
@@ -223,9 +232,11 @@ try {
       JOBS,
     );
     base ||= throughput;
+    const scaling = throughput / base;
     console.log(
-      `sweepers.${n}.throughput: ${throughput.toFixed(0)} jobs/s, scaling ${(throughput / base).toFixed(2)} ` +
-        `(goal ≥ ${(0.8 * n).toFixed(1)}), double-processed ${twice}, missing ${missing}`,
+      `sweepers.${n}.scaling: ${scaling.toFixed(2)} (goal ≥ ${(0.8 * n).toFixed(1)}: ${verdict(scaling >= 0.8 * n)}), ` +
+        `double-processed ${twice} (goal 0: ${verdict(twice === 0)}), missing ${missing}; ` +
+        `${throughput.toFixed(0)} jobs/s`,
     );
   }
 } finally {
