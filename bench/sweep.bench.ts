@@ -24,7 +24,7 @@ import { bundle } from '../scripts/build.ts';
 
 const JOBS = Number(process.env.JOBS ?? 10_000);
 /** Sweeps after the first one, by the sweeper and by the floor each. */
-const WARM_SWEEPS = Number(process.env.WARM_SWEEPS ?? 2);
+const WARM_SWEEPS = Math.max(1, Number(process.env.WARM_SWEEPS ?? 2));
 const LATENCY_MS = 100;
 const CONCURRENCY = 64;
 /** The goal for the warm sweeper's CPU per job, as a multiple of the floor's. */
@@ -144,7 +144,7 @@ try {
     const processes = Array.from({ length: count }, (_, i) =>
       driven(sweeperBundle, { ...env, OWNER: `sweeper-${i}` }, SWEEPER_FLAGS),
     );
-    await Promise.all(processes.map((process) => process.next()));
+    await Promise.all(processes.map((child) => child.next()));
     return processes;
   }
 

@@ -12,8 +12,8 @@
  *
  * No retries, backoff, leases, compare-and-set, notifications, logging or summary: what a sweeper must
  * do and nothing else. Why our transport and not `node:http`: the floor is the cheapest known way to
- * sign, send, read and store, so that sweeper ÷ floor is what the framework adds; on `node:http` the
- * floor would be higher (about 0.07 ms per request) and the ratio would flatter the sweeper.
+ * sign, send, read and store, so that sweeper ÷ floor is what the framework adds. On `node:http`
+ * keep-alive the floor measured above the whole sweeper (README "Performance"): the ratio would flatter it.
  *
  * Keys: `PREFIX due` (a sorted set the bench fills, scored by due time) and `PREFIX job:<id>` (the state,
  * JSON). Each sweep answers `jobs`, how many it stored, and `errors`, the requests that failed.
