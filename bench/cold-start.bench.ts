@@ -2,7 +2,8 @@
  * `npm run bench:cold-start`: the init time (module load until `handler` is ready) of the bundled query
  * function, side by side with the same handler importing `@alicloud/openapi-client`, and each bundle's
  * size. Each init is measured in a fresh Node process, alternating the variants, and the median is
- * printed. Goals: ours ≤ 1/5 of the SDK variant's init time; ours ≤ 60 KB minified.
+ * printed. Goals: ours ≤ 0.2 × the SDK variant's init time (a ratio: the times themselves move with the
+ * machine and its load); ours ≤ 60 KB minified loaded at start (a size).
  *
  * It also prices the ways to get stacks told in the TypeScript sources: Node mapping them
  * (`--enable-source-maps` in NODE_OPTIONS, or `process.setSourceMapsEnabled(true)` before the bundle
@@ -26,6 +27,10 @@ stacks told in the sources cost at cold start (bench/README.md).
   RUNS  fresh processes per variant (default 21)`);
 
 const RUNS = Number(process.env.RUNS ?? 21);
+/** Ours over the SDK variant's init time, the two measured in turn: a ratio, which travels. */
+const RATIO_GOAL = 0.2;
+/** Code loaded at start: a size, the same on every machine. */
+const SIZE_GOAL_KB = 60;
 
 /** argv: the bundle, then `set` to enable Node's source maps first, then a chunk to load next (or ''). */
 const MEASURE = `if (process.argv[2] === 'set') process.setSourceMapsEnabled(true);
@@ -103,14 +108,20 @@ try {
   }
   const init = (name: keyof typeof runs) => median(runs[name].map(([ms]) => ms));
   const chunk = (name: keyof typeof runs) => median(runs[name].map(([, ms]) => ms));
-  console.log(`cold-start.ours.init: ${init('ours').toFixed(1)} ms (median of ${RUNS})`);
-  console.log(`cold-start.sdk.init: ${init('sdk').toFixed(1)} ms (median of ${RUNS})`);
-  console.log(`cold-start.ratio: ${(init('ours') / init('sdk')).toFixed(3)} (goal ≤ 0.200)`);
+  const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+  const ratio = init('ours') / init('sdk');
+  console.log(
+    `cold-start.ratio: ${ratio.toFixed(3)} x the SDK variant's init ` +
+      `(goal ≤ ${RATIO_GOAL.toFixed(3)} x: ${verdict(ratio <= RATIO_GOAL)})`,
+  );
+  console.log(`cold-start.ours.init: ${init('ours').toFixed(1)} ms (median of ${RUNS}, on this machine)`);
+  console.log(`cold-start.sdk.init: ${init('sdk').toFixed(1)} ms (median of ${RUNS}, on this machine)`);
   for (const [name, size] of Object.entries(sizes)) {
     console.log(`bundle.${name}.size: ${(size.eager / 1024).toFixed(1)} KB loaded at start`);
     console.log(`bundle.${name}.total: ${(size.total / 1024).toFixed(1)} KB with on-demand chunks`);
   }
-  console.log('bundle.goal: ours ≤ 60 KB (loaded at start)');
+  const oursKb = (sizes.ours?.eager ?? 0) / 1024;
+  console.log(`bundle.goal: ours ≤ ${SIZE_GOAL_KB} KB loaded at start: ${verdict(oursKb <= SIZE_GOAL_KB)}`);
 
   const ways = {
     ours: 'maps read on an error line',

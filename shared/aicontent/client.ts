@@ -14,7 +14,13 @@ import { type BackoffPolicy, backoffDelay, exceedsCap } from '#shared/backoff.ts
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { retryAfterMs } from '#shared/retryAfter.ts';
-import { formatAcsDate, percentEncode, sign } from '#shared/signing/acs3.ts';
+import {
+  type Credentials,
+  formatAcsDate,
+  percentEncode,
+  type SigningParams,
+  sign,
+} from '#shared/signing/acs3.ts';
 import { AicontentError, type AicontentErrorDetails } from './errors.ts';
 import { type Job, parseJob, validateJobId } from './job.ts';
 import { nodeTransport, type Transport, type TransportAnswer, TransportTimeoutError } from './transport.ts';
@@ -159,6 +165,35 @@ export function readAnswer(
   return parseJob(body.data, jobId);
 }
 
+/** 32 hex digits, like the official client's; randomUUID draws from a cached entropy pool (cheap). */
+export function randomNonce(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
+/**
+ * The query request for one job, signed: the path (with its query string) and the headers to send.
+ * The transport writes `host` from the origin: the same value that was signed.
+ */
+export function signedQuery(
+  endpoint: URL,
+  jobId: string,
+  credentials: Credentials,
+  params: SigningParams,
+): { path: string; headers: Record<string, string> } {
+  const headers = sign(
+    {
+      method: 'GET',
+      pathname: QUERY_PATH,
+      query: { inferenceJobId: jobId },
+      headers: { host: endpoint.host, 'x-acs-action': QUERY_ACTION, 'x-acs-version': API_VERSION },
+    },
+    credentials,
+    params,
+  );
+  headers.accept = 'application/json';
+  return { path: `${QUERY_PATH}?inferenceJobId=${percentEncode(jobId)}`, headers };
+}
+
 function transportError(error: unknown, timedOut: boolean): AicontentError {
   if (error instanceof AicontentError) return error;
   return new AicontentError({ kind: timedOut ? 'timeout' : 'network', cause: error });
@@ -172,37 +207,24 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
   const transport = options.transport ?? nodeTransport;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  // 32 hex digits, like the official client's; randomUUID draws from a cached entropy pool (cheap).
-  const nonce = options.nonce ?? (() => randomUUID().replaceAll('-', ''));
+  const nonce = options.nonce ?? randomNonce;
   const sleep = options.sleep ?? sleepFor;
 
   /** One signed request, bounded by the attempt timeout and the caller's deadline and signal. */
   async function send(jobId: string, refreshCredentials: boolean, call: QueryOptions) {
     const credentials = await options.credentials(refreshCredentials ? { refresh: true } : undefined);
-    const signed = () => {
-      const headers = sign(
-        {
-          method: 'GET',
-          pathname: QUERY_PATH,
-          query: { inferenceJobId: jobId },
-          headers: { host: endpoint.host, 'x-acs-action': QUERY_ACTION, 'x-acs-version': API_VERSION },
-        },
-        credentials,
-        { date: formatAcsDate(new Date(now())), nonce: nonce() },
-      ); // The transport writes `host` from the origin: the same value that was signed.
-      headers.accept = 'application/json';
-      return headers;
-    };
+    const signed = () =>
+      signedQuery(endpoint, jobId, credentials, { date: formatAcsDate(new Date(now())), nonce: nonce() });
     // Signed now (a request that cannot be signed fails here, not as a network error), and afresh for
     // each later write: a request the transport sends again (the server closed a kept-alive connection)
     // gets a new date and nonce, as the gateway refuses a nonce it has seen.
-    let first: Record<string, string> | undefined = signed();
+    const { path, headers: firstHeaders } = signed();
+    let first: Record<string, string> | undefined = firstHeaders;
     const headers = () => {
-      const next = first ?? signed();
+      const next = first ?? signed().headers;
       first = undefined;
       return next;
     };
-    const path = `${QUERY_PATH}?inferenceJobId=${percentEncode(jobId)}`;
     const budget = Math.min(attemptTimeoutMs, (call.deadline ?? Number.POSITIVE_INFINITY) - now());
     const timeoutMs = Math.max(1, budget);
     try {

@@ -107,7 +107,7 @@ function retryAfterOf(error: unknown): number {
 }
 
 /** How long commits wait to go out together: one socket write to the store for many jobs. */
-const COMMIT_WINDOW_MS = 5;
+export const COMMIT_WINDOW_MS = 5;
 
 /** "No such job" answers in a row, each at least NOT_FOUND_RECHECK_MS after the last, before giving up. */
 export const NOT_FOUND_CONFIRMATIONS = 3;

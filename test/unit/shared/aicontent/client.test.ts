@@ -2,7 +2,9 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   type AicontentClientOptions,
   createAicontentClient,
+  randomNonce,
   resolveEndpoint,
+  signedQuery,
 } from '#shared/aicontent/client.ts';
 import { AicontentError } from '#shared/aicontent/errors.ts';
 import { ConfigError, InvalidInputError } from '#shared/errors.ts';
@@ -82,6 +84,31 @@ describe('queryJob', () => {
     const expected = expectedAcs3Signature(request as RecordedRequest, '', AK);
     expect(headers.authorization).toContain(`Signature=${expected}`);
     expect(headers.authorization).toContain(`Credential=${AK.accessKeyId},`);
+  });
+
+  it('sends what signedQuery signs (the sweep bench floor signs with it)', async () => {
+    const { client, server } = await clientFor([jobAnswer(pending)], {
+      credentials: () => STS,
+      now: () => Date.UTC(2025, 2, 14, 9, 26, 53, 500),
+      nonce: () => 'fixed-nonce',
+    });
+    await client.queryJob('job id+1');
+    const signed = signedQuery(new URL(server.url), 'job id+1', STS, {
+      date: '2025-03-14T09:26:53Z',
+      nonce: 'fixed-nonce',
+    });
+    const [request] = server.requests;
+    expect(request?.url).toBe(signed.path);
+    for (const [name, value] of Object.entries(signed.headers)) {
+      expect(request?.headers[name.toLowerCase()]).toBe(value);
+    }
+    expect(signed.headers.accept).toBe('application/json');
+  });
+
+  it('draws a new 32-hex-digit nonce for each request', () => {
+    const nonces = Array.from({ length: 100 }, randomNonce);
+    for (const nonce of nonces) expect(nonce).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(nonces).size).toBe(100);
   });
 
   it('adds the STS headers when the credentials carry a token', async () => {
