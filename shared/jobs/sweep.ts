@@ -21,6 +21,7 @@ import type { QueryOptions, QueryResult } from '#shared/aicontent/client.ts';
 import type { Job } from '#shared/aicontent/job.ts';
 import { backoffDelay } from '#shared/backoff.ts';
 import type { SweepPolicy } from '#shared/config.ts';
+import { AppError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
 import type { JobChanges, JobStore, NotifyTarget, TrackedJob } from './jobStore.ts';
 
@@ -58,8 +59,12 @@ export interface SweepSummary {
   notifyGaveUp: number;
   /** Notifications not tried for want of time: due at once for the next sweep. */
   notifyDeferred: number;
-  /** Polls that failed (the job was rescheduled or given up). */
+  /** Polls that failed (the job was rescheduled or given up), and anything else that failed. */
   errors: number;
+  /** Polls that failed, by error code (`UpstreamThrottled`: 3). */
+  errorsByCode: Record<string, number>;
+  /** Polls aicontent throttled (`UpstreamThrottled`). */
+  throttled: number;
   /** Claimed but not started before time ran out: handed back at once. */
   released: number;
   /** Commits refused because the lease had expired and another sweeper took the job. */
@@ -67,13 +72,18 @@ export interface SweepSummary {
   durationMs: number;
 }
 
-type Counter = Exclude<keyof SweepSummary, 'durationMs'>;
+type Counter = Exclude<keyof SweepSummary, 'durationMs' | 'errorsByCode'>;
 
 function errorText(error: unknown): string {
   if (error && typeof error === 'object' && 'code' in error && 'message' in error) {
     return `${String(error.code)}: ${String(error.message)}`;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The code a failed poll is counted under: the code its `lastError` starts with. */
+function errorCode(error: unknown): string {
+  return error instanceof AppError ? error.code : 'InternalError';
 }
 
 /** Whether the error says aicontent does not know the job. */
@@ -174,6 +184,8 @@ export async function sweep(
     notifyGaveUp: 0,
     notifyDeferred: 0,
     errors: 0,
+    errorsByCode: {},
+    throttled: 0,
     released: 0,
     lostLeases: 0,
     durationMs: 0,
@@ -219,6 +231,9 @@ export async function sweep(
   /** A poll that failed: the job waits for its next poll, or is given up. */
   function pollFailed(job: TrackedJob, error: unknown, attempts: number): JobChanges {
     count('errors');
+    const code = errorCode(error);
+    summary.errorsByCode[code] = (summary.errorsByCode[code] ?? 0) + 1;
+    if (code === 'UpstreamThrottled') count('throttled');
     const at = now();
     const changes = { attempts, lastPolledAt: at, lastError: errorText(error) };
     if (isJobNotFound(error)) return notFound(job, changes, at);
@@ -428,5 +443,29 @@ export async function sweep(
   await Promise.all(saving);
   summary.durationMs = now() - startedAt;
   deps.log.info('sweep done', { ...summary });
+  await recordSweep(deps, summary, startedAt);
   return summary;
+}
+
+/** Keeps the sweep's numbers for `GET /stats`; the sweep's work is done either way, so a failure only logs. */
+async function recordSweep(deps: SweepDeps, summary: SweepSummary, startedAt: number): Promise<void> {
+  const { durationMs, claimed, succeeded, failed, gaveUp, rescheduled, notified, notifyFailed, throttled } =
+    summary;
+  try {
+    await deps.store.recordSweep({
+      startedAt,
+      durationMs,
+      claimed,
+      succeeded,
+      failed,
+      gaveUp,
+      rescheduled,
+      notified,
+      notifyFailed,
+      throttled,
+      errors: summary.errorsByCode,
+    });
+  } catch (error) {
+    deps.log.error('could not record the sweep for GET /stats', { error });
+  }
 }

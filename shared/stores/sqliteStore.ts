@@ -257,10 +257,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
        WHERE next_poll_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at <= @now)`,
     ),
     pendingSince: db.prepare<[], { since: number | null }>(
-      "SELECT min(first_seen_at) AS since FROM jobs WHERE state = 'pending'",
+      "SELECT min(first_seen_at) AS since FROM jobs INDEXED BY jobs_pending_since WHERE state = 'pending'",
     ),
     finishTimes: db.prepare<[number], { ms: number }>(
-      `SELECT finished_at - first_seen_at AS ms FROM jobs
+      `SELECT finished_at - first_seen_at AS ms FROM jobs INDEXED BY jobs_finished
        WHERE state IN ('succeeded', 'failed') AND finished_at IS NOT NULL
        ORDER BY finished_at DESC LIMIT ?`,
     ),
