@@ -74,7 +74,7 @@ describe('npm run jobs, against npm start (anonymous trigger)', () => {
     const api = await swept.call<{ tracking: object }>('GET', `/jobs/${id}`);
     expect(JSON.parse(json.out)).toMatchObject({ job: { id }, tracking: api.tracking });
     // What aicontent will not say now, the API does not either: the operator is told why.
-    const throttled = await jobs('show', swept.ids.throttled[0] as string);
+    const throttled = await jobs('show', swept.stack.emulator.createJob({ faults: { throttle: true } }));
     expect(throttled.code).toBe(1);
     expect(throttled.err).toMatch(
       /: 429 UpstreamThrottled: aicontent is throttling requests \(Throttling\.User\)/,

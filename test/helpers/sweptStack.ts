@@ -1,8 +1,9 @@
 /**
  * `npm start`'s stack (`startLocalStack`) with emulator jobs of every fate tracked through the query
  * function and swept by the sweeper, so that the operator API's numbers are real ones: jobs that
- * succeeded, failed, were given up (MAX_POLL_ATTEMPTS), and pending ones whose last poll aicontent
- * throttled (asked to wait 5 minutes: they stay pending, not due, while a test runs). Timers are off:
+ * succeeded, failed, were given up (MAX_POLL_ATTEMPTS), and pending ones whose only poll aicontent
+ * throttled (asked to wait 5 minutes: they stay pending, not due, while a test runs; aicontent answers
+ * about them again from then on). Timers are off:
  * nothing changes but what the test does. Calls are signed when the trigger wants it
  * (`httpAuthType: 'function'`), with the local AccessKey.
  */
@@ -19,7 +20,8 @@ const SPECS: Record<Fate, JobSpec> = {
   succeeded: { schedule: { waitScheduleMs: 0, inferringMs: 0 } },
   failed: { schedule: { waitScheduleMs: 0, inferringMs: 0, outcome: 'OOM' } },
   gaveUp: { schedule: { outcome: 'NEVER' } },
-  throttled: { schedule: { outcome: 'NEVER' }, faults: { throttle: true } },
+  // Its first two queries throttled: the one POST /jobs asks before tracking it, and its first poll.
+  throttled: { schedule: { outcome: 'NEVER' }, faults: { throttle: 2 } },
 };
 
 /** How long aicontent asks a throttled poll to wait: longer than any test. */
