@@ -44,8 +44,8 @@
  * Jobs by state are the ZCARDs of the state sets; due now, ZCOUNTs of `due` and `leased` up to `now`;
  * `P sweeps` is a list of the last `RECENT_SWEEPS` sweep records, newest first. The first job a store
  * tracks marks its counts `counted`; a store whose jobs were tracked before these structures existed has
- * them rebuilt by its first `stats` call, once, in one script (which reads every job: about 0.5 s per
- * 100,000 jobs, during which Redis serves nobody else).
+ * them rebuilt by its first `stats` call, once, in one script (which reads every job: about 0.6 s per
+ * 100,000 jobs, during which Redis serves nobody else: `npm run bench:stats`).
  *
  * Members. `M` is the id in CESU-8: UTF-8, except that each UTF-16 code unit is encoded on its own, so
  * astral characters are two 3-byte surrogates. For ids without astral characters (all real ones) that is
@@ -765,20 +765,45 @@ return 1
  * KEYS: notifications, pending-since, finished, due, leased, sweeps, then the state sets in TRACKED_STATES
  * order. ARGV: job key prefix, now, how many sweeps.
  * → {job counts by state, notification counts (false for none), due now, oldest pending firstSeenAt or
- *   false, {firstSeenAt, finishedAt} per recent finished job, sweep records}
+ *   false, finishedAt - firstSeenAt of each recent finished job (as text: exact), sweep records}
  */
 const STATS = `${PRELUDE}
 local stats, jobPrefix, now = {KEYS[1], KEYS[2], KEYS[3]}, ARGV[1], ARGV[2]
-if redis.call('HEXISTS', stats[1], 'counted') == 0 then
+
+-- ZADD of {score, member, score, member, …}, a thousand at a time (Lua's unpack has a limit).
+local function addAll(key, items)
+  for at = 1, #items, 2000 do
+    redis.call('ZADD', key, unpack(items, at, math.min(at + 1999, #items)))
+  end
+end
+
+-- What reindex would have built, had it seen every write: read from each job's own fields.
+local function rebuild()
   redis.call('DEL', stats[1], stats[2], stats[3])
+  local counts, pending, finished, states = {}, {}, {}, ${luaList(TRACKED_STATES)}
   for i = 7, #KEYS do
+    local state = states[i - 6]
     for _, member in ipairs(redis.call('ZRANGE', KEYS[i], 0, -1)) do
-      local values = load(jobPrefix .. member)
-      if values then reindex(stats, member, nil, values) end
+      local fields = redis.call('HMGET', jobPrefix .. member, 'notification', 'firstSeenAt', 'finishedAt')
+      if fields[1] and fields[2] and fields[3] then
+        local notification = string.sub(fields[1], 2, -2)
+        counts[notification] = (counts[notification] or 0) + 1
+        if state == 'pending' then
+          pending[#pending + 1], pending[#pending + 2] = fields[2], member
+        elseif (state == 'succeeded' or state == 'failed') and fields[3] ~= 'null' then
+          finished[#finished + 1], finished[#finished + 2] = fields[3], member
+        end
+      end
     end
   end
+  for notification, count in pairs(counts) do redis.call('HSET', stats[1], notification, count) end
+  addAll(stats[2], pending)
+  addAll(stats[3], finished)
+  redis.call('ZREMRANGEBYRANK', stats[3], 0, -RECENT_FINISHED - 1)
   redis.call('HSET', stats[1], 'counted', 1)
 end
+
+if redis.call('HEXISTS', stats[1], 'counted') == 0 then rebuild() end
 local jobs = {}
 for i = 7, #KEYS do jobs[#jobs + 1] = redis.call('ZCARD', KEYS[i]) end
 local notifications = redis.call('HMGET', stats[1], ${NOTIFICATION_STATES.map(lua).join(', ')})
@@ -787,7 +812,8 @@ local oldest = redis.call('ZRANGE', stats[2], 0, 0, 'WITHSCORES')[2] or false
 local finished = {}
 for _, member in ipairs(redis.call('ZREVRANGE', stats[3], 0, RECENT_FINISHED - 1)) do
   local times = redis.call('HMGET', jobPrefix .. member, 'firstSeenAt', 'finishedAt')
-  if times[1] and times[2] then finished[#finished + 1] = times end
+  local took = tonumber(times[2]) and tonumber(times[1]) and tonumber(times[2]) - tonumber(times[1])
+  if took then finished[#finished + 1] = string.format('%.17g', took) end
 end
 local sweeps = redis.call('LRANGE', KEYS[6], 0, tonumber(ARGV[3]) - 1)
 return {jobs, notifications, dueNow, oldest, finished, sweeps}
@@ -806,9 +832,7 @@ interface Scripts {
   jobQuarantine(...args: Arg[]): Reply<number>;
   jobUntrack(...args: Arg[]): Reply<[number, string?]>;
   jobRecordSweep(...args: Arg[]): Reply<number>;
-  jobStats(
-    ...args: Arg[]
-  ): Reply<[number[], (string | null)[], number, string | null, [string, string][], string[]]>;
+  jobStats(...args: Arg[]): Reply<[number[], (string | null)[], number, string | null, string[], string[]]>;
 }
 
 /**
@@ -1118,11 +1142,6 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
           RECENT_SWEEPS,
         ),
       );
-      const finishTimesMs: number[] = [];
-      for (const [firstSeenAt, finishedAt] of finished) {
-        const took = Number(finishedAt) - Number(firstSeenAt);
-        if (Number.isFinite(took)) finishTimesMs.push(took);
-      }
       return {
         jobs: Object.fromEntries(
           TRACKED_STATES.map((state, i) => [state, jobs[i] ?? 0]),
@@ -1132,7 +1151,7 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
         ) as StoreStats['notifications'],
         dueNow,
         oldestPendingSince: oldest === null ? null : Number(oldest),
-        finishTimesMs,
+        finishTimesMs: finished.map(Number),
         sweeps: sweeps.flatMap((text) => {
           try {
             return [JSON.parse(text) as SweepRecord];
