@@ -9,7 +9,12 @@
  * was taken over cannot overwrite the newer owner's work. The only other writes, a target given to a
  * job tracked without one (`track`) and `requeueNotification`, are atomic too and bump the version, so
  * a sweeper holding the job then loses its commit and the job comes back, as it now is, when the lease
- * ends. A crashed sweeper's jobs come back when their lease expires.
+ * ends; after `untrack` there is nothing left to commit to. A crashed sweeper's jobs come back when
+ * their lease expires.
+ *
+ * Stats. `stats` answers `GET /stats` without reading every job: each adapter keeps what it needs up to
+ * date with the writes above (Redis), or reads indexes (SQLite). The contract suite holds its numbers
+ * to a recount of the jobs, racing sweepers included.
  *
  * Outages. An adapter that cannot reach its backend, or that the backend cannot serve right now (Redis
  * down or silent, a Redis that is loading or out of memory; SQLite busy, full, or failing to read or

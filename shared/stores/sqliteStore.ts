@@ -5,12 +5,16 @@
  *
  * - Durable: every transaction is fsynced before it returns (`synchronous = FULL`), so a job `track`
  *   acknowledged survives a crash or a power cut.
- * - Several processes: WAL journal (readers never wait for the writer). Every read-then-write (track, claimDue, commit) is one `BEGIN IMMEDIATE` transaction: it takes the
- *   write lock before reading, so claims and compare-and-set commits are atomic across processes.
+ * - Several processes: WAL journal (readers never wait for the writer). Every read-then-write (track,
+ *   claimDue, commit, requeueNotification, recordSweep) is one `BEGIN IMMEDIATE` transaction: it takes
+ *   the write lock before reading, so claims and compare-and-set commits are atomic across processes;
+ *   `stats` reads in one transaction, a snapshot of the file.
  *   A process that finds the lock taken waits up to `busyTimeoutMs`, then the operation fails
  *   (SQLITE_BUSY) with a `StoreUnavailableError` (503), as does a full disk or an I/O error; a sweeper
  *   simply tries again next time.
  * - Same behaviour as the memory store, to the order of claims and list pages (the contract suite).
+ * - `stats` reads indexes only (SCHEMA_V2): two counts over an index each (≈20 ms for 100,000 jobs,
+ *   `npm run bench:stats`), the due jobs' range, the oldest pending job and the 1,000 recent finished.
  *
  * better-sqlite3 is synchronous: each operation is one short transaction over indexed rows, and the
  * port's promises are already settled when returned. The native module is imported only when a store is
