@@ -151,8 +151,8 @@ export function refusalOf(status: number, text: string): string {
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
     const error = (body.error ?? body) as Record<string, unknown>;
-    const code = error.code ?? error.Code ?? error.errorType;
-    const message = error.message ?? error.Message ?? error.errorMessage;
+    const code = error.code ?? error.Code;
+    const message = error.message ?? error.Message;
     const requestId = error.requestId ?? error.RequestId;
     if (typeof code === 'string') {
       return `${status} ${code}: ${String(message)}${requestId ? ` (request ${String(requestId)})` : ''}`;
