@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { freePort } from '#local/cli/cliSupport.ts';
-import { type ConsoleServer, startConsole } from '#local/console/server.ts';
+import { type ConsoleServer, startConsole, triggerSigner } from '#local/console/server.ts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#local/emulator/emulator.ts';
 import type { CredentialsSource } from '#local/runtime/credentials.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '#local/runtime/runtime.ts';
@@ -107,13 +107,17 @@ export async function startLocalStack(options: LocalStackOptions) {
   }
   let operatorConsole: ConsoleServer | undefined;
   if (options.consolePort !== undefined) {
-    operatorConsole = await startConsole({ target: runtime.url, port: options.consolePort }).catch(
-      async (error: unknown) => {
-        await runtime.close();
-        await emulator.close();
-        throw error;
-      },
-    );
+    // A trigger that checks signatures gets the console's calls signed with the local AccessKey.
+    const localKey = () => ({ accessKeyId: emulator.accessKeyId, accessKeySecret: emulator.accessKeySecret });
+    operatorConsole = await startConsole({
+      target: runtime.url,
+      port: options.consolePort,
+      ...(httpAuthType === 'function' ? { sign: triggerSigner(localKey) } : {}),
+    }).catch(async (error: unknown) => {
+      await runtime.close();
+      await emulator.close();
+      throw error;
+    });
   }
   return {
     emulator,

@@ -1,7 +1,7 @@
 /**
  * Calls an HTTP trigger with `authType: function`: the request signed as FC checks it
  * (`signHttpTriggerRequest`), sent with `fetch`, the answer read whole. For the command-line tools that
- * talk to a deployment (`npm run call`, and operator tools built on it) and to `npm start` with
+ * talk to a deployment (`npm run call`, `npm run jobs`, the console's server) and to `npm start` with
  * `HTTP_AUTH_TYPE=function`.
  *
  * A request with credentials goes over `https:`, or over `http:` to this machine only (127.0.0.0/8,
@@ -9,7 +9,7 @@
  * token would travel with it.
  */
 import { isIP } from 'node:net';
-import type { CredentialsProvider } from '#shared/credentials.ts';
+import { type CredentialsProvider, credentialsFromEnv } from '#shared/credentials.ts';
 import { AppError } from '#shared/errors.ts';
 import { signHttpTriggerRequest } from '#shared/signing/httpTrigger.ts';
 import { networkCause } from './cliSupport.ts';
@@ -30,7 +30,8 @@ export interface TriggerAnswer {
 }
 
 export interface TriggerClientOptions {
-  credentials: CredentialsProvider;
+  /** Signs every request; none: sent unsigned (a trigger on this machine with `authType: anonymous`). */
+  credentials: CredentialsProvider | undefined;
   fetch?: typeof fetch;
   now?: () => Date;
   /** Longest wait for the whole answer; default 30 s. */
@@ -55,15 +56,35 @@ export class TriggerUrlError extends AppError {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** The headers that sign a request to `url` (its method and URL as sent), from fresh credentials. */
+export async function triggerSignature(
+  method: string,
+  url: URL,
+  credentials: CredentialsProvider,
+  now: () => Date = () => new Date(),
+): Promise<Record<string, string>> {
+  checkTriggerUrl(url);
+  return signHttpTriggerRequest(method, url, await credentials(), now());
+}
+
+/**
+ * The credentials for calls to `url`: the `ALIBABA_CLOUD_*` variables' when set; none (unsigned) to this
+ * machine without them; without them elsewhere, a `TriggerUrlError` that says what to set.
+ */
+export function triggerCredentials(url: URL, env: NodeJS.ProcessEnv): CredentialsProvider | undefined {
+  if (env.ALIBABA_CLOUD_ACCESS_KEY_ID || env.ALIBABA_CLOUD_ACCESS_KEY_SECRET) return credentialsFromEnv(env);
+  if (isLoopback(url.hostname)) return undefined;
+  throw new TriggerUrlError(
+    `${url.host} takes signed requests: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET ` +
+      '(and ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials)',
+  );
+}
+
 export async function callTrigger(call: TriggerCall, options: TriggerClientOptions): Promise<TriggerAnswer> {
   checkTriggerUrl(call.url);
-  const credentials = await options.credentials();
-  const signed = signHttpTriggerRequest(
-    call.method,
-    call.url,
-    credentials,
-    (options.now ?? (() => new Date()))(),
-  );
+  const signed = options.credentials
+    ? await triggerSignature(call.method, call.url, options.credentials, options.now)
+    : {};
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const headers = call.contentType ? { ...signed, 'content-type': call.contentType } : signed;
   try {

@@ -12,7 +12,11 @@ https:// address.
 
 Options:
   --port N   port to listen on (0: any free port); default $CONSOLE_PORT, else ${DEFAULT_CONSOLE_PORT}
-  --help     show this help`;
+  --help     show this help
+
+Calls are signed as authType: function requires with ALIBABA_CLOUD_ACCESS_KEY_ID,
+ALIBABA_CLOUD_ACCESS_KEY_SECRET and, for STS credentials, ALIBABA_CLOUD_SECURITY_TOKEN; without them,
+calls to a trigger on this machine go unsigned.`;
 
 export interface ConsoleArgs {
   help: boolean;

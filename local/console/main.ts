@@ -1,10 +1,15 @@
 /**
  * `npm run console -- URL [--port N]`: the operator console for the query function at URL, on this
- * machine until SIGINT/SIGTERM. Bad arguments and a busy port end with a message and exit code 1.
+ * machine until SIGINT/SIGTERM. Its calls are signed as `npm run call` signs, with the credentials of
+ * the `ALIBABA_CLOUD_*` variables; without them, to a trigger on this machine, they go unsigned. Bad
+ * arguments, missing credentials and a busy port end with a message and exit code 1.
  */
 import { argsOrUsage, stopOnSignals } from '#local/cli/cliSupport.ts';
+import { triggerCredentials } from '#local/cli/triggerClient.ts';
+import type { CredentialsProvider } from '#shared/credentials.ts';
+import { AppError } from '#shared/errors.ts';
 import { parseConsoleArgs, USAGE } from './args.ts';
-import { type ConsoleServer, startConsole } from './server.ts';
+import { type ConsoleServer, startConsole, triggerSigner } from './server.ts';
 
 async function main(): Promise<number | undefined> {
   const args = argsOrUsage('console', USAGE, () => parseConsoleArgs(process.argv.slice(2), process.env));
@@ -13,9 +18,22 @@ async function main(): Promise<number | undefined> {
     console.log(USAGE);
     return 0;
   }
+  let credentials: CredentialsProvider | undefined;
+  try {
+    credentials = triggerCredentials(new URL(args.target), process.env);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    console.error(`console: ${error.message}`);
+    return 1;
+  }
   let server: ConsoleServer;
   try {
-    server = await startConsole({ target: args.target, port: args.port, log: (line) => console.log(line) });
+    server = await startConsole({
+      target: args.target,
+      port: args.port,
+      ...(credentials ? { sign: triggerSigner(credentials) } : {}),
+      log: (line) => console.log(line),
+    });
   } catch (error) {
     console.error(`console: cannot listen on 127.0.0.1:${args.port}: ${(error as Error).message}`);
     return 1;
@@ -24,7 +42,9 @@ async function main(): Promise<number | undefined> {
     [
       `console: ${server.url}  (API: ${args.target})`,
       `  page ${(server.size.bytes / 1024).toFixed(1)} KB, ${(server.size.gzipBytes / 1024).toFixed(1)} KB gzipped, loads nothing else`,
-      '  requests are forwarded unsigned: a deployed trigger with authType function refuses them',
+      credentials
+        ? `  calls signed with ${process.env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? '(no AccessKey id)'}`
+        : '  calls unsigned (no ALIBABA_CLOUD_ACCESS_KEY_ID): fine for a trigger with authType anonymous',
       'Stop with Ctrl-C.',
     ].join('\n'),
   );

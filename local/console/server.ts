@@ -10,6 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { triggerSignature } from '#local/cli/triggerClient.ts';
+import type { CredentialsProvider } from '#shared/credentials.ts';
 import { AppError } from '#shared/errors.ts';
 import { CONSOLE_HEADER } from './page/contract.ts';
 import { type ConsolePage, consolePage } from './page.ts';
@@ -24,6 +26,20 @@ export interface UpstreamRequest {
 
 /** Signs a request for the trigger (adds its headers); the console sends what it returns. */
 export type RequestSigner = (request: UpstreamRequest) => UpstreamRequest | Promise<UpstreamRequest>;
+
+/**
+ * Signs each call as a trigger with `authType: function` requires (what `npm run call` sends), with
+ * credentials asked afresh for every call (STS tokens rotate).
+ */
+export function triggerSigner(credentials: CredentialsProvider): RequestSigner {
+  return async (request) => ({
+    ...request,
+    headers: {
+      ...request.headers,
+      ...(await triggerSignature(request.method, new URL(request.url), credentials)),
+    },
+  });
+}
 
 export interface ConsoleOptions {
   /** The query function's trigger URL, e.g. `http://127.0.0.1:9000` under `npm start`. */

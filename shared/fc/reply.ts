@@ -23,7 +23,11 @@ export interface ErrorBody {
   error: { code: string; message: string; requestId: string };
 }
 
+/** 204 No Content: over HTTP, no body (a direct invocation still gets the reply's body). */
 export function toHttpResponse(reply: Reply): FcHttpResponse {
+  if (reply.statusCode === 204) {
+    return { statusCode: 204, headers: { ...reply.headers }, isBase64Encoded: false, body: '' };
+  }
   return {
     statusCode: reply.statusCode,
     headers: { 'content-type': 'application/json; charset=utf-8', ...reply.headers },

@@ -9,14 +9,19 @@
  * was taken over cannot overwrite the newer owner's work. The only other writes, a target given to a
  * job tracked without one (`track`) and `requeueNotification`, are atomic too and bump the version, so
  * a sweeper holding the job then loses its commit and the job comes back, as it now is, when the lease
- * ends. A crashed sweeper's jobs come back when their lease expires.
+ * ends; after `untrack` there is nothing left to commit to. A crashed sweeper's jobs come back when
+ * their lease expires.
+ *
+ * Stats. `stats` answers `GET /stats` without reading every job: each adapter keeps what it needs up to
+ * date with the writes above (Redis), or reads indexes (SQLite). The contract suite holds its numbers
+ * to a recount of the jobs, racing sweepers included.
  *
  * Outages. An adapter that cannot reach its backend, or that the backend cannot serve right now (Redis
  * down or silent, a Redis that is loading or out of memory; SQLite busy, full, or failing to read or
  * write), rejects with `StoreUnavailableError`: 503 `StoreUnavailable` with a `Retry-After`, for the
  * caller to try again. Anything else it rejects with is a bug or corrupt data (500).
  */
-import { AppError } from '#shared/errors.ts';
+import { AppError, InvalidInputError } from '#shared/errors.ts';
 
 /** How long a caller should wait after a `StoreUnavailable` answer. */
 export const STORE_RETRY_AFTER_MS = 5_000;
@@ -133,8 +138,46 @@ export interface ClaimInput {
 export interface ListInput {
   state: TrackedState;
   limit: number;
-  /** Opaque: the `cursor` a previous page returned. */
+  /** Opaque: the `cursor` a previous page returned (`listCursor`); anything else is `InvalidCursorError`. */
   cursor?: string | undefined;
+}
+
+/** One sweep, as the sweeper records it for `GET /stats` (the store keeps the last `RECENT_SWEEPS`). */
+export interface SweepRecord {
+  startedAt: number;
+  durationMs: number;
+  claimed: number;
+  succeeded: number;
+  failed: number;
+  gaveUp: number;
+  rescheduled: number;
+  notified: number;
+  notifyFailed: number;
+  /** Polls aicontent throttled (their last try answered `Throttling…`). */
+  throttled: number;
+  /** Failed polls by error code. */
+  errors: Record<string, number>;
+}
+
+/** How many finished jobs the time to finish covers, and how many sweeps `stats` keeps. */
+export const RECENT_FINISHED = 1_000;
+export const RECENT_SWEEPS = 20;
+
+/** What the store counts for `GET /stats` (shared/jobs/stats.ts makes the answer of it). */
+export interface StoreStats {
+  jobs: Record<TrackedState, number>;
+  notifications: Record<NotificationState, number>;
+  /** Jobs a claim at `now` would take (`isDue`). */
+  dueNow: number;
+  /** `firstSeenAt` of the oldest pending job; null when none is pending. */
+  oldestPendingSince: number | null;
+  /**
+   * `finishedAt - firstSeenAt`, in ms, of the (up to) `RECENT_FINISHED` jobs that ended most recently,
+   * succeeded or failed (`countsAsFinished`), in no particular order.
+   */
+  finishTimesMs: number[];
+  /** The last `RECENT_SWEEPS` sweeps recorded, newest first. */
+  sweeps: SweepRecord[];
 }
 
 export interface JobStore {
@@ -164,7 +207,53 @@ export interface JobStore {
   requeueNotification(input: { id: string; now: number }): Promise<TrackedJob | null>;
   /** For operators: jobs in one state, a page at a time. */
   list(input: ListInput): Promise<{ jobs: TrackedJob[]; cursor: string | null }>;
+  /**
+   * Stops tracking a job: it is gone, as if never tracked. True if there was one. A sweeper holding its
+   * lease then loses its commit (there is nothing left to commit to), harmlessly.
+   */
+  untrack(id: string): Promise<boolean>;
+  /** Keeps a sweep's summary for `stats` (the last `RECENT_SWEEPS`). */
+  recordSweep(record: SweepRecord): Promise<void>;
+  /** The numbers of `GET /stats`, as of `now`, without reading every job (see each adapter). */
+  stats(now: number): Promise<StoreStats>;
   close(): Promise<void>;
+}
+
+/** A list `cursor` that no page returned (made up, damaged, or of another state): 400. */
+export class InvalidCursorError extends InvalidInputError {
+  override name = 'InvalidCursorError';
+  constructor() {
+    super('cursor must be the one a previous page of the same state returned', 'InvalidCursor');
+  }
+}
+
+/** The bytes of a cursor: the state and the last id, as UTF-16 code units (any id, lone surrogates too). */
+const cursorBytes = (state: TrackedState, id: string) => Buffer.from(`${state}\n${id}`, 'utf16le');
+
+/** The cursor of a page whose last job is `id`: opaque to callers, checked when it comes back. */
+export function listCursor(state: TrackedState, id: string): string {
+  return cursorBytes(state, id).toString('base64url');
+}
+
+/** The id a cursor of `listCursor(state, id)` stands for; `InvalidCursorError` for anything else. */
+export function cursorId(state: TrackedState, cursor: string): string {
+  const bytes = Buffer.from(cursor, 'base64url');
+  const text = bytes.toString('utf16le');
+  const head = `${state}\n`;
+  if (bytes.length % 2 !== 0 || !text.startsWith(head) || bytes.toString('base64url') !== cursor) {
+    throw new InvalidCursorError();
+  }
+  return text.slice(head.length);
+}
+
+/** Whether a job counts in the time to finish: it ended succeeded or failed (not given up). */
+export function countsAsFinished(job: Pick<TrackedJob, 'state' | 'finishedAt'>): boolean {
+  return (job.state === 'succeeded' || job.state === 'failed') && job.finishedAt !== null;
+}
+
+/** `{key: 0}` for each key. */
+export function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
 }
 
 /**

@@ -70,6 +70,8 @@ export interface SweepSummary {
   errors: number;
   /** `errors` by code (the code a failed poll leaves in the job's `lastError`); they add up to `errors`. */
   errorsByCode: Record<string, number>;
+  /** Polls aicontent throttled (`UpstreamThrottled`), after the client's own retries. */
+  throttled: number;
   /** Claimed but not started before time ran out: handed back at once. */
   released: number;
   /** Commits refused because the lease had expired and another sweeper took the job. */
@@ -189,6 +191,7 @@ export async function sweep(
     notifyDeferred: 0,
     errors: 0,
     errorsByCode: {},
+    throttled: 0,
     released: 0,
     lostLeases: 0,
     durationMs: 0,
@@ -201,6 +204,7 @@ export async function sweep(
     const code = errorCode(error);
     summary.errors++;
     summary.errorsByCode[code] = (summary.errorsByCode[code] ?? 0) + 1;
+    if (code === 'UpstreamThrottled') summary.throttled++;
   };
   const polls = pollTally();
   const stopAt = limits.deadline - policy.safetyMarginMs;
@@ -482,5 +486,29 @@ export async function sweep(
   // An idle tick (nothing due) is the invocation's own line; its summary, all zeros, only at debug.
   if (summary.claimed === 0) deps.log.debug('sweep done', { ...summary });
   else deps.log.info('sweep done', { ...summary });
+  await recordSweep(deps, summary, startedAt);
   return summary;
+}
+
+/** Keeps the sweep's numbers for `GET /stats`; the sweep's work is done either way, so a failure only logs. */
+async function recordSweep(deps: SweepDeps, summary: SweepSummary, startedAt: number): Promise<void> {
+  const { durationMs, claimed, succeeded, failed, gaveUp, rescheduled, notified, notifyFailed, throttled } =
+    summary;
+  try {
+    await deps.store.recordSweep({
+      startedAt,
+      durationMs,
+      claimed,
+      succeeded,
+      failed,
+      gaveUp,
+      rescheduled,
+      notified,
+      notifyFailed,
+      throttled,
+      errors: summary.errorsByCode,
+    });
+  } catch (error) {
+    deps.log.error('could not record the sweep for GET /stats', { error });
+  }
 }

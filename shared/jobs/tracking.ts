@@ -1,10 +1,12 @@
 /**
- * What callers see of tracking: registering a job (`POST /jobs`), and listing tracked jobs by state
- * for operators (`GET /jobs?state=gave_up`). Leases and versions stay inside the store.
+ * What callers see of tracking: registering a job (`POST /jobs`), listing tracked jobs by state for
+ * operators (`GET /jobs?state=gave_up`), and an operator's hand on one job: untrack it
+ * (`DELETE /jobs/{id}`), send its news again (`POST /jobs/{id}/notify`). Leases and versions stay inside
+ * the store.
  */
 import { AppError, InvalidInputError } from '#shared/errors.ts';
 import type { Reply } from '#shared/fc/reply.ts';
-import { shownTarget } from '#shared/notify/notifyTarget.ts';
+import { describeTarget } from '#shared/notify/notifyTarget.ts';
 import {
   type JobStore,
   TRACKED_STATES,
@@ -15,9 +17,22 @@ import {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** `Code: message`, as the sweeper records a failure; a code is a word, dots allowed (`Throttling.User`). */
+const CODED = /^([A-Za-z][\w.]*): ([\s\S]*)$/;
+
+/** A job's `lastError` as `{code, message}`; text recorded without a code is an `InternalError`'s. */
+export function lastErrorView(text: string | null): { code: string; message: string } | null {
+  if (text === null) return null;
+  const coded = CODED.exec(text);
+  return coded
+    ? { code: coded[1] as string, message: coded[2] as string }
+    : { code: 'InternalError', message: text };
+}
+
 /**
- * A tracked job as the API shows it: times as ISO-8601, no lease or version, a webhook's URL without
- * its query string or user info (they may hold tokens).
+ * A tracked job as the API shows it: times as ISO-8601, the last error as `{code, message}`, the target
+ * in words (`function on-job-done`, a webhook without its query string: null for the deployment's
+ * default), no lease or version.
  */
 export function trackingView(job: TrackedJob) {
   return {
@@ -28,13 +43,45 @@ export function trackingView(job: TrackedJob) {
     firstSeenAt: iso(job.firstSeenAt),
     nextPollAt: iso(job.nextPollAt),
     lastPolledAt: iso(job.lastPolledAt),
-    lastError: job.lastError,
+    lastError: lastErrorView(job.lastError),
     images: job.images,
     finishedAt: iso(job.finishedAt),
     reason: job.reason,
-    notify: job.notify && shownTarget(job.notify),
+    notify: job.notify && describeTarget(job.notify),
     notification: job.notification,
+    notifyAttempts: job.notifyAttempts,
   };
+}
+
+/** The job is not tracked (never was, or was untracked): 404. */
+export class NotTrackedError extends AppError {
+  override name = 'NotTrackedError';
+  constructor(id: string) {
+    super('NotTracked', `job ${JSON.stringify(id)} is not tracked`, { statusCode: 404 });
+  }
+}
+
+/** `DELETE /jobs/{id}`: 204, no body over HTTP (`{"untracked": true}` by direct invocation). */
+export async function untrackReply(store: JobStore, id: string): Promise<Reply> {
+  if (!(await store.untrack(id))) throw new NotTrackedError(id);
+  return { statusCode: 204, body: { untracked: true }, headers: { 'cache-control': 'no-store' } };
+}
+
+/**
+ * `POST /jobs/{id}/notify`: the news of an ended job goes out (again) on the next sweep, its tries counted
+ * afresh: 202 with the job. 409 `JobNotEnded` while it is pending (there is no news yet).
+ */
+export async function resendReply(store: JobStore, id: string, now: number): Promise<Reply> {
+  const job = await store.requeueNotification({ id, now });
+  if (!job) throw new NotTrackedError(id);
+  if (job.state === 'pending') {
+    throw new AppError(
+      'JobNotEnded',
+      `job ${JSON.stringify(id)} is still pending: its notification goes out when it ends`,
+      { statusCode: 409 },
+    );
+  }
+  return { statusCode: 202, body: { tracking: trackingView(job) }, headers: { 'cache-control': 'no-store' } };
 }
 
 /** How long to wait after `TooManyTrackedJobs`: about a sweep, which ends some jobs. */

@@ -213,11 +213,6 @@ export function shownUrl(url: string): string {
   }
 }
 
-/** A target as views show it (`GET /jobs`, `POST /jobs`): a webhook's URL as `shownUrl` gives it. */
-export function shownTarget(target: NotifyTarget): NotifyTarget {
-  return target.type === 'webhook' ? { ...target, url: shownUrl(target.url) } : target;
-}
-
 /**
  * A target for messages and logs: `function name[:qualifier]`, `fc2 service/name[:qualifier]`, or
  * `webhook <origin><path>` (`shownUrl`).

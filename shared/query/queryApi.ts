@@ -3,15 +3,19 @@
  *
  * | HTTP                        | direct invocation payload                          | answer |
  * |-----------------------------|----------------------------------------------------|--------|
- * | `GET /jobs/{id}`            | `{"inferenceJobId"}`                               | `{job, terminal, retryAfterSeconds}` |
+ * | `GET /jobs/{id}`            | `{"inferenceJobId"}`                               | `{job, terminal, retryAfterSeconds, tracking?}` |
  * | `POST /jobs` `{inferenceJobId, notify?}` | `{"action":"track", "inferenceJobId", "notify"?}` | 202 `{tracking, created}` |
  * | `GET /jobs?state=&limit=&cursor=` | `{"action":"list", "state", "limit"?, "cursor"?}` | `{jobs, cursor}` |
+ * | `DELETE /jobs/{id}`         | `{"action":"untrack", "inferenceJobId"}`           | 204 (`{untracked: true}`) |
+ * | `POST /jobs/{id}/notify`    | `{"action":"notify", "inferenceJobId"}`            | 202 `{tracking}` |
+ * | `GET /stats`                | `{"action":"stats"}`                               | the stats (shared/jobs/stats.ts) |
  *
  * `/jobs/` is `/jobs`. A list is of one state: without `state` it is a 400 `InvalidState` saying so.
  * Every method the function does not serve on a path is a 405 `MethodNotAllowed` in our envelope (s.yaml
  * lets every method FC's triggers know through to the function).
  *
- * A query of a pending job that is not tracked yet starts tracking it when `trackOnQuery` is on.
+ * A query of a pending job that is not tracked yet starts tracking it when `trackOnQuery` is on; the
+ * answer carries the job's `tracking` when it is tracked.
  * `POST /jobs` of a job not tracked yet asks aicontent about it once first: an id aicontent does not
  * know is answered 404 `JobNotFound` and not tracked (it would cost a signed poll every sweep).
  */
@@ -20,8 +24,16 @@ import { type Job, validateJobId } from '#shared/aicontent/job.ts';
 import { AppError, InvalidInputError } from '#shared/errors.ts';
 import type { FcEvent, HttpRequest } from '#shared/fc/event.ts';
 import type { Reply } from '#shared/fc/reply.ts';
-import { type JobStore, type NotifyTarget, TRACKED_STATES } from '#shared/jobs/jobStore.ts';
-import { listTracked, parseListInput, trackReply } from '#shared/jobs/tracking.ts';
+import { type JobStore, type NotifyTarget, TRACKED_STATES, type TrackedJob } from '#shared/jobs/jobStore.ts';
+import { statsReply } from '#shared/jobs/stats.ts';
+import {
+  listTracked,
+  parseListInput,
+  resendReply,
+  trackingView,
+  trackReply,
+  untrackReply,
+} from '#shared/jobs/tracking.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface JobAnswer {
@@ -29,6 +41,8 @@ export interface JobAnswer {
   terminal: boolean;
   /** When asking again makes sense; 0 once the job is terminal. */
   retryAfterSeconds: number;
+  /** The job's tracking, when it is tracked. */
+  tracking?: ReturnType<typeof trackingView>;
 }
 
 export interface QueryRequest {
@@ -54,7 +68,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export class RouteNotFoundError extends AppError {
   override name = 'RouteNotFoundError';
   constructor(path: string) {
-    super('NotFound', `no route for ${path}; try GET /jobs/{inferenceJobId} or POST /jobs`, {
+    super('NotFound', `no route for ${path}; try GET /jobs/{inferenceJobId}, POST /jobs or GET /stats`, {
       statusCode: 404,
     });
   }
@@ -70,12 +84,20 @@ export class MethodNotAllowedError extends AppError {
   }
 }
 
-/** The answer for a job: terminal answers never change, so they may be cached; pending ones not. */
-export function jobReply(job: Job, pollHintSeconds: number): Reply {
+/**
+ * The answer for a job. A terminal job never changes, so its answer may be cached, unless it carries the
+ * job's tracking, which does (its notification goes out, an operator re-sends it); pending ones not.
+ */
+export function jobReply(job: Job, pollHintSeconds: number, tracked?: TrackedJob | null): Reply {
   const retryAfterSeconds = job.terminal ? 0 : pollHintSeconds;
-  const body: JobAnswer = { job, terminal: job.terminal, retryAfterSeconds };
+  const body: JobAnswer = {
+    job,
+    terminal: job.terminal,
+    retryAfterSeconds,
+    ...(tracked ? { tracking: trackingView(tracked) } : {}),
+  };
   const headers: Record<string, string> = job.terminal
-    ? { 'cache-control': 'private, max-age=31536000, immutable' }
+    ? { 'cache-control': tracked ? 'no-store' : 'private, max-age=31536000, immutable' }
     : { 'cache-control': 'no-store', 'retry-after': String(retryAfterSeconds) };
   return { statusCode: 200, body, headers };
 }
@@ -86,27 +108,43 @@ async function answerJob(id: unknown, request: QueryRequest): Promise<Reply> {
     deadline: request.deadline,
     signal: request.signal,
   });
-  if (request.trackOnQuery && !job.terminal) await trackQueried(jobId, request);
-  return jobReply(job, request.pollHintSeconds);
+  const tracked =
+    request.trackOnQuery && !job.terminal
+      ? await trackQueried(jobId, request)
+      : await trackingOf(jobId, request);
+  return jobReply(job, request.pollHintSeconds, tracked);
+}
+
+/** The job's tracking, if it is tracked. A convenience here: a store problem costs the caller only that. */
+async function trackingOf(jobId: string, request: QueryRequest): Promise<TrackedJob | null> {
+  try {
+    return await (await request.store()).get(jobId);
+  } catch (error) {
+    request.log.error('could not read the tracking of a queried job', { jobId, error });
+    return null;
+  }
 }
 
 /**
- * Starts tracking a queried job, without a target: its owner's `POST /jobs` may still bring one. A
- * convenience here: neither a store problem nor a full store costs the caller the answer.
+ * Starts tracking a queried job, without a target: its owner's `POST /jobs` may still bring one; the job
+ * as tracked, or null. A convenience here: neither a store problem nor a full store costs the caller the
+ * answer.
  */
-async function trackQueried(jobId: string, request: QueryRequest): Promise<void> {
+async function trackQueried(jobId: string, request: QueryRequest): Promise<TrackedJob | null> {
   try {
     const store = await request.store();
-    const { outcome } = await store.track({
+    const result = await store.track({
       id: jobId,
       now: request.now(),
       maxPending: request.maxTrackedJobs,
     });
-    if (outcome === 'full') {
+    if (result.outcome === 'full') {
       request.log.warn('not tracking a queried job: MAX_TRACKED_JOBS are pending', { jobId });
     }
+    return result.job;
   } catch (error) {
     request.log.error('could not start tracking a queried job', { jobId, error });
+    return null;
   }
 }
 
@@ -166,6 +204,16 @@ function jsonBody(request: HttpRequest): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+async function untrack(id: unknown, request: QueryRequest): Promise<Reply> {
+  return untrackReply(await request.store(), validateJobId(id));
+}
+
+async function resend(id: unknown, request: QueryRequest): Promise<Reply> {
+  return resendReply(await request.store(), validateJobId(id), request.now());
+}
+
+const NOTIFY_SUFFIX = '/notify';
+
 async function answerHttp(http: HttpRequest, request: QueryRequest): Promise<Reply> {
   const method = http.method === 'HEAD' ? 'GET' : http.method;
   if (http.path === '/jobs' || http.path === '/jobs/') {
@@ -173,10 +221,19 @@ async function answerHttp(http: HttpRequest, request: QueryRequest): Promise<Rep
     if (method === 'GET') return listTracked(await request.store(), listInput(http.query));
     throw new MethodNotAllowedError(http.method, 'GET, POST');
   }
+  if (http.path === '/stats') {
+    if (method === 'GET') return statsReply(await request.store(), request.now());
+    throw new MethodNotAllowedError(http.method, 'GET');
+  }
   if (!http.path.startsWith('/jobs/')) throw new RouteNotFoundError(http.path);
-  if (method !== 'GET') throw new MethodNotAllowedError(http.method, 'GET');
-  // Everything after the prefix, so ids holding `/` work too.
-  return answerJob(http.path.slice('/jobs/'.length), request);
+  // Everything after the prefix, so ids holding `/` work too: `POST …/notify` is the only route below
+  // a job, and a POST to the job itself is none, so the method tells the two apart.
+  const rest = http.path.slice('/jobs/'.length);
+  if (method === 'GET') return answerJob(rest, request);
+  if (method === 'DELETE') return untrack(rest, request);
+  const toNotify = rest.endsWith(NOTIFY_SUFFIX);
+  if (method === 'POST' && toNotify) return resend(rest.slice(0, -NOTIFY_SUFFIX.length), request);
+  throw new MethodNotAllowedError(http.method, toNotify ? 'GET, DELETE, POST' : 'GET, DELETE');
 }
 
 async function answerInvocation(payload: unknown, request: QueryRequest): Promise<Reply> {
@@ -194,8 +251,17 @@ async function answerInvocation(payload: unknown, request: QueryRequest): Promis
       return track(input, request);
     case 'list':
       return listTracked(await request.store(), listInput(input));
+    case 'untrack':
+      return untrack(input.inferenceJobId, request);
+    case 'notify':
+      return resend(input.inferenceJobId, request);
+    case 'stats':
+      return statsReply(await request.store(), request.now());
     default:
-      throw new InvalidInputError('action must be "query", "track" or "list"', 'InvalidPayload');
+      throw new InvalidInputError(
+        'action must be "query", "track", "list", "untrack", "notify" or "stats"',
+        'InvalidPayload',
+      );
   }
 }
 

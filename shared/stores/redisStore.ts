@@ -34,6 +34,19 @@
  * - `P corrupt` — jobs taken out of `due` / `leased` because their hash could not be read (not a hash,
  *   fields missing, or a value that does not parse), scored by when that was found. See "Corrupt data".
  *
+ * Stats (`GET /stats`) read no job but the recent finished ones: every script that writes a job (track,
+ * commit, requeue, untrack) also updates, in the same atomic call (`reindex`), three structures:
+ * - `P notifications` — a hash of counts of jobs by notification state (`none`, `pending`, `sent`,
+ *   `failed`), plus `counted` once the counts cover every job;
+ * - `P pending-since` — sorted set of the pending jobs, scored by `firstSeenAt` (the oldest is first);
+ * - `P finished` — sorted set of the `RECENT_FINISHED` jobs that ended succeeded or failed most recently,
+ *   scored by `finishedAt`.
+ * Jobs by state are the ZCARDs of the state sets; due now, ZCOUNTs of `due` and `leased` up to `now`;
+ * `P sweeps` is a list of the last `RECENT_SWEEPS` sweep records, newest first. The first job a store
+ * tracks marks its counts `counted`; a store whose jobs were tracked before these structures existed has
+ * them rebuilt by its first `stats` call, once, in one script (which reads every job: about 0.6 s per
+ * 100,000 jobs, during which Redis serves nobody else: `npm run bench:stats`).
+ *
  * Members. `M` is the id in CESU-8: UTF-8, except that each UTF-16 code unit is encoded on its own, so
  * astral characters are two 3-byte surrogates. For ids without astral characters (all real ones) that is
  * their UTF-8, readable in redis-cli. Byte order of CESU-8 equals JavaScript's string order (UTF-16 code
@@ -79,13 +92,19 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { AppError, ConfigError } from '#shared/errors.ts';
 import {
   type ClaimInput,
+  cursorId,
   type JobChanges,
   type JobStore,
   LATER_FIELDS,
   type ListInput,
+  listCursor,
   NOTIFICATION_STATES,
   newTrackedJob,
+  RECENT_FINISHED,
+  RECENT_SWEEPS,
+  type StoreStats,
   StoreUnavailableError,
+  type SweepRecord,
   TRACKED_STATES,
   type TrackedJob,
   type TrackInput,
@@ -366,7 +385,7 @@ local FIELDS = ${luaList(FIELDS)}
 local HEADS = ${luaList(FIELDS.map((field, i) => `${i === 0 ? '{' : ','}${JSON.stringify(field)}:`))}
 local INDEX = {${FIELDS.map((field, i) => `[${lua(field)}] = ${i + 1}`).join(', ')}}
 local STATES = {${TRACKED_STATES.map((state, i) => `[${lua(JSON.stringify(state))}] = ${i + 1}`).join(', ')}}
-local STATE, NEXT, OWNER, EXPIRES, VERSION, NOTIFY, NOTIFICATION, NOTIFY_ATTEMPTS = ${[
+local STATE, NEXT, OWNER, EXPIRES, VERSION, NOTIFY, NOTIFICATION, NOTIFY_ATTEMPTS, FIRST_SEEN, FINISHED_AT = ${[
   'state',
   'nextPollAt',
   'leaseOwner',
@@ -375,6 +394,8 @@ local STATE, NEXT, OWNER, EXPIRES, VERSION, NOTIFY, NOTIFICATION, NOTIFY_ATTEMPT
   'notify',
   'notification',
   'notifyAttempts',
+  'firstSeenAt',
+  'finishedAt',
 ]
   .map((field) => fieldIndex(field as keyof TrackedJob))
   .join(', ')}
@@ -420,6 +441,47 @@ local function encode(values)
   return table.concat(parts)
 end
 
+-- The structures \`stats\` reads, kept up to date by every write of a job (see "Stats" at the top):
+-- \`stats\` is {notifications hash, pending-since set, finished set}; \`before\` and \`after\` are the job's
+-- values before and after the write, nil for none (created, untracked).
+local RECENT_FINISHED = ${RECENT_FINISHED}
+local function pendingSince(values)
+  if values and values[STATE] == '"pending"' then return values[FIRST_SEEN] end
+end
+local function finishedAt(values)
+  if values and (values[STATE] == '"succeeded"' or values[STATE] == '"failed"') and values[FINISHED_AT] ~= 'null' then
+    return values[FINISHED_AT]
+  end
+end
+local function notificationOf(values)
+  if values then return string.sub(values[NOTIFICATION], 2, -2) end
+end
+local function reindex(stats, member, before, after)
+  local was, is = notificationOf(before), notificationOf(after)
+  if was ~= is then
+    if was then redis.call('HINCRBY', stats[1], was, -1) end
+    if is then redis.call('HINCRBY', stats[1], is, 1) end
+  end
+  was, is = pendingSince(before), pendingSince(after)
+  if was ~= is then
+    if is then redis.call('ZADD', stats[2], is, member) else redis.call('ZREM', stats[2], member) end
+  end
+  was, is = finishedAt(before), finishedAt(after)
+  if was ~= is then
+    if is then
+      redis.call('ZADD', stats[3], is, member)
+      redis.call('ZREMRANGEBYRANK', stats[3], 0, -RECENT_FINISHED - 1)
+    else
+      redis.call('ZREM', stats[3], member)
+    end
+  end
+end
+
+-- A copy of a job's values, to compare with after a write.
+local function copy(values)
+  return {unpack(values)}
+end
+
 -- An ended job's news to be sent (again) at once, as notifyAgain in jobStore.ts: its values and the
 -- HSET arguments \`set\` change; back in due unless it is leased (a claim moves it when the lease ends).
 local function notifyAgain(values, set, member, due, leased, now)
@@ -448,40 +510,53 @@ return {0}
 
 /**
  * `track`, as `trackKnown` and `newTrackedJob` in jobStore.ts. Targets are compared as their stored JSON:
- * both sides are written from `canonicalTarget`, so equal targets are equal text.
- * KEYS: job, due, leased, state set `pending`. ARGV: member, most pending jobs (-1: no limit), now, then
- * the new job's values in field order (its `notify` is the target asked for).
+ * both sides are written from `canonicalTarget`, so equal targets are equal text. The first job a store
+ * ever tracks marks its counters as counted from the start (no `stats` rebuild needed).
+ * KEYS: job, due, leased, notifications, pending-since, finished, then the state sets in TRACKED_STATES
+ * order (`pending` first). ARGV: member, most pending jobs (-1: no limit), now, then the new job's values
+ * in field order (its `notify` is the target asked for).
  * → {1} (created) | {0, job} (unchanged) | {2, job} (target set) | {3, job} (conflict) | {4} (full) |
  *   {-1, reason}
  */
 const TRACK = `${PRELUDE}
-local key, due, leased, pending = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local key, due, leased, pending = KEYS[1], KEYS[2], KEYS[3], KEYS[7]
+local stats = {KEYS[4], KEYS[5], KEYS[6]}
 local member, maxPending, now = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local asked = ARGV[3 + NOTIFY]
 local values, problem = load(key)
 if values then
   if asked == 'null' or values[NOTIFY] == asked then return {0, encode(values)} end
   if values[NOTIFY] ~= 'null' then return {3, encode(values)} end
+  local before = copy(values)
   values[NOTIFY] = asked
   local set = {'notify', asked}
   if values[STATE] ~= '"pending"' then notifyAgain(values, set, member, due, leased, now) end
+  reindex(stats, member, before, values)
   return rewrite(key, values, set, 2)
 end
 if problem then return {-1, problem} end
 if maxPending >= 0 and redis.call('ZCARD', pending) >= maxPending then return {4} end
-local set = {}
+if redis.call('EXISTS', stats[1]) == 0 then
+  local tracked = 0
+  for i = 7, #KEYS do tracked = tracked + redis.call('ZCARD', KEYS[i]) end
+  if tracked == 0 then redis.call('HSET', stats[1], 'counted', 1) end
+end
+local set, created = {}, {}
 for i = 1, #FIELDS do
   set[2 * i - 1] = FIELDS[i]
   set[2 * i] = ARGV[i + 3]
+  created[i] = ARGV[i + 3]
 end
 redis.call('HSET', key, unpack(set))
 if ARGV[NEXT + 3] ~= 'null' then redis.call('ZADD', due, ARGV[NEXT + 3], member) end
 redis.call('ZADD', pending, 0, member)
+reindex(stats, member, nil, created)
 return {1}
 `;
 
 /**
- * `requeueNotification`, as `requeued` in jobStore.ts. KEYS: job, due, leased. ARGV: member, now.
+ * `requeueNotification`, as `requeued` in jobStore.ts. KEYS: job, due, leased, notifications,
+ * pending-since, finished. ARGV: member, now.
  * → {1, job} (requeued, or unchanged while pending) | {0} (no such job) | {-1, reason}
  */
 const REQUEUE = `${PRELUDE}
@@ -491,9 +566,30 @@ if not values then
   return {0}
 end
 if values[STATE] == '"pending"' then return {1, encode(values)} end
-local set = {}
+local before, set = copy(values), {}
 notifyAgain(values, set, ARGV[1], KEYS[2], KEYS[3], ARGV[2])
+reindex({KEYS[4], KEYS[5], KEYS[6]}, ARGV[1], before, values)
 return rewrite(KEYS[1], values, set, 1)
+`;
+
+/**
+ * \`untrack\`: the job's hash and its place in every set go, and its counts with them.
+ * KEYS: job, due, leased, corrupt, notifications, pending-since, finished, then the state sets in
+ * TRACKED_STATES order. ARGV: member. → {1} (untracked) | {0} (no such job) | {-1, reason}
+ */
+const UNTRACK = `${PRELUDE}
+local values, problem = load(KEYS[1])
+if not values then
+  if problem then return {-1, problem} end
+  return {0}
+end
+local member = ARGV[1]
+redis.call('DEL', KEYS[1])
+for _, set in ipairs({KEYS[2], KEYS[3], KEYS[4], KEYS[7 + STATES[values[STATE]]]}) do
+  redis.call('ZREM', set, member)
+end
+reindex({KEYS[5], KEYS[6], KEYS[7]}, member, values, nil)
+return {1}
 `;
 
 /**
@@ -563,12 +659,13 @@ return {jobs, problems}
  * more CPU per swept job, bench/sweep.bench.ts). The changes travel as one string (see `packChanges`)
  * rather than as twenty arguments per job, each of which ioredis would encode on its own. Each job is its
  * own compare-and-set: one that loses does not stop the others.
- * KEYS: due, leased, then the state sets in TRACKED_STATES order.
+ * KEYS: due, leased, notifications, pending-since, finished, then the state sets in TRACKED_STATES order.
  * ARGV: job key prefix, the packed changes, then the jobs' members in the same order.
  * → per job, in order: {1, job} | {0} (compare-and-set lost, or no such job) | {-1, reason}
  */
 const COMMIT = `${PRELUDE}
 local due, leased, jobPrefix, packed = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
+local stats = {KEYS[3], KEYS[4], KEYS[5]}
 
 -- The items of one job's record: owner, version, then field / value pairs (see packChanges).
 local function itemsOf(record)
@@ -589,7 +686,7 @@ local function commit(member, owner, version, changes)
     return {0}
   end
   if values[OWNER] ~= owner or values[VERSION] ~= version then return {0} end
-  local before = values[STATE]
+  local before = copy(values)
   for i = 1, #changes, 2 do values[INDEX[changes[i]]] = changes[i + 1] end
   values[OWNER], values[EXPIRES] = 'null', 'null'
   changes[#changes + 1], changes[#changes + 2] = 'leaseOwner', 'null'
@@ -602,10 +699,11 @@ local function commit(member, owner, version, changes)
   else
     redis.call('ZADD', due, values[NEXT], member)
   end
-  if values[STATE] ~= before then
-    redis.call('ZREM', KEYS[2 + STATES[before]], member)
-    redis.call('ZADD', KEYS[2 + STATES[values[STATE]]], 0, member)
+  if values[STATE] ~= before[STATE] then
+    redis.call('ZREM', KEYS[5 + STATES[before[STATE]]], member)
+    redis.call('ZADD', KEYS[5 + STATES[values[STATE]]], 0, member)
   end
+  reindex(stats, member, before, values)
   return {1, encode(values)}
 end
 
@@ -653,6 +751,74 @@ end
 return #ARGV - 1
 `;
 
+/** KEYS: sweeps. ARGV: the sweep's record (JSON), how many to keep. */
+const RECORD_SWEEP = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+return 1
+`;
+
+/**
+ * \`stats\`: O(log n) reads of the structures the writes keep (see "Stats" at the top), plus one read of
+ * each of the RECENT_FINISHED most recent finished jobs. A store whose jobs predate the counters
+ * (no \`counted\` mark) has them rebuilt first, once: the one time this reads every job.
+ * KEYS: notifications, pending-since, finished, due, leased, sweeps, then the state sets in TRACKED_STATES
+ * order. ARGV: job key prefix, now, how many sweeps.
+ * → {job counts by state, notification counts (false for none), due now, oldest pending firstSeenAt or
+ *   false, finishedAt - firstSeenAt of each recent finished job (as text: exact), sweep records}
+ */
+const STATS = `${PRELUDE}
+local stats, jobPrefix, now = {KEYS[1], KEYS[2], KEYS[3]}, ARGV[1], ARGV[2]
+
+-- ZADD of {score, member, score, member, …}, a thousand at a time (Lua's unpack has a limit).
+local function addAll(key, items)
+  for at = 1, #items, 2000 do
+    redis.call('ZADD', key, unpack(items, at, math.min(at + 1999, #items)))
+  end
+end
+
+-- What reindex would have built, had it seen every write: read from each job's own fields.
+local function rebuild()
+  redis.call('DEL', stats[1], stats[2], stats[3])
+  local counts, pending, finished, states = {}, {}, {}, ${luaList(TRACKED_STATES)}
+  for i = 7, #KEYS do
+    local state = states[i - 6]
+    for _, member in ipairs(redis.call('ZRANGE', KEYS[i], 0, -1)) do
+      local fields = redis.call('HMGET', jobPrefix .. member, 'notification', 'firstSeenAt', 'finishedAt')
+      if fields[1] and fields[2] and fields[3] then
+        local notification = string.sub(fields[1], 2, -2)
+        counts[notification] = (counts[notification] or 0) + 1
+        if state == 'pending' then
+          pending[#pending + 1], pending[#pending + 2] = fields[2], member
+        elseif (state == 'succeeded' or state == 'failed') and fields[3] ~= 'null' then
+          finished[#finished + 1], finished[#finished + 2] = fields[3], member
+        end
+      end
+    end
+  end
+  for notification, count in pairs(counts) do redis.call('HSET', stats[1], notification, count) end
+  addAll(stats[2], pending)
+  addAll(stats[3], finished)
+  redis.call('ZREMRANGEBYRANK', stats[3], 0, -RECENT_FINISHED - 1)
+  redis.call('HSET', stats[1], 'counted', 1)
+end
+
+if redis.call('HEXISTS', stats[1], 'counted') == 0 then rebuild() end
+local jobs = {}
+for i = 7, #KEYS do jobs[#jobs + 1] = redis.call('ZCARD', KEYS[i]) end
+local notifications = redis.call('HMGET', stats[1], ${NOTIFICATION_STATES.map(lua).join(', ')})
+local dueNow = redis.call('ZCOUNT', KEYS[4], '-inf', now) + redis.call('ZCOUNT', KEYS[5], '-inf', now)
+local oldest = redis.call('ZRANGE', stats[2], 0, 0, 'WITHSCORES')[2] or false
+local finished = {}
+for _, member in ipairs(redis.call('ZREVRANGE', stats[3], 0, RECENT_FINISHED - 1)) do
+  local times = redis.call('HMGET', jobPrefix .. member, 'firstSeenAt', 'finishedAt')
+  local took = tonumber(times[2]) and tonumber(times[1]) and tonumber(times[2]) - tonumber(times[1])
+  if took then finished[#finished + 1] = string.format('%.17g', took) end
+end
+local sweeps = redis.call('LRANGE', KEYS[6], 0, tonumber(ARGV[3]) - 1)
+return {jobs, notifications, dueNow, oldest, finished, sweeps}
+`;
+
 type Arg = string | Buffer | number;
 type Reply<T> = Promise<T>;
 /** The scripts, as ioredis `defineCommand` adds them (`…Buffer` answers Buffers instead of strings). */
@@ -664,6 +830,9 @@ interface Scripts {
   jobCommit(...args: Arg[]): Reply<[number, string?][]>;
   jobListBuffer(...args: Arg[]): Reply<[[Buffer, Buffer][], [Buffer, Buffer][], Buffer | null]>;
   jobQuarantine(...args: Arg[]): Reply<number>;
+  jobUntrack(...args: Arg[]): Reply<[number, string?]>;
+  jobRecordSweep(...args: Arg[]): Reply<number>;
+  jobStats(...args: Arg[]): Reply<[number[], (string | null)[], number, string | null, string[], string[]]>;
 }
 
 /**
@@ -727,6 +896,12 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
   const leasedKey = named('leased');
   const corruptKey = named('corrupt');
   const stateKeys = TRACKED_STATES.map((state) => named(`state:${state}`));
+  const notificationsKey = named('notifications');
+  const pendingSinceKey = named('pending-since');
+  const finishedKey = named('finished');
+  const sweepsKey = named('sweeps');
+  /** What `reindex` keeps up to date, in its order. */
+  const statsKeys = [notificationsKey, pendingSinceKey, finishedKey];
   const stateKey = (state: TrackedJob['state']) => stateKeys[TRACKED_STATES.indexOf(state)];
 
   const onCorrupt =
@@ -748,12 +923,15 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
     lastConnectionError = undefined;
   });
   redis.defineCommand('jobGet', { numberOfKeys: 1, lua: GET });
-  redis.defineCommand('jobTrack', { numberOfKeys: 4, lua: TRACK });
-  redis.defineCommand('jobRequeue', { numberOfKeys: 3, lua: REQUEUE });
+  redis.defineCommand('jobTrack', { numberOfKeys: 6 + TRACKED_STATES.length, lua: TRACK });
+  redis.defineCommand('jobRequeue', { numberOfKeys: 6, lua: REQUEUE });
   redis.defineCommand('jobClaim', { numberOfKeys: 3, lua: CLAIM });
-  redis.defineCommand('jobCommit', { numberOfKeys: 2 + TRACKED_STATES.length, lua: COMMIT });
+  redis.defineCommand('jobCommit', { numberOfKeys: 5 + TRACKED_STATES.length, lua: COMMIT });
   redis.defineCommand('jobList', { numberOfKeys: 1, lua: LIST });
   redis.defineCommand('jobQuarantine', { numberOfKeys: 3, lua: QUARANTINE });
+  redis.defineCommand('jobUntrack', { numberOfKeys: 7 + TRACKED_STATES.length, lua: UNTRACK });
+  redis.defineCommand('jobRecordSweep', { numberOfKeys: 1, lua: RECORD_SWEEP });
+  redis.defineCommand('jobStats', { numberOfKeys: 6 + TRACKED_STATES.length, lua: STATS });
   const scripts = redis as unknown as Scripts;
 
   /** Runs one operation, turning what ioredis throws into an AppError that says what and where. */
@@ -802,7 +980,7 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
     const packed = packChanges(batch.map(({ items }) => items));
     const members = batch.map(({ member }) => member);
     return run('commit', () =>
-      scripts.jobCommit(dueKey, leasedKey, ...stateKeys, jobPrefix, packed, ...members),
+      scripts.jobCommit(dueKey, leasedKey, ...statsKeys, ...stateKeys, jobPrefix, packed, ...members),
     );
   });
 
@@ -823,7 +1001,8 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
           jobKey(member),
           dueKey,
           leasedKey,
-          stateKey('pending') as Buffer,
+          ...statsKeys,
+          ...stateKeys,
           member,
           maxPending,
           JSON.stringify(input.now),
@@ -899,7 +1078,14 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
       if (!isNumber(input.now)) throw new TypeError('requeueNotification: now must be a finite number');
       const member = encodeId(input.id);
       const [status, body = ''] = await run('requeueNotification', () =>
-        scripts.jobRequeue(jobKey(member), dueKey, leasedKey, member, JSON.stringify(input.now)),
+        scripts.jobRequeue(
+          jobKey(member),
+          dueKey,
+          leasedKey,
+          ...statsKeys,
+          member,
+          JSON.stringify(input.now),
+        ),
       );
       if (status === 1) return decodeOrThrow(input.id, body);
       if (status === -1) throw corruptError(input.id, body);
@@ -910,7 +1096,10 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
       const limit = Math.max(0, Math.floor(input.limit));
       const set = stateKey(input.state);
       if (set === undefined) return { jobs: [], cursor: null }; // no job is in a state that does not exist
-      const min = input.cursor ? Buffer.concat([Buffer.from('('), encodeId(input.cursor)]) : '-';
+      const min =
+        input.cursor === undefined
+          ? '-'
+          : Buffer.concat([Buffer.from('('), encodeId(cursorId(input.state, input.cursor))]);
       const [bodies, problems, last] = await run('list', () =>
         scripts.jobListBuffer(set, jobPrefix, min, limit),
       );
@@ -921,7 +1110,56 @@ export function createRedisStore(options: RedisStoreOptions): JobStore {
         if (typeof job === 'string') report(member, job);
         else jobs.push(job);
       }
-      return { jobs, cursor: last ? decodeId(last) : null };
+      return { jobs, cursor: last ? listCursor(input.state, decodeId(last)) : null };
+    },
+
+    async untrack(id: string) {
+      const member = encodeId(id);
+      const [status, body = ''] = await run('untrack', () =>
+        scripts.jobUntrack(jobKey(member), dueKey, leasedKey, corruptKey, ...statsKeys, ...stateKeys, member),
+      );
+      if (status === -1) throw corruptError(id, body);
+      return status === 1;
+    },
+
+    async recordSweep(record: SweepRecord) {
+      await run('recordSweep', () =>
+        scripts.jobRecordSweep(sweepsKey, JSON.stringify(record), RECENT_SWEEPS),
+      );
+    },
+
+    async stats(now: number): Promise<StoreStats> {
+      if (!isNumber(now)) throw new TypeError('stats: now must be a finite number');
+      const [jobs, notifications, dueNow, oldest, finished, sweeps] = await run('stats', () =>
+        scripts.jobStats(
+          ...statsKeys,
+          dueKey,
+          leasedKey,
+          sweepsKey,
+          ...stateKeys,
+          jobPrefix,
+          JSON.stringify(now),
+          RECENT_SWEEPS,
+        ),
+      );
+      return {
+        jobs: Object.fromEntries(
+          TRACKED_STATES.map((state, i) => [state, jobs[i] ?? 0]),
+        ) as StoreStats['jobs'],
+        notifications: Object.fromEntries(
+          NOTIFICATION_STATES.map((state, i) => [state, Number(notifications[i] ?? 0)]),
+        ) as StoreStats['notifications'],
+        dueNow,
+        oldestPendingSince: oldest === null ? null : Number(oldest),
+        finishTimesMs: finished.map(Number),
+        sweeps: sweeps.flatMap((text) => {
+          try {
+            return [JSON.parse(text) as SweepRecord];
+          } catch {
+            return []; // not written by recordSweep: nothing to show
+          }
+        }),
+      };
     },
 
     async close() {

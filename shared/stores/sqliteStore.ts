@@ -5,12 +5,16 @@
  *
  * - Durable: every transaction is fsynced before it returns (`synchronous = FULL`), so a job `track`
  *   acknowledged survives a crash or a power cut.
- * - Several processes: WAL journal (readers never wait for the writer). Every read-then-write (track, claimDue, commit) is one `BEGIN IMMEDIATE` transaction: it takes the
- *   write lock before reading, so claims and compare-and-set commits are atomic across processes.
+ * - Several processes: WAL journal (readers never wait for the writer). Every read-then-write (track,
+ *   claimDue, commit, requeueNotification, recordSweep) is one `BEGIN IMMEDIATE` transaction: it takes
+ *   the write lock before reading, so claims and compare-and-set commits are atomic across processes;
+ *   `stats` reads in one transaction, a snapshot of the file.
  *   A process that finds the lock taken waits up to `busyTimeoutMs`, then the operation fails
  *   (SQLITE_BUSY) with a `StoreUnavailableError` (503), as does a full disk or an I/O error; a sweeper
  *   simply tries again next time.
  * - Same behaviour as the memory store, to the order of claims and list pages (the contract suite).
+ * - `stats` reads indexes only (SCHEMA_V2): two counts over an index each (≈20 ms for 100,000 jobs,
+ *   `npm run bench:stats`), the due jobs' range, the oldest pending job and the 1,000 recent finished.
  *
  * better-sqlite3 is synchronous: each operation is one short transaction over indexed rows, and the
  * port's promises are already settled when returned. The native module is imported only when a store is
@@ -26,17 +30,26 @@ import {
   canCommit,
   claimed,
   committed,
+  cursorId,
   type JobChanges,
   type JobStore,
   LATER_FIELDS,
   type ListInput,
+  listCursor,
+  NOTIFICATION_STATES,
   newTrackedJob,
+  RECENT_FINISHED,
+  RECENT_SWEEPS,
   requeued,
+  type StoreStats,
   StoreUnavailableError,
+  type SweepRecord,
+  TRACKED_STATES,
   type TrackedJob,
   type TrackInput,
   type TrackResult,
   trackKnown,
+  zeroCounts,
 } from '#shared/jobs/jobStore.ts';
 
 export interface SqliteStoreOptions {
@@ -47,7 +60,7 @@ export interface SqliteStoreOptions {
 }
 
 /** Bumped with every schema change; `migrate` brings older files up to date. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * `key` is the id as UTF-16 code units, big-endian: comparing these bytes orders ids exactly as
@@ -67,6 +80,25 @@ const SCHEMA_V1 = `
   );
   CREATE INDEX jobs_due ON jobs (next_poll_at) WHERE next_poll_at IS NOT NULL;
   CREATE INDEX jobs_state ON jobs (state, key);
+`;
+
+/**
+ * For `stats`, so that it reads indexes rather than every job's JSON: more copies of fields, filled in
+ * from the JSON for jobs stored before; `jobs_notification` counts notifications, `jobs_pending_since`
+ * finds the oldest pending job, `jobs_finished` the most recent finished ones; `sweeps` keeps the last
+ * sweeps' summaries.
+ */
+const SCHEMA_V2 = `
+  ALTER TABLE jobs ADD COLUMN notification TEXT NOT NULL DEFAULT 'none';
+  ALTER TABLE jobs ADD COLUMN first_seen_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN finished_at INTEGER;
+  UPDATE jobs SET notification = json_extract(job, '$.notification'),
+    first_seen_at = json_extract(job, '$.firstSeenAt'), finished_at = json_extract(job, '$.finishedAt');
+  CREATE INDEX jobs_notification ON jobs (notification);
+  CREATE INDEX jobs_pending_since ON jobs (first_seen_at) WHERE state = 'pending';
+  CREATE INDEX jobs_finished ON jobs (finished_at)
+    WHERE state IN ('succeeded', 'failed') AND finished_at IS NOT NULL;
+  CREATE TABLE sweeps (id INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL);
 `;
 
 export interface EmbeddedStoreLocation {
@@ -127,6 +159,9 @@ function row(job: TrackedJob) {
     state: job.state,
     nextPollAt: job.nextPollAt,
     leaseExpiresAt: job.leaseExpiresAt,
+    notification: job.notification,
+    firstSeenAt: job.firstSeenAt,
+    finishedAt: job.finishedAt,
     job: JSON.stringify(job),
   };
 }
@@ -146,6 +181,7 @@ function migrate(db: BetterSqlite3.Database, path: string): void {
       );
     }
     if (found < 1) db.exec(SCHEMA_V1);
+    if (found < 2) db.exec(SCHEMA_V2);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
@@ -186,13 +222,17 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
   const statements = {
     get: db.prepare<[Buffer], { job: string }>('SELECT job FROM jobs WHERE key = ?'),
     insert: db.prepare<[ReturnType<typeof row>]>(
-      `INSERT INTO jobs (key, id, state, next_poll_at, lease_expires_at, job)
-       VALUES (@key, @id, @state, @nextPollAt, @leaseExpiresAt, @job)`,
+      `INSERT INTO jobs (key, id, state, next_poll_at, lease_expires_at, notification, first_seen_at,
+       finished_at, job)
+       VALUES (@key, @id, @state, @nextPollAt, @leaseExpiresAt, @notification, @firstSeenAt, @finishedAt,
+       @job)`,
     ),
     update: db.prepare<[ReturnType<typeof row>]>(
       `UPDATE jobs SET state = @state, next_poll_at = @nextPollAt, lease_expires_at = @leaseExpiresAt,
-       job = @job WHERE key = @key`,
+       notification = @notification, first_seen_at = @firstSeenAt, finished_at = @finishedAt, job = @job
+       WHERE key = @key`,
     ),
+    remove: db.prepare<[Buffer]>('DELETE FROM jobs WHERE key = ?'),
     // Due: nextPollAt <= now and no live lease (isDue); earliest first, then in tracking order (rowid).
     due: db.prepare<{ now: number; limit: number }, { job: string }>(
       `SELECT job FROM jobs INDEXED BY jobs_due
@@ -209,6 +249,28 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
     nextPage: db.prepare<[string, Buffer, number], { job: string }>(
       'SELECT job FROM jobs WHERE state = ? AND key > ? ORDER BY key LIMIT ?',
     ),
+    // The statements of `stats`, each served by an index (see SCHEMA_V2).
+    byState: db.prepare<[], { key: string; count: number }>(
+      'SELECT state AS key, count(*) AS count FROM jobs GROUP BY state',
+    ),
+    byNotification: db.prepare<[], { key: string; count: number }>(
+      'SELECT notification AS key, count(*) AS count FROM jobs GROUP BY notification',
+    ),
+    dueCount: db.prepare<{ now: number }, { count: number }>(
+      `SELECT count(*) AS count FROM jobs INDEXED BY jobs_due
+       WHERE next_poll_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at <= @now)`,
+    ),
+    pendingSince: db.prepare<[], { since: number | null }>(
+      "SELECT min(first_seen_at) AS since FROM jobs INDEXED BY jobs_pending_since WHERE state = 'pending'",
+    ),
+    finishTimes: db.prepare<[number], { ms: number }>(
+      `SELECT finished_at - first_seen_at AS ms FROM jobs INDEXED BY jobs_finished
+       WHERE state IN ('succeeded', 'failed') AND finished_at IS NOT NULL
+       ORDER BY finished_at DESC LIMIT ?`,
+    ),
+    addSweep: db.prepare<[string]>('INSERT INTO sweeps (record) VALUES (?)'),
+    trimSweeps: db.prepare<[number]>('DELETE FROM sweeps WHERE id <= (SELECT max(id) FROM sweeps) - ?'),
+    sweeps: db.prepare<[number], { record: string }>('SELECT record FROM sweeps ORDER BY id DESC LIMIT ?'),
   };
 
   const track = db.transaction((input: TrackInput): TrackResult => {
@@ -249,6 +311,28 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
     return next;
   });
 
+  const recordSweep = db.transaction((record: SweepRecord) => {
+    statements.addSweep.run(JSON.stringify(record));
+    statements.trimSweeps.run(RECENT_SWEEPS);
+  });
+
+  /** Counts from the indexes, in one read transaction: one snapshot of the file. */
+  const stats = db.transaction((now: number): StoreStats => {
+    const counted = <K extends string>(keys: readonly K[], rows: { key: string; count: number }[]) => {
+      const counts = zeroCounts(keys);
+      for (const { key, count } of rows) if (keys.includes(key as K)) counts[key as K] = count;
+      return counts;
+    };
+    return {
+      jobs: counted(TRACKED_STATES, statements.byState.all()),
+      notifications: counted(NOTIFICATION_STATES, statements.byNotification.all()),
+      dueNow: statements.dueCount.get({ now })?.count ?? 0,
+      oldestPendingSince: statements.pendingSince.get()?.since ?? null,
+      finishTimesMs: statements.finishTimes.all(RECENT_FINISHED).map(({ ms }) => ms),
+      sweeps: statements.sweeps.all(RECENT_SWEEPS).map(({ record }) => JSON.parse(record) as SweepRecord),
+    };
+  });
+
   /** Runs one operation, turning SQLite's "not now" into a StoreUnavailableError. */
   function run<T>(operation: string, fn: () => T): Promise<T> {
     try {
@@ -274,13 +358,23 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
     list: (input: ListInput) =>
       run('list', () => {
         // One row more than the page tells whether another page follows.
-        const rows = input.cursor
-          ? statements.nextPage.all(input.state, key(input.cursor), input.limit + 1)
-          : statements.firstPage.all(input.state, input.limit + 1);
+        const rows =
+          input.cursor === undefined
+            ? statements.firstPage.all(input.state, input.limit + 1)
+            : statements.nextPage.all(input.state, key(cursorId(input.state, input.cursor)), input.limit + 1);
         const jobs = rows.slice(0, input.limit).map((stored) => parse(stored) as TrackedJob);
         const last = jobs.at(-1);
-        return { jobs, cursor: rows.length > input.limit && last ? last.id : null };
+        return {
+          jobs,
+          cursor: rows.length > input.limit && last ? listCursor(input.state, last.id) : null,
+        };
       }),
+
+    untrack: (id: string) => run('untrack', () => statements.remove.run(key(id)).changes > 0),
+
+    recordSweep: (record: SweepRecord) => run('recordSweep', () => recordSweep.immediate(record)),
+
+    stats: (now: number) => run('stats', () => stats.deferred(now)),
 
     async close() {
       db.close();

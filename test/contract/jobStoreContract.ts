@@ -5,7 +5,21 @@
  * Time is an input of every operation, so leases expire without waiting.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobStore, NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
+import {
+  countsAsFinished,
+  isDue,
+  type JobChanges,
+  type JobStore,
+  NOTIFICATION_STATES,
+  type NotifyTarget,
+  RECENT_FINISHED,
+  RECENT_SWEEPS,
+  type StoreStats,
+  type SweepRecord,
+  TRACKED_STATES,
+  type TrackedJob,
+  zeroCounts,
+} from '#shared/jobs/jobStore.ts';
 
 export interface ContractBackend {
   /** A new connection to the backend under test (fresh for each test, shared by its connections). */
@@ -16,6 +30,64 @@ export interface ContractBackend {
 
 const T0 = Date.UTC(2026, 10, 25);
 const LEASE = 60_000;
+
+const sweepRecord = (n: number): SweepRecord => ({
+  startedAt: T0 + n * 60_000,
+  durationMs: 800 + n,
+  claimed: n,
+  succeeded: 1,
+  failed: 0,
+  gaveUp: 0,
+  rescheduled: n - 1,
+  notified: 1,
+  notifyFailed: 0,
+  throttled: n % 2,
+  errors: n % 2 ? { UpstreamThrottled: 1 } : {},
+});
+
+/** Every job of every state, read a page at a time (what an operator could see). */
+async function everyJob(store: JobStore): Promise<TrackedJob[]> {
+  const jobs: TrackedJob[] = [];
+  for (const state of TRACKED_STATES) {
+    let cursor: string | undefined;
+    do {
+      const page = await store.list({ state, limit: 500, cursor });
+      jobs.push(...page.jobs);
+      cursor = page.cursor ?? undefined;
+    } while (cursor);
+  }
+  return jobs;
+}
+
+/** The stats of these jobs, counted one by one: what every adapter's `stats` must agree with. */
+function recount(jobs: TrackedJob[], now: number): Omit<StoreStats, 'sweeps'> {
+  const stats: Omit<StoreStats, 'sweeps'> = {
+    jobs: zeroCounts(TRACKED_STATES),
+    notifications: zeroCounts(NOTIFICATION_STATES),
+    dueNow: jobs.filter((job) => isDue(job, now)).length,
+    oldestPendingSince: null,
+    finishTimesMs: jobs
+      .filter(countsAsFinished)
+      .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))
+      .slice(0, RECENT_FINISHED)
+      .map((job) => (job.finishedAt ?? 0) - job.firstSeenAt)
+      .sort((a, b) => a - b),
+  };
+  for (const job of jobs) {
+    stats.jobs[job.state]++;
+    stats.notifications[job.notification]++;
+    if (job.state === 'pending') {
+      stats.oldestPendingSince = Math.min(stats.oldestPendingSince ?? job.firstSeenAt, job.firstSeenAt);
+    }
+  }
+  return stats;
+}
+
+/** `stats` without the sweeps, its finish times in order (the port gives them in none). */
+async function countedStats(store: JobStore, now: number): Promise<Omit<StoreStats, 'sweeps'>> {
+  const { sweeps: _, ...stats } = await store.stats(now);
+  return { ...stats, finishTimesMs: stats.finishTimesMs.sort((a, b) => a - b) };
+}
 
 export function describeJobStoreContract(name: string, createBackend: () => Promise<ContractBackend>): void {
   describe(`JobStore contract: ${name}`, () => {
@@ -390,6 +462,191 @@ export function describeJobStoreContract(name: string, createBackend: () => Prom
         expect(gaveUp.jobs.map((job) => job.reason)).toEqual(['too old', 'too old']);
         expect(gaveUp.cursor).toBeNull();
       });
+    });
+
+    describe('list cursors', () => {
+      it('pages with the cursor a page returned, and refuses any other with InvalidCursor', async () => {
+        await trackMany(3);
+        const first = await store.list({ state: 'pending', limit: 2 });
+        expect(first.cursor).toEqual(expect.any(String));
+        const second = await store.list({ state: 'pending', limit: 2, cursor: first.cursor ?? '' });
+        expect(second.jobs.map((job) => job.id)).toEqual(['job-00002']);
+        const made = Buffer.from('pending\njob-00000', 'utf16le').toString('base64url');
+        expect((await store.list({ state: 'pending', limit: 5, cursor: made })).jobs).toHaveLength(2);
+        for (const cursor of ['garbage', 'job-00001', '', '%%%', `${first.cursor}=`, made.slice(1)]) {
+          await expect(store.list({ state: 'pending', limit: 2, cursor })).rejects.toMatchObject({
+            code: 'InvalidCursor',
+            statusCode: 400,
+          });
+        }
+        // A cursor is for the state it was given for.
+        await expect(
+          store.list({ state: 'succeeded', limit: 2, cursor: first.cursor ?? '' }),
+        ).rejects.toMatchObject({ code: 'InvalidCursor' });
+      });
+    });
+
+    describe('untrack', () => {
+      it('forgets a job: not got, listed, claimed nor counted; false for a job it does not have', async () => {
+        await trackMany(2);
+        expect(await store.untrack('job-00000')).toBe(true);
+        expect(await store.get('job-00000')).toBeNull();
+        expect(await store.untrack('job-00000')).toBe(false);
+        expect(await store.untrack('nope')).toBe(false);
+        expect((await store.list({ state: 'pending', limit: 10 })).jobs.map((job) => job.id)).toEqual([
+          'job-00001',
+        ]);
+        const claimedJobs = await store.claimDue({ owner: 's1', now: T0, limit: 10, leaseMs: LEASE });
+        expect(claimedJobs.map((job) => job.id)).toEqual(['job-00001']);
+        expect((await store.stats(T0)).jobs.pending).toBe(1);
+        // Tracked again, it starts afresh.
+        expect(await store.track({ id: 'job-00000', now: T0 + 5 })).toMatchObject({
+          outcome: 'created',
+          job: { firstSeenAt: T0 + 5, version: 0 },
+        });
+      });
+
+      it('makes the sweeper holding the job lose its commit, harmlessly', async () => {
+        await store.track({ id: 'a', now: T0 });
+        const [held] = await store.claimDue({ owner: 's1', now: T0, limit: 1, leaseMs: LEASE });
+        expect(await store.untrack('a')).toBe(true);
+        expect(
+          await store.commit(held as TrackedJob, 's1', {
+            state: 'succeeded',
+            finishedAt: T0,
+            nextPollAt: null,
+          }),
+        ).toBeNull();
+        expect(await store.get('a')).toBeNull();
+        expect(await store.claimDue({ owner: 's2', now: T0 + LEASE, limit: 1, leaseMs: LEASE })).toEqual([]);
+        expect(await countedStats(store, T0 + LEASE)).toEqual(recount([], T0 + LEASE));
+      });
+    });
+
+    describe('stats', () => {
+      async function commitClaimed(job: TrackedJob | undefined, changes: JobChanges) {
+        expect(await store.commit(job as TrackedJob, 's1', changes)).not.toBeNull();
+      }
+
+      it('counts jobs and notifications by state, due jobs, the oldest pending one and times to finish', async () => {
+        for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) await store.track({ id, now: T0 + i * 1_000 });
+        const [a, b, c] = await store.claimDue({ owner: 's1', now: T0 + 5_000, limit: 3, leaseMs: LEASE });
+        const ended = { nextPollAt: null };
+        await commitClaimed(a, {
+          ...ended,
+          state: 'succeeded',
+          finishedAt: T0 + 10_000,
+          notification: 'sent',
+        });
+        await commitClaimed(b, {
+          ...ended,
+          state: 'failed',
+          finishedAt: T0 + 31_000,
+          notification: 'failed',
+        });
+        await commitClaimed(c, {
+          state: 'gave_up',
+          finishedAt: T0 + 5_000,
+          notification: 'pending',
+          nextPollAt: T0 + 6_000,
+        });
+        expect(await store.stats(T0 + 7_000)).toEqual({
+          jobs: { pending: 1, succeeded: 1, failed: 1, gave_up: 1 },
+          notifications: { none: 1, pending: 1, sent: 1, failed: 1 },
+          dueNow: 2, // d, to poll; c, to notify
+          oldestPendingSince: T0 + 3_000,
+          finishTimesMs: [30_000, 10_000].sort((x, y) => y - x).map((ms) => ms), // gave_up is not counted
+          sweeps: [],
+        });
+        // A live lease is not due; an expired one is.
+        await store.claimDue({ owner: 's2', now: T0 + 7_000, limit: 1, leaseMs: LEASE });
+        expect((await store.stats(T0 + 7_000)).dueNow).toBe(1);
+        expect((await store.stats(T0 + 7_000 + LEASE)).dueNow).toBe(2);
+        // A re-sent notification and an untracked job show at once.
+        await store.requeueNotification({ id: 'a', now: T0 + 8_000 });
+        await store.untrack('b');
+        expect(await store.stats(T0 + 8_000)).toMatchObject({
+          jobs: { pending: 1, succeeded: 1, failed: 0, gave_up: 1 },
+          notifications: { none: 1, pending: 2, sent: 0, failed: 0 },
+          finishTimesMs: [10_000],
+        });
+      });
+
+      it('answers zeros and nulls for an empty store', async () => {
+        expect(await store.stats(T0)).toEqual({
+          jobs: { pending: 0, succeeded: 0, failed: 0, gave_up: 0 },
+          notifications: { none: 0, pending: 0, sent: 0, failed: 0 },
+          dueNow: 0,
+          oldestPendingSince: null,
+          finishTimesMs: [],
+          sweeps: [],
+        });
+      });
+
+      it(`times to finish cover the ${RECENT_FINISHED} jobs that ended last`, async () => {
+        const ids = await trackMany(RECENT_FINISHED + 5);
+        for (;;) {
+          const batch = await store.claimDue({ owner: 's1', now: T0, limit: 200, leaseMs: LEASE });
+          if (batch.length === 0) break;
+          for (const job of batch) {
+            const i = ids.indexOf(job.id);
+            await store.commit(job, 's1', {
+              state: 'succeeded',
+              finishedAt: T0 + 1_000 * (i + 1),
+              nextPollAt: null,
+            });
+          }
+        }
+        const { finishTimesMs } = await countedStats(store, T0);
+        expect(finishTimesMs).toHaveLength(RECENT_FINISHED);
+        expect(finishTimesMs[0]).toBe(6_000); // the first five ended earliest
+        expect(finishTimesMs.at(-1)).toBe(1_000 * (RECENT_FINISHED + 5));
+      }, 60_000);
+
+      it(`keeps the last ${RECENT_SWEEPS} sweeps, newest first, shared by every connection`, async () => {
+        const other = await connect();
+        for (let n = 1; n <= RECENT_SWEEPS + 3; n++)
+          await (n % 2 ? store : other).recordSweep(sweepRecord(n));
+        const { sweeps } = await other.stats(T0);
+        expect(sweeps).toHaveLength(RECENT_SWEEPS);
+        expect(sweeps[0]).toEqual(sweepRecord(RECENT_SWEEPS + 3));
+        expect(sweeps.at(-1)).toEqual(sweepRecord(4));
+      });
+
+      it('stays equal to a recount when sweepers race with untracks and re-sends', async () => {
+        const ids = await trackMany(400);
+        const connections = [store, ...(await Promise.all(Array.from({ length: 3 }, connect)))];
+        const fates: JobChanges[] = [
+          { state: 'succeeded', finishedAt: T0 + 30_000, notification: 'sent', nextPollAt: null },
+          { state: 'failed', finishedAt: T0 + 45_000, notification: 'failed', nextPollAt: null },
+          { state: 'gave_up', finishedAt: T0 + 90_000, notification: 'pending', nextPollAt: T0 + 1 },
+          { attempts: 1, lastError: 'UpstreamThrottled: slow down', nextPollAt: T0 + 1 },
+        ];
+        const sweepers = connections.slice(0, 3).map(async (connection, i) => {
+          for (;;) {
+            const batch = await connection.claimDue({ owner: `s${i}`, now: T0, limit: 20, leaseMs: LEASE });
+            if (batch.length === 0) return;
+            await Promise.all(
+              batch.map((job) =>
+                connection.commit(job, `s${i}`, fates[ids.indexOf(job.id) % fates.length] as JobChanges),
+              ),
+            );
+          }
+        });
+        const operator = connections[3] as JobStore;
+        const meddling = (async () => {
+          for (let i = 0; i + 1 < ids.length; i += 7) {
+            await operator.untrack(ids[i] as string);
+            await operator.requeueNotification({ id: ids[i + 1] as string, now: T0 });
+          }
+        })();
+        await Promise.all([...sweepers, meddling]);
+        const jobs = await everyJob(store);
+        expect(jobs.length).toBeLessThan(ids.length);
+        for (const now of [T0, T0 + 1, T0 + LEASE]) {
+          expect(await countedStats(operator, now)).toEqual(recount(jobs, now));
+        }
+      }, 60_000);
     });
 
     describe('racing sweepers', () => {

@@ -1,75 +1,60 @@
 /**
- * The operator console in a real browser (Debian's Chromium, driven by playwright-core): it loads, the
- * numbers it shows are those of `GET /stats`, a job opens, is untracked and is gone, paging follows the
- * cursor, a notification is re-sent; any console error, page error or failed request fails the test,
- * and the page may request nothing but its own origin. It writes the README's screenshot,
- * docs/console.png, on the way.
+ * The operator console in a real browser (Debian's Chromium, driven by playwright-core), against the
+ * real API: `npm start`'s stack (`startLocalStack({ consolePort: 0 })`) with emulator jobs tracked and
+ * swept (test/helpers/sweptStack.ts). It loads, the numbers it shows are those of the `GET /stats` it
+ * got, and agree with the API's; a job opens, is untracked and is gone, paging follows the cursor, a
+ * notification is re-sent; any console error, page error or failed request fails the test, and the
+ * page may request nothing but its own origin.
  *
- * The API under test is the fake operator API (test/helpers/fakeOperatorApi.ts) until the query
- * function serves the operator API; then `startApiUnderTest` starts `startLocalStack({ consolePort: 0 })`
- * (what `npm start` runs), tracks a few emulator jobs through it and sweeps them, and the flow below
- * stays as it is. The error-display tests keep the fake: they need answers the real API gives only by
- * accident.
+ * The error-display tests keep a fake API (test/helpers/fakeOperatorApi.ts): they need answers the real
+ * API gives only by accident. So does the README's screenshot, docs/console.png: the fake's data and a
+ * fixed page clock keep it the same, byte for byte, from run to run.
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobPage, JobState, Stats } from '#local/console/page/contract.ts';
 import { formatCount, formatSeconds } from '#local/console/page/format.ts';
-import { startConsole } from '#local/console/server.ts';
+import { type ConsoleServer, startConsole } from '#local/console/server.ts';
 import { launchChromium, type WatchedPage, watchedPage } from '#test/helpers/chromium.ts';
 import { type FakeOperatorApi, startFakeOperatorApi } from '#test/helpers/fakeOperatorApi.ts';
+import { type SweptStack, startSweptStack } from '#test/helpers/sweptStack.ts';
 import { root } from '#test/helpers/tsxProcess.ts';
 
-/** The fake's data and the page's clock: a fixed time keeps the screenshot the same from run to run. */
+/** The fake's data and the page's clock for the screenshot: a fixed time keeps it the same from run to run. */
 const NOW = Date.parse('2026-12-02T03:00:00.000Z');
 const SCREENSHOT = `${root}docs/console.png`;
 
-interface ApiUnderTest {
-  /** The console page, serving this API. */
-  consoleUrl: string;
-  /** A call straight to the API (not through the console). */
-  get<T>(path: string): Promise<T>;
-  fake: FakeOperatorApi;
-  close(): Promise<void>;
-}
-
-async function startApiUnderTest(): Promise<ApiUnderTest> {
-  const fake = await startFakeOperatorApi({ now: NOW });
-  const server = await startConsole({ target: fake.url, port: 0 });
-  return {
-    consoleUrl: server.url,
-    get: async <T>(path: string) => (await (await fetch(`${fake.url}${path}`)).json()) as T,
-    fake,
-    close: async () => {
-      await server.close();
-      await fake.close();
-    },
-  };
-}
-
 let browser: Browser;
-let api: ApiUnderTest;
 
 beforeAll(async () => {
-  [browser, api] = await Promise.all([launchChromium(), startApiUnderTest()]);
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await api?.close();
 });
 
-async function openConsole(): Promise<WatchedPage> {
+/** A page of the console at `url`, with the `GET /stats` answers it got, latest last. */
+async function openConsole(url: string, clock?: number): Promise<WatchedPage & { statsSeen: Stats[] }> {
   const watched = await watchedPage(browser, {
     viewport: { width: 1280, height: 800 },
     timezoneId: 'UTC',
     locale: 'en-US',
   });
-  await watched.page.clock.setFixedTime(NOW);
-  await watched.page.goto(api.consoleUrl);
+  const statsSeen: Stats[] = [];
+  watched.page.on('response', (response) => {
+    if (response.url().endsWith('/api/stats') && response.ok()) {
+      response.json().then(
+        (stats: Stats) => statsSeen.push(stats),
+        () => {},
+      );
+    }
+  });
+  if (clock !== undefined) await watched.page.clock.setFixedTime(clock);
+  await watched.page.goto(url);
   await watched.page.waitForSelector('body[data-ready="true"]');
-  return watched;
+  return { ...watched, statsSeen };
 }
 
 const COUNTS = [
@@ -121,28 +106,48 @@ async function confirmDialog(page: Page, button: string): Promise<void> {
   await page.waitForSelector('dialog#confirm:not([open])', { state: 'attached' });
 }
 
-describe('the console in Chromium', () => {
+describe('the console against npm start, in Chromium', () => {
+  let swept: SweptStack;
+  let consoleUrl: string;
+  beforeAll(async () => {
+    swept = await startSweptStack({ succeeded: 30, failed: 2, gaveUp: 2, throttled: 3 }, { consolePort: 0 });
+    consoleUrl = swept.stack.operatorConsole?.url ?? '';
+  }, 60_000);
+  afterAll(() => swept?.close());
+
+  const api = <T>(path: string) => swept.call<T>('GET', path);
+  /** The counts (not the ages, which move with the clock) of two stats agree. */
+  const counts = (stats: Stats) => ({
+    jobs: stats.jobs,
+    notifications: stats.notifications,
+    timeToFinish: stats.timeToFinish,
+    sweeps: stats.sweeps,
+  });
+
   it('shows the numbers of /stats, opens a job, untracks it, pages, re-sends, with no error', async () => {
-    const { page, problems, requested } = await openConsole();
-    await expectNumbersOf(page, await api.get<Stats>('/stats'));
-    const stats = await api.get<Stats>('/stats');
+    const { page, problems, requested, statsSeen } = await openConsole(consoleUrl);
+    const shown = statsSeen.at(-1) as Stats;
+    await expectNumbersOf(page, shown);
+    const stats = await api<Stats>('/stats');
+    expect(counts(shown)).toEqual(counts(stats));
+    expect(stats.jobs).toEqual({ pending: 3, succeeded: 30, failed: 2, gave_up: 2 });
+    expect(stats.sweeps).toHaveLength(2);
     const histogram = await page.$$eval('#histogram-table tbody td.num', (cells) =>
       cells.map((c) => c.textContent),
     );
     expect(histogram).toEqual(stats.timeToFinish.histogram.map((bucket) => formatCount(bucket.count)));
     expect(await page.locator('#histogram canvas').count()).toBeGreaterThan(0);
     expect(await page.locator('#sweeps canvas').count()).toBeGreaterThan(0);
-    const codes = new Set(stats.sweeps.flatMap((sweep) => Object.keys(sweep.errors)));
     const shownCodes = await page.$$eval('#failures-table tbody tr', (rows) =>
       rows.map((row) => row.getAttribute('data-code')),
     );
-    expect(shownCodes.sort()).toEqual([...codes].sort());
+    expect(shownCodes).toEqual(['UpstreamThrottled']);
 
-    // The first pending job whose last poll failed: its detail says why.
-    const pendingPage = await api.get<JobPage>('/jobs?state=pending&limit=25');
+    // A pending job whose last poll failed: its detail says why.
+    const pendingPage = await api<JobPage>('/jobs?state=pending&limit=25');
     expect(await rowIds(page)).toEqual(pendingPage.jobs.map((job) => job.id));
     const job = pendingPage.jobs.find((candidate) => candidate.lastError !== null);
-    if (!job?.lastError) throw new Error('the API under test has no pending job with a failed poll');
+    if (!job?.lastError) throw new Error('no pending job with a failed poll');
     await page.click(`tr[data-job-id="${job.id}"] .job-link`);
     await page.waitForSelector('#detail [data-field="progress"]');
     expect(await page.textContent('#detail-heading code')).toBe(job.id);
@@ -152,37 +157,28 @@ describe('the console in Chromium', () => {
     );
     expect(await page.getAttribute(`tr[data-job-id="${job.id}"]`, 'aria-selected')).toBe('true');
 
-    // The README's picture: a job open, as under `npm start` (whose trigger is at port 9000).
-    await page.$eval('#target', (element) => {
-      element.textContent = 'http://127.0.0.1:9000/';
-    });
-    mkdirSync(`${root}docs`, { recursive: true });
-    // Two frames after the last change, so that the picture is of the page at rest (same bytes every run).
-    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
-    await page.screenshot({ path: SCREENSHOT });
-
     await confirmDialog(page, '#untrack');
     await page.waitForSelector(`.alert.ok >> text=Job ${job.id} is no longer tracked.`);
     await expect.poll(() => rowIds(page)).not.toContain(job.id);
-    const after = await api.get<Stats>('/stats');
+    const after = await api<Stats>('/stats');
     expect(after.jobs.pending).toBe(stats.jobs.pending - 1);
-    expect((await api.get<JobPage>('/jobs?state=pending&limit=500')).jobs.map((j) => j.id)).not.toContain(
-      job.id,
-    );
+    expect((await api<JobPage>('/jobs?state=pending&limit=500')).jobs.map((j) => j.id)).not.toContain(job.id);
     await expect
       .poll(() => page.textContent('dd[data-stat="jobs.pending"]'))
       .toBe(formatCount(after.jobs.pending));
-    await expectNumbersOf(page, after);
+    await expectNumbersOf(page, statsSeen.at(-1) as Stats);
+    expect(counts(statsSeen.at(-1) as Stats)).toEqual(counts(after));
     expect(await page.textContent('#detail-heading')).toBe('Job detail');
 
     // The second page of succeeded jobs is the API's second page.
     await page.click('#tab-succeeded');
-    const first = await api.get<JobPage>('/jobs?state=succeeded&limit=25');
+    const first = await api<JobPage>('/jobs?state=succeeded&limit=25');
     await expect.poll(() => rowIds(page)).toEqual(first.jobs.map((j) => j.id));
     await page.click('#next-page');
-    const second = await api.get<JobPage>(`/jobs?state=succeeded&limit=25&cursor=${first.cursor}`);
+    const second = await api<JobPage>(`/jobs?state=succeeded&limit=25&cursor=${first.cursor}`);
+    expect(second.jobs).toHaveLength(5);
     await expect.poll(() => rowIds(page)).toEqual(second.jobs.map((j) => j.id));
-    expect(await page.textContent('#page-number')).toBe('page 2, 25 jobs');
+    expect(await page.textContent('#page-number')).toBe('page 2, 5 jobs');
     await page.click('#prev-page');
     await expect.poll(() => rowIds(page)).toEqual(first.jobs.map((j) => j.id));
 
@@ -196,24 +192,33 @@ describe('the console in Chromium', () => {
       `.alert.ok >> text=The notification of job ${ended.id} goes out on the next sweep.`,
     );
     expect(await page.textContent('#detail [data-field="notification"]')).toBe('pending');
-    const resent = (await api.get<JobPage>('/jobs?state=succeeded&limit=500')).jobs.find(
+    const resent = (await api<JobPage>('/jobs?state=succeeded&limit=500')).jobs.find(
       (j) => j.id === ended.id,
     );
     expect(resent?.notification).toBe('pending');
 
     expect(problems).toEqual([]);
-    const origin = new URL(api.consoleUrl).origin;
+    const origin = new URL(consoleUrl).origin;
     expect(requested.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:'))).toEqual([]);
     await page.context().close();
   });
-});
 
-describe('refreshing, in Chromium', () => {
   it('fetches the numbers again after an untrack, even while a refresh asked before it is under way', async () => {
-    const { page, problems } = await openConsole();
+    const { page, problems } = await openConsole(consoleUrl);
     const [id] = await rowIds(page);
-    const before = await api.get<Stats>('/stats');
-    api.fake.delayNext('GET /stats', 1_500);
+    const before = await api<Stats>('/stats');
+    // The next /stats answer reaches the page late: the untrack happens while it is on its way.
+    let delayed = false;
+    await page.route('**/api/stats', async (route) => {
+      if (!delayed) {
+        delayed = true;
+        const answer = await route.fetch();
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await route.fulfill({ response: answer });
+      } else {
+        await route.continue();
+      }
+    });
     await page.click('#refresh');
     await page.click(`tr[data-job-id="${id}"] .job-link`);
     await confirmDialog(page, '#untrack');
@@ -225,10 +230,42 @@ describe('refreshing, in Chromium', () => {
   });
 });
 
-describe('errors from the API, in Chromium', () => {
-  it('are shown with the request, status, code, message and request id, and cleared once the call works', async () => {
-    const { page, problems } = await openConsole();
-    api.fake.failNext('GET /stats', 503, 'UpstreamUnavailable', 'aicontent unavailable (ServiceUnavailable)');
+describe('the console against a fake API, in Chromium', () => {
+  let fake: FakeOperatorApi;
+  let server: ConsoleServer;
+  beforeAll(async () => {
+    fake = await startFakeOperatorApi({ now: NOW });
+    server = await startConsole({ target: fake.url, port: 0 });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await fake?.close();
+  });
+
+  it('takes the README’s picture: the numbers, the charts, a job open, as under npm start', async () => {
+    const { page, problems } = await openConsole(server.url, NOW);
+    await expectNumbersOf(page, fake.stats());
+    const job = [...fake.jobs.values()].find(
+      (candidate) => candidate.state === 'pending' && candidate.lastError,
+    );
+    if (!job) throw new Error('the fake has no pending job with a failed poll');
+    await page.click(`tr[data-job-id="${job.id}"] .job-link`);
+    await page.waitForSelector('#detail [data-field="progress"]');
+    // npm start's trigger is at port 9000.
+    await page.$eval('#target', (element) => {
+      element.textContent = 'http://127.0.0.1:9000/';
+    });
+    mkdirSync(`${root}docs`, { recursive: true });
+    // Two frames after the last change, so that the picture is of the page at rest (same bytes every run).
+    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    await page.screenshot({ path: SCREENSHOT });
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('shows errors with the request, status, code, message and request id, clearing them once the call works', async () => {
+    const { page, problems } = await openConsole(server.url, NOW);
+    fake.failNext('GET /stats', 503, 'UpstreamUnavailable', 'aicontent unavailable (ServiceUnavailable)');
     await page.click('#refresh');
     const alert = page.locator('.alert[data-error-code="UpstreamUnavailable"]');
     await alert.waitFor();
@@ -240,7 +277,7 @@ describe('errors from the API, in Chromium', () => {
 
     // An untrack the API refuses: said, and the job stays.
     const [id] = await rowIds(page);
-    api.fake.failNext(`DELETE /jobs/${id}`, 404, 'NotTracked', `job ${id} is not tracked`);
+    fake.failNext(`DELETE /jobs/${id}`, 404, 'NotTracked', `job ${id} is not tracked`);
     await page.click(`tr[data-job-id="${id}"] .job-link`);
     await confirmDialog(page, '#untrack');
     expect(await page.locator('.alert[data-error-code="NotTracked"]').textContent()).toContain(

@@ -52,3 +52,27 @@ describe('the local stack with consolePort', () => {
     await expect(fetch(url)).rejects.toThrow();
   });
 });
+
+describe('the local stack with consolePort and HTTP_AUTH_TYPE=function', () => {
+  it('signs the console’s calls with the local AccessKey: the trigger serves them', async () => {
+    const signed = await startLocalStack({
+      port: 0,
+      emulatorPort: 0,
+      consolePort: 0,
+      timers: false,
+      httpAuthType: 'function',
+      jobStoreUrl: `file:${mkdtempSync(join(tmpdir(), 'e2e-console-signed-'))}/jobs.db`,
+      log: () => {},
+    });
+    try {
+      // Unsigned, the trigger refuses; through the console, it serves.
+      expect((await fetch(`${signed.runtime.url}/stats`)).status).toBe(400);
+      const url = signed.operatorConsole?.url ?? '';
+      const stats = await fetch(`${url}api/stats`, { headers: { [CONSOLE_HEADER]: '1' } });
+      expect(stats.status).toBe(200);
+      expect(await stats.json()).toMatchObject({ jobs: { pending: 0 } });
+    } finally {
+      await signed.close();
+    }
+  });
+});

@@ -108,7 +108,7 @@ describe('query function over HTTP (e2e)', () => {
   it('405 for a wrong method, 404 for a wrong path', async () => {
     const wrongMethod = await get('/jobs/1', { method: 'POST', body: '{}' });
     expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.get('allow')).toBe('GET');
+    expect(wrongMethod.headers.get('allow')).toBe('GET, DELETE');
     expect(await get('/elsewhere')).toMatchObject({ status: 404, json: { error: { code: 'NotFound' } } });
   });
 

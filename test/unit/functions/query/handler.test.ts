@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FcHandler } from '#shared/fc/handler.ts';
+import type { JobChanges, JobStore, TrackedJob } from '#shared/jobs/jobStore.ts';
+import { createSqliteStore } from '#shared/stores/sqliteStore.ts';
 import { FAKE_CREDENTIALS, fcContext, httpEvent, invokeEvent, timerEvent } from '#test/helpers/fc.ts';
 import {
   gatewayError,
@@ -14,6 +16,8 @@ import {
 let server: ScriptedServer;
 let handler: FcHandler;
 let logLines: string[];
+/** The query function's job store, which the tests also open (as the sweeper would). */
+let storePath: string;
 
 beforeAll(async () => {
   server = await startScriptedServer();
@@ -21,7 +25,8 @@ beforeAll(async () => {
   vi.stubEnv('AICONTENT_MAX_ATTEMPTS', '1');
   vi.stubEnv('POLL_HINT_SECONDS', '7');
   vi.stubEnv('NOTIFY_TARGETS_ALLOWED', 'fn:on-job-done, url:https://hooks.example.test/');
-  vi.stubEnv('JOB_STORE_URL', `file:${mkdtempSync(join(tmpdir(), 'query-test-'))}/jobs.db`);
+  storePath = `${mkdtempSync(join(tmpdir(), 'query-test-'))}/jobs.db`;
+  vi.stubEnv('JOB_STORE_URL', `file:${storePath}`);
   vi.resetModules();
   ({ handler } = await import('#functions/query/handler.ts'));
 });
@@ -79,8 +84,8 @@ describe('query function over HTTP', () => {
   });
 
   it('answers a finished job as immutable', async () => {
-    server.script.push(jobAnswer(finished));
-    const result = await get('/jobs/20');
+    server.script.push(jobAnswer({ ...finished, id: 'done-untracked' }));
+    const result = await get('/jobs/done-untracked');
     expect(result.headers['cache-control']).toContain('immutable');
     expect(result.headers['retry-after']).toBeUndefined();
     expect(result.json).toMatchObject({
@@ -146,10 +151,15 @@ describe('query function over HTTP', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('answers a wrong method with 405 and Allow', async () => {
-    const result = await get('/jobs/20', 'DELETE');
+  it.each([
+    ['PUT', '/jobs/20', 'GET, DELETE'],
+    ['POST', '/jobs/20', 'GET, DELETE'],
+    ['PUT', '/jobs/20/notify', 'GET, DELETE, POST'],
+    ['POST', '/stats', 'GET'],
+  ])('answers %s %s with 405 and Allow: %s', async (method, path, allow) => {
+    const result = await get(path, method);
     expect(result.statusCode).toBe(405);
-    expect(result.headers.allow).toBe('GET');
+    expect(result.headers.allow).toBe(allow);
   });
 
   it('rejects a malformed HTTP event with a 400 HTTP response', async () => {
@@ -291,15 +301,18 @@ describe('query function tracking jobs', () => {
       tracking: {
         id: 'track-1',
         state: 'pending',
-        notify: { type: 'function', name: 'on-job-done' },
+        notify: 'function on-job-done',
         attempts: 0,
+        lastError: null,
+        notification: 'none',
+        notifyAttempts: 0,
       },
     });
     expect(first.json.tracking.firstSeenAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(server.requests[0]?.url).toContain('inferenceJobId=track-1');
     const again = await post(JSON.stringify({ inferenceJobId: 'track-1' }));
     expect(again.statusCode).toBe(202);
-    expect(again.json).toMatchObject({ created: false, tracking: { notify: { name: 'on-job-done' } } });
+    expect(again.json).toMatchObject({ created: false, tracking: { notify: 'function on-job-done' } });
     expect(server.requests).toHaveLength(1); // a tracked job is not asked about again
   });
 
@@ -330,10 +343,7 @@ describe('query function tracking jobs', () => {
     const mine = { function: 'on-job-done' };
     const owner = await post(JSON.stringify({ inferenceJobId: 'owned-1', notify: mine }));
     expect(owner.statusCode).toBe(202);
-    expect(owner.json).toMatchObject({
-      created: false,
-      tracking: { notify: { type: 'function', name: 'on-job-done' } },
-    });
+    expect(owner.json).toMatchObject({ created: false, tracking: { notify: 'function on-job-done' } });
     const same = await post(JSON.stringify({ inferenceJobId: 'owned-1', notify: mine }));
     expect(same.statusCode).toBe(202);
     const other = await post(
@@ -458,5 +468,206 @@ describe('query function tracking jobs', () => {
     const result = (await handler(httpEvent({ method: 'PUT', path: '/jobs' }), fcContext())) as HttpResult;
     expect(result.statusCode).toBe(405);
     expect(result.headers.allow).toBe('GET, POST');
+  });
+});
+
+describe('query function operating tracked jobs', () => {
+  let store: JobStore;
+  beforeAll(async () => {
+    store = await createSqliteStore({ path: storePath });
+  });
+  afterAll(() => store.close());
+
+  /** Tracks `id` and plays the sweeper that polled it once: `changes` are what it learned. */
+  async function swept(id: string, changes: JobChanges): Promise<TrackedJob> {
+    await store.track({ id, notify: { type: 'function', name: 'on-job-done' }, now: Date.now() - 60_000 });
+    const claimed = await store.claimDue({ owner: 'test-sweeper', now: Date.now(), limit: 500, leaseMs: 1 });
+    const job = claimed.find((candidate) => candidate.id === id) as TrackedJob;
+    for (const other of claimed.filter((candidate) => candidate.id !== id)) {
+      await store.commit(other, 'test-sweeper', {});
+    }
+    return (await store.commit(job, 'test-sweeper', {
+      attempts: 1,
+      lastPolledAt: Date.now(),
+      ...changes,
+    })) as TrackedJob;
+  }
+
+  async function call(method: string, path: string) {
+    const result = (await handler(httpEvent({ method, path }), fcContext())) as HttpResult;
+    return { ...result, json: result.body === '' ? undefined : JSON.parse(result.body) };
+  }
+
+  it('GET /jobs/{id} shows the tracking of a tracked job, with its last error as code and message', async () => {
+    await swept('op-1', {
+      lastError: 'UpstreamThrottled: aicontent is throttling requests (Throttling.User)',
+    });
+    server.script.push(jobAnswer({ ...pending, id: 'op-1' }));
+    const result = await get('/jobs/op-1');
+    expect(result.json).toMatchObject({
+      job: { id: 'op-1', state: 'pending' },
+      tracking: {
+        id: 'op-1',
+        state: 'pending',
+        attempts: 1,
+        lastError: {
+          code: 'UpstreamThrottled',
+          message: 'aicontent is throttling requests (Throttling.User)',
+        },
+        notify: 'function on-job-done',
+        notification: 'none',
+        notifyAttempts: 0,
+      },
+    });
+    expect(Object.keys(result.json.tracking as object).sort()).toEqual(
+      [
+        'id',
+        'state',
+        'status',
+        'attempts',
+        'firstSeenAt',
+        'nextPollAt',
+        'lastPolledAt',
+        'lastError',
+        'images',
+        'finishedAt',
+        'reason',
+        'notify',
+        'notification',
+        'notifyAttempts',
+      ].sort(),
+    );
+  });
+
+  it('GET /jobs/{id} of an ended tracked job is not cacheable (its tracking changes); untracked, no tracking', async () => {
+    await swept('op-2', { state: 'succeeded', status: 'FINISHED', finishedAt: Date.now(), nextPollAt: null });
+    server.script.push(jobAnswer({ ...finished, id: 'op-2' }), jobAnswer({ ...finished, id: 'op-2' }));
+    const tracked = await get('/jobs/op-2');
+    expect(tracked.headers['cache-control']).toBe('no-store');
+    expect(tracked.json).toMatchObject({
+      terminal: true,
+      tracking: { state: 'succeeded', finishedAt: expect.any(String) },
+    });
+    await store.untrack('op-2');
+    const untracked = await get('/jobs/op-2');
+    expect(untracked.json).not.toHaveProperty('tracking');
+    expect(untracked.headers['cache-control']).toContain('immutable');
+  });
+
+  it('DELETE /jobs/{id} stops tracking: 204 without a body, then 404 NotTracked', async () => {
+    await swept('a/b op-3', {});
+    const deleted = await call('DELETE', '/jobs/a/b op-3');
+    expect(deleted).toMatchObject({ statusCode: 204, body: '' });
+    expect(deleted.headers['content-type']).toBeUndefined();
+    expect(await store.get('a/b op-3')).toBeNull();
+    const again = await call('DELETE', '/jobs/a/b op-3');
+    expect(again.statusCode).toBe(404);
+    expect(again.json).toMatchObject({
+      error: { code: 'NotTracked', message: 'job "a/b op-3" is not tracked' },
+    });
+    expect(server.requests).toHaveLength(0); // aicontent is not asked
+  });
+
+  it('POST /jobs/{id}/notify sends an ended job’s news again: 202; 409 JobNotEnded while pending; 404 NotTracked', async () => {
+    await swept('op-4', {
+      state: 'failed',
+      status: 'OOM',
+      finishedAt: Date.now(),
+      nextPollAt: null,
+      notification: 'failed',
+      notifyAttempts: 5,
+      lastError: 'Http502: the target answered 502',
+    });
+    const resent = await call('POST', '/jobs/op-4/notify');
+    expect(resent.statusCode).toBe(202);
+    expect(resent.json).toMatchObject({
+      tracking: { id: 'op-4', state: 'failed', notification: 'pending', notifyAttempts: 0 },
+    });
+    expect(await store.get('op-4')).toMatchObject({
+      notification: 'pending',
+      nextPollAt: expect.any(Number),
+    });
+
+    await swept('op-5/notify', {});
+    const early = await call('POST', '/jobs/op-5/notify/notify');
+    expect(early.statusCode).toBe(409);
+    expect(early.json).toMatchObject({ error: { code: 'JobNotEnded' } });
+    expect((await call('POST', '/jobs/never-tracked/notify')).json).toMatchObject({
+      error: { code: 'NotTracked' },
+    });
+    expect((await call('POST', '/jobs//notify')).json).toMatchObject({ error: { code: 'InvalidJobId' } });
+  });
+
+  it('GET /stats answers the numbers of the store', async () => {
+    await store.recordSweep({
+      startedAt: Date.now() - 1_000,
+      durationMs: 812,
+      claimed: 3,
+      succeeded: 1,
+      failed: 0,
+      gaveUp: 0,
+      rescheduled: 2,
+      notified: 1,
+      notifyFailed: 0,
+      throttled: 1,
+      errors: { UpstreamThrottled: 1 },
+    });
+    const result = await call('GET', '/stats');
+    expect(result.statusCode).toBe(200);
+    expect(result.headers['cache-control']).toBe('no-store');
+    const counts = await store.stats(Date.now());
+    expect(result.json).toMatchObject({
+      generatedAt: expect.stringMatching(/^\d{4}-/),
+      jobs: counts.jobs,
+      notifications: counts.notifications,
+      timeToFinish: { count: counts.finishTimesMs.length },
+      sweeps: [{ durationMs: 812, throttled: 1, errors: { UpstreamThrottled: 1 } }],
+    });
+    expect(Object.keys(result.json).sort()).toEqual(
+      [
+        'generatedAt',
+        'jobs',
+        'notifications',
+        'dueNow',
+        'oldestPendingAgeSeconds',
+        'timeToFinish',
+        'sweeps',
+      ].sort(),
+    );
+    expect(await handler(invokeEvent({ action: 'stats' }), fcContext())).toMatchObject({ jobs: counts.jobs });
+  });
+
+  it('untracks and re-sends by direct invocation too', async () => {
+    await swept('op-6', {
+      state: 'succeeded',
+      finishedAt: Date.now(),
+      nextPollAt: null,
+      notification: 'sent',
+    });
+    expect(
+      await handler(invokeEvent({ action: 'notify', inferenceJobId: 'op-6' }), fcContext()),
+    ).toMatchObject({
+      tracking: { notification: 'pending' },
+    });
+    expect(await handler(invokeEvent({ action: 'untrack', inferenceJobId: 'op-6' }), fcContext())).toEqual({
+      untracked: true,
+    });
+    expect(
+      await handler(invokeEvent({ action: 'untrack', inferenceJobId: 'op-6' }), fcContext()),
+    ).toMatchObject({
+      error: { code: 'NotTracked' },
+    });
+  });
+
+  it('answers a list cursor no page returned with 400 InvalidCursor, over HTTP and by direct invocation', async () => {
+    const result = (await handler(
+      httpEvent({ path: '/jobs', query: { state: 'pending', cursor: 'made-up' } }),
+      fcContext(),
+    )) as HttpResult;
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({ error: { code: 'InvalidCursor' } });
+    expect(
+      await handler(invokeEvent({ action: 'list', state: 'pending', cursor: 'made-up' }), fcContext()),
+    ).toMatchObject({ error: { code: 'InvalidCursor' } });
   });
 });

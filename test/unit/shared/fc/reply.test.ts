@@ -46,6 +46,16 @@ describe('toHttpResponse', () => {
       body: '{"a":1}',
     });
   });
+
+  it('sends no body and no content type with a 204', () => {
+    const reply = { statusCode: 204, body: { untracked: true }, headers: { 'cache-control': 'no-store' } };
+    expect(toHttpResponse(reply)).toEqual({
+      statusCode: 204,
+      headers: { 'cache-control': 'no-store' },
+      isBase64Encoded: false,
+      body: '',
+    });
+  });
 });
 
 describe('retryAfterSeconds', () => {

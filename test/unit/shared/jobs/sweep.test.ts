@@ -215,6 +215,51 @@ describe('sweep', () => {
     expect((await h.store.get('busy'))?.nextPollAt).toBe(T0 + 60_000);
   });
 
+  it('counts failed polls by code, throttled ones apart, and records the sweep for GET /stats', async () => {
+    const throttled = () => new AicontentError({ kind: 'gateway', code: 'Throttling.User' });
+    const h = harness({
+      busy1: throttled(),
+      busy2: throttled(),
+      down: new AicontentError({ kind: 'gateway', code: 'ServiceUnavailable', httpStatus: 503 }),
+      bad: new Error('boom'),
+      ok: 'FINISHED',
+    });
+    await track(h.store, ['busy1', 'busy2', 'down', 'bad', 'ok']);
+    const summary = await h.run();
+    const errorsByCode = { UpstreamThrottled: 2, UpstreamUnavailable: 1, InternalError: 1 };
+    expect(summary).toMatchObject({ errors: 4, throttled: 2, errorsByCode });
+    const { sweeps } = await h.store.stats(T0);
+    expect(sweeps).toEqual([
+      {
+        startedAt: T0,
+        durationMs: summary.durationMs,
+        claimed: 5,
+        succeeded: 1,
+        failed: 0,
+        gaveUp: 0,
+        rescheduled: 4,
+        notified: 1,
+        notifyFailed: 0,
+        throttled: 2,
+        errors: errorsByCode,
+      },
+    ]);
+  });
+
+  it('still returns its summary when the store cannot record it, and says so in the log', async () => {
+    const store = createMemoryStore();
+    store.recordSweep = async () => {
+      throw new Error('store down');
+    };
+    const h = harness({ ok: 'FINISHED' }, { store });
+    await track(h.store, ['ok']);
+    expect(await h.run()).toMatchObject({ succeeded: 1 });
+    expect(h.lines.at(-1)).toMatchObject({
+      level: 'error',
+      msg: 'could not record the sweep for GET /stats',
+    });
+  });
+
   it('gives up after MAX_POLL_ATTEMPTS polls, with a reason, and notifies', async () => {
     const h = harness({});
     await track(h.store, ['never']);

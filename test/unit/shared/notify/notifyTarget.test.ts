@@ -5,7 +5,6 @@ import {
   describeTarget,
   notifyTargetFromConfig,
   parseNotifyTarget,
-  shownTarget,
   targetAllowlistFromConfig,
 } from '#shared/notify/notifyTarget.ts';
 
@@ -331,17 +330,6 @@ describe('notifyTargetFromConfig', () => {
     expect(
       notifyTargetFromConfig({ NOTIFY_URL: 'https://10.0.0.5/h' }, { allowPrivateAddresses: true }),
     ).toMatchObject({ type: 'webhook' });
-  });
-});
-
-describe('shownTarget', () => {
-  it('shows a webhook without its query string or user info, other targets as they are', () => {
-    expect(shownTarget({ type: 'webhook', url: 'https://u:p@example.com/h?token=secret#x' })).toEqual({
-      type: 'webhook',
-      url: 'https://example.com/h',
-    });
-    const fn: NotifyTarget = { type: 'function', name: 'f', qualifier: 'LIVE' };
-    expect(shownTarget(fn)).toEqual(fn);
   });
 });
 

@@ -41,10 +41,21 @@ describe('answerQuery', () => {
     expect(lines.at(-1)).toMatchObject({ msg: 'could not start tracking a queried job', jobId: 'a' });
   });
 
-  it('does not touch the store when TRACK_ON_QUERY is off', async () => {
+  it('tracks nothing when TRACK_ON_QUERY is off, and answers without tracking when the store cannot say', async () => {
+    const store = createMemoryStore();
+    const reply = await answerQuery(
+      { kind: 'invoke', payload: { inferenceJobId: 'a' } },
+      request({ trackOnQuery: false, store: async () => store }),
+    );
+    expect(reply.body).not.toHaveProperty('tracking');
+    expect(await store.get('a')).toBeNull();
     lines.length = 0;
-    await answerQuery({ kind: 'invoke', payload: { inferenceJobId: 'a' } }, request({ trackOnQuery: false }));
-    expect(lines).toEqual([]);
+    const down = await answerQuery(
+      { kind: 'invoke', payload: { inferenceJobId: 'a' } },
+      request({ trackOnQuery: false }),
+    );
+    expect(down).toMatchObject({ statusCode: 200, body: { terminal: false } });
+    expect(lines.at(-1)).toMatchObject({ msg: 'could not read the tracking of a queried job', jobId: 'a' });
   });
 
   it('fails a track request when the store is down (the caller must know)', async () => {

@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, ConfigError } from '#shared/errors.ts';
-import type { JobChanges, JobStore, TrackedJob, TrackedState } from '#shared/jobs/jobStore.ts';
-import { type StoreUnavailableError, TRACKED_STATES } from '#shared/jobs/jobStore.ts';
+import type { JobChanges, JobStore, SweepRecord, TrackedJob, TrackedState } from '#shared/jobs/jobStore.ts';
+import { NOTIFICATION_STATES, type StoreUnavailableError, TRACKED_STATES } from '#shared/jobs/jobStore.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 import {
   type CorruptJob,
@@ -31,6 +31,19 @@ import {
 
 const T0 = Date.UTC(2026, 10, 25);
 const LEASE = 60_000;
+const SWEEP: SweepRecord = {
+  startedAt: T0,
+  durationMs: 812,
+  claimed: 3,
+  succeeded: 1,
+  failed: 0,
+  gaveUp: 0,
+  rescheduled: 2,
+  notified: 1,
+  notifyFailed: 0,
+  throttled: 1,
+  errors: { UpstreamThrottled: 1 },
+};
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -285,13 +298,27 @@ describe('on a Redis server', () => {
       expect(await store.commit(again, 's1', { images: [] })).toMatchObject({ images: [] });
     });
 
-    it('lays out readable keys: one hash per job, due / leased / state sets', async () => {
+    it('lays out readable keys: one hash per job, due / leased / state sets, what stats read', async () => {
       const store = open();
       await store.track({ id: 'job-1', now: T0 });
       await store.track({ id: '中文', now: T0 + 1 });
       expect((await redis.keys(`${prefix}*`)).sort()).toEqual(
-        [`${prefix}due`, `${prefix}job:job-1`, `${prefix}job:中文`, `${prefix}state:pending`].sort(),
+        [
+          `${prefix}due`,
+          `${prefix}job:job-1`,
+          `${prefix}job:中文`,
+          `${prefix}state:pending`,
+          `${prefix}notifications`,
+          `${prefix}pending-since`,
+        ].sort(),
       );
+      expect(await redis.hgetall(`${prefix}notifications`)).toEqual({ counted: '1', none: '2' });
+      expect(await redis.zrange(`${prefix}pending-since`, 0, -1, 'WITHSCORES')).toEqual([
+        'job-1',
+        String(T0),
+        '中文',
+        String(T0 + 1),
+      ]);
       expect(await redis.hgetall(`${prefix}job:job-1`)).toMatchObject({
         id: '"job-1"',
         state: '"pending"',
@@ -312,11 +339,55 @@ describe('on a Redis server', () => {
         'job-1',
         String(T0 + LEASE),
       ]);
-      await store.commit(job, 's1', { state: 'failed', nextPollAt: null });
+      await store.commit(job, 's1', { state: 'failed', finishedAt: T0 + 9, nextPollAt: null });
       expect(await redis.exists(`${prefix}leased`)).toBe(0);
       expect(await redis.zrange(`${prefix}due`, 0, -1)).toEqual(['中文']);
       expect(await redis.zrange(`${prefix}state:failed`, 0, -1)).toEqual(['job-1']);
       expect(await redis.zrange(`${prefix}state:pending`, 0, -1)).toEqual(['中文']);
+      expect(await redis.zrange(`${prefix}pending-since`, 0, -1)).toEqual(['中文']);
+      expect(await redis.zrange(`${prefix}finished`, 0, -1, 'WITHSCORES')).toEqual(['job-1', String(T0 + 9)]);
+
+      await store.recordSweep({ ...SWEEP, startedAt: T0 });
+      expect(await redis.lrange(`${prefix}sweeps`, 0, -1)).toEqual([
+        JSON.stringify({ ...SWEEP, startedAt: T0 }),
+      ]);
+      await store.untrack('job-1');
+      expect(await redis.exists(`${prefix}job:job-1`, `${prefix}state:failed`, `${prefix}finished`)).toBe(0);
+      expect(await redis.hgetall(`${prefix}notifications`)).toEqual({ counted: '1', none: '1' });
+    });
+
+    it('rebuilds what stats read, once, for jobs tracked before the store kept it', async () => {
+      const store = open();
+      const memory = createMemoryStore();
+      for (const each of [store, memory]) {
+        for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) await each.track({ id, now: T0 + i });
+        const [a, b] = await each.claimDue({ owner: 's1', now: T0 + 10, limit: 2, leaseMs: LEASE });
+        await each.commit(a as TrackedJob, 's1', {
+          state: 'succeeded',
+          finishedAt: T0 + 5_000,
+          nextPollAt: null,
+        });
+        await each.commit(b as TrackedJob, 's1', {
+          state: 'failed',
+          finishedAt: T0 + 9_000,
+          notification: 'sent',
+          nextPollAt: null,
+        });
+      }
+      const expected = await memory.stats(T0 + 20);
+      // As the code before them left a store: no counts, no pending-since or finished sets.
+      await redis.del(`${prefix}notifications`, `${prefix}pending-since`, `${prefix}finished`);
+      await store.track({ id: 'e', now: T0 + 20 }); // tracked meanwhile: no reason to take the counts as whole
+      await memory.track({ id: 'e', now: T0 + 20 });
+      const rebuilt = await store.stats(T0 + 20);
+      expect(rebuilt).toEqual(await memory.stats(T0 + 20));
+      expect(rebuilt.finishTimesMs).toEqual([8_999, 5_000]);
+      expect(rebuilt.jobs.pending).toBe(expected.jobs.pending + 1);
+      expect(await redis.hgetall(`${prefix}notifications`)).toEqual({ counted: '1', none: '4', sent: '1' });
+      // Counted from then on by the writes themselves.
+      await store.untrack('c');
+      await memory.untrack('c');
+      expect(await store.stats(T0 + 30)).toEqual(await memory.stats(T0 + 30));
     });
 
     it('reads a job stored before a field was added with that field’s default, and writes it later', async () => {
@@ -425,10 +496,15 @@ describe('on a Redis server', () => {
           asOwner: fc.boolean(),
           next: fc.option(step, { nil: null }),
           state: fc.option(fc.constantFrom(...TRACKED_STATES), { nil: undefined }),
+          notification: fc.option(fc.constantFrom(...NOTIFICATION_STATES), { nil: undefined }),
+          finished: fc.option(fc.option(step, { nil: null }), { nil: undefined }),
           attempts: fc.nat(100),
         }),
         fc.record({ kind: fc.constant('list' as const), limit: fc.integer({ min: 1, max: 3 }) }),
         fc.record({ kind: fc.constant('get' as const), id: idIndex }),
+        fc.record({ kind: fc.constant('untrack' as const), id: idIndex }),
+        fc.record({ kind: fc.constant('requeue' as const), id: idIndex, step }),
+        fc.record({ kind: fc.constant('stats' as const), step }),
       );
       // Times are tie-free (a job's are ≡ its index mod 1000), since ties are claimed in a different order.
       const at = (stepNumber: number, id: number) => T0 + stepNumber * 1_000 + id;
@@ -460,8 +536,20 @@ describe('on a Redis server', () => {
               attempts: o.attempts,
               nextPollAt: o.next === null ? null : at(o.next, index),
               ...(o.state ? { state: o.state as TrackedState } : {}),
+              ...(o.notification ? { notification: o.notification } : {}),
+              ...(o.finished === undefined
+                ? {}
+                : { finishedAt: o.finished === null ? null : at(o.finished, index) }),
             };
             results.push(await store.commit(job, o.asOwner ? (job.leaseOwner ?? '') : 'intruder', changes));
+          } else if (o.kind === 'untrack') {
+            results.push(await store.untrack(ids[o.id] as string));
+          } else if (o.kind === 'requeue') {
+            results.push(await store.requeueNotification({ id: ids[o.id] as string, now: at(o.step, o.id) }));
+          } else if (o.kind === 'stats') {
+            // Due now aside: the clocks here disagree on purpose, and Redis counts the due set as it is.
+            const { dueNow: _, ...stats } = await store.stats(T0 + o.step * 1_000 + 500);
+            results.push({ ...stats, finishTimesMs: stats.finishTimesMs.sort((a, b) => a - b) });
           } else if (o.kind === 'list') {
             for (const state of TRACKED_STATES) {
               let cursor: string | undefined;

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '#shared/errors.ts';
-import { StoreUnavailableError } from '#shared/jobs/jobStore.ts';
+import { StoreUnavailableError, type TrackedJob } from '#shared/jobs/jobStore.ts';
+import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 import {
   createSqliteStore,
   parseEmbeddedStoreUrl,
@@ -89,6 +90,45 @@ describe('createSqliteStore', () => {
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     await expect(createSqliteStore({ path })).rejects.toThrow(`schema version ${SCHEMA_VERSION + 1}`);
+  });
+
+  it('brings a file of schema 1 up to date, its jobs counted by stats', async () => {
+    const path = join(dir, 'jobs.db');
+    const db = new Database(path);
+    // Schema 1, as the first release wrote it, with one pending and one finished job.
+    db.exec(`
+      CREATE TABLE jobs (key BLOB PRIMARY KEY, id TEXT NOT NULL, state TEXT NOT NULL, next_poll_at INTEGER,
+        lease_expires_at INTEGER, job TEXT NOT NULL);
+      CREATE INDEX jobs_due ON jobs (next_poll_at) WHERE next_poll_at IS NOT NULL;
+      CREATE INDEX jobs_state ON jobs (state, key);
+      PRAGMA user_version = 1;
+    `);
+    const memory = createMemoryStore();
+    await memory.track({ id: 'p', now: T0 });
+    await memory.track({ id: 'f', now: T0 + 1 });
+    const [claimed] = await memory.claimDue({ owner: 's', now: T0 + 1, limit: 1, leaseMs: 1 });
+    const [, f] = await memory.claimDue({ owner: 's', now: T0 + 2, limit: 2, leaseMs: 1 });
+    expect(claimed?.id).toBe('p');
+    await memory.commit(f as TrackedJob, 's', {
+      state: 'succeeded',
+      finishedAt: T0 + 9_001,
+      notification: 'sent',
+      nextPollAt: null,
+    });
+    const insert = db.prepare(
+      'INSERT INTO jobs (key, id, state, next_poll_at, lease_expires_at, job) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (const id of ['p', 'f']) {
+      const job = (await memory.get(id)) as TrackedJob;
+      const key = Buffer.from(id, 'utf16le').swap16();
+      insert.run(key, id, job.state, job.nextPollAt, job.leaseExpiresAt, JSON.stringify(job));
+    }
+    db.close();
+    const store = await createSqliteStore({ path });
+    expect(await store.stats(T0 + 10_000)).toEqual(await memory.stats(T0 + 10_000));
+    expect((await store.stats(T0 + 10_000)).finishTimesMs).toEqual([9_000]);
+    expect(await store.get('f')).toEqual(await memory.get('f'));
+    await store.close();
   });
 
   it('orders and tells ids apart exactly as JavaScript strings do', async () => {

@@ -1,0 +1,118 @@
+/**
+ * `npm start`'s stack (`startLocalStack`) with emulator jobs of every fate tracked through the query
+ * function and swept by the sweeper, so that the operator API's numbers are real ones: jobs that
+ * succeeded, failed, were given up (MAX_POLL_ATTEMPTS), and pending ones whose only poll aicontent
+ * throttled (asked to wait 5 minutes: they stay pending, not due, while a test runs; aicontent answers
+ * about them again from then on). Timers are off:
+ * nothing changes but what the test does. Calls are signed when the trigger wants it
+ * (`httpAuthType: 'function'`), with the local AccessKey.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { callTrigger } from '#local/cli/triggerClient.ts';
+import type { JobSpec } from '#local/emulator/job-spec.ts';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '#local/stack.ts';
+
+export type Fate = 'succeeded' | 'failed' | 'gaveUp' | 'throttled';
+
+const SPECS: Record<Fate, JobSpec> = {
+  succeeded: { schedule: { waitScheduleMs: 0, inferringMs: 0 } },
+  failed: { schedule: { waitScheduleMs: 0, inferringMs: 0, outcome: 'OOM' } },
+  gaveUp: { schedule: { outcome: 'NEVER' } },
+  // Its first two queries throttled: the one POST /jobs asks before tracking it, and its first poll.
+  throttled: { schedule: { outcome: 'NEVER' }, faults: { throttle: 2 } },
+};
+
+/** How long aicontent asks a throttled poll to wait: longer than any test. */
+const THROTTLED_RETRY_AFTER_MS = 300_000;
+
+export interface SweptStack {
+  stack: LocalStack;
+  /** The query function's trigger. */
+  url: string;
+  /** The jobs of each fate, in the order they were tracked. */
+  ids: Record<Fate, string[]>;
+  /** An operator API call (signed when the trigger wants it); rejects unless 2xx. */
+  call<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Credentials for the trigger: the local AccessKey, or none when it takes unsigned calls. */
+  env: NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export async function startSweptStack(
+  counts: Record<Fate, number>,
+  options: Partial<LocalStackOptions> = {},
+): Promise<SweptStack> {
+  const stack = await startLocalStack({
+    port: 0,
+    emulatorPort: 0,
+    timers: false,
+    jobStoreUrl: `file:${mkdtempSync(join(tmpdir(), 'swept-stack-'))}/jobs.db`,
+    log: () => {},
+    ...options,
+    emulator: { faults: { throttle: { count: 0, retryAfterMs: THROTTLED_RETRY_AFTER_MS } } },
+    env: {
+      POLL_INTERVAL_SECONDS: '1',
+      MAX_POLL_INTERVAL_SECONDS: '600',
+      POLL_JITTER: 'none',
+      MAX_POLL_ATTEMPTS: '2',
+      AICONTENT_MAX_ATTEMPTS: '1',
+      ...options.env,
+    },
+  });
+  const url = stack.runtime.url;
+  const env: NodeJS.ProcessEnv =
+    stack.httpAuthType === 'function'
+      ? {
+          ALIBABA_CLOUD_ACCESS_KEY_ID: stack.emulator.accessKeyId,
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: stack.emulator.accessKeySecret,
+        }
+      : {};
+  const credentials =
+    stack.httpAuthType === 'function'
+      ? () => ({ accessKeyId: stack.emulator.accessKeyId, accessKeySecret: stack.emulator.accessKeySecret })
+      : undefined;
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const answer = await callTrigger(
+      {
+        method,
+        url: new URL(`${url}${path}`),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        contentType: body === undefined ? undefined : 'application/json',
+      },
+      { credentials },
+    );
+    if (answer.status < 200 || answer.status > 299) {
+      throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
+    }
+    return (answer.text ? JSON.parse(answer.text) : undefined) as T;
+  }
+
+  const ids: Record<Fate, string[]> = { succeeded: [], failed: [], gaveUp: [], throttled: [] };
+  const track = async (fate: Fate) => {
+    for (let i = 0; i < counts[fate]; i++) {
+      const id = stack.emulator.createJob(SPECS[fate]);
+      await call('POST', '/jobs', { inferenceJobId: id });
+      ids[fate].push(id);
+    }
+  };
+  const sweep = async () => {
+    const outcome = await stack.runtime.fireTimer('aicontent-jobs-sweeper', 'sweep');
+    if (!outcome?.ok) throw new Error(`the sweep failed: ${JSON.stringify(outcome)}`);
+  };
+  try {
+    // First sweep: the quick ones end, the never-ending ones are polled once (MAX_POLL_ATTEMPTS is 2).
+    for (const fate of ['succeeded', 'failed', 'gaveUp'] as const) await track(fate);
+    await sweep();
+    // Second sweep, a poll interval later: those are given up; the throttled ones, tracked now, wait.
+    await track('throttled');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await sweep();
+  } catch (error) {
+    await stack.close();
+    throw error;
+  }
+  return { stack, url, ids, call, env, close: () => stack.close() };
+}
