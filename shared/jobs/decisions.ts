@@ -49,18 +49,21 @@ export function decidePoll(
   at: number,
   random: () => number,
 ): PollDecision {
+  const when: PollTime = { policy, at, random };
   return 'upstream' in polled
-    ? pollAnswered(job, polled.upstream, policy, at, random)
-    : pollFailed(job, polled.error, policy, at, random);
+    ? pollAnswered(job, polled.upstream, when)
+    : pollFailed(job, polled.error, when);
 }
 
-function pollAnswered(
-  job: TrackedJob,
-  upstream: Job,
-  policy: SweepPolicy,
-  at: number,
-  random: () => number,
-): PollDecision {
+/** What the decision of a poll depends on besides the job and what came of its poll. */
+interface PollTime {
+  policy: SweepPolicy;
+  at: number;
+  random: () => number;
+}
+
+function pollAnswered(job: TrackedJob, upstream: Job, when: PollTime): PollDecision {
+  const { at } = when;
   const seen: JobChanges = {
     attempts: job.attempts + 1,
     lastPolledAt: at,
@@ -75,63 +78,48 @@ function pollAnswered(
           outcome: state,
           changes: { ...seen, state, images: upstream.images, finishedAt: at, nextPollAt: null },
         }
-      : pollLater(job, seen, 0, policy, at, random);
+      : pollLater(job, seen, 0, when);
   if (state === 'unknown' && upstream.status !== job.status) decision.unknownStatus = upstream.status;
   return decision;
 }
 
 /** A poll that failed: the job waits for its next poll, or is given up. */
-function pollFailed(
-  job: TrackedJob,
-  error: unknown,
-  policy: SweepPolicy,
-  at: number,
-  random: () => number,
-): PollDecision {
-  const attempts = job.attempts + 1;
-  const changes: JobChanges = { attempts, lastPolledAt: at, lastError: errorText(error) };
+function pollFailed(job: TrackedJob, error: unknown, when: PollTime): PollDecision {
+  const changes: JobChanges = {
+    attempts: job.attempts + 1,
+    lastPolledAt: when.at,
+    lastError: errorText(error),
+  };
   const decision = isJobNotFound(error)
-    ? notFound(job, changes, policy, at, random)
-    : pollLater(job, changes, retryAfterOf(error), policy, at, random);
+    ? notFound(job, changes, when)
+    : pollLater(job, changes, retryAfterOf(error), when);
   decision.errorCode = errorCode(error);
   return decision;
 }
 
-function pollLater(
-  job: TrackedJob,
-  changes: JobChanges,
-  retryAfterMs: number,
-  policy: SweepPolicy,
-  at: number,
-  random: () => number,
-): PollDecision {
+/** A job still pending: polled again after a backoff (and not before `retryAfterMs`), or given up. */
+function pollLater(job: TrackedJob, changes: JobChanges, retryAfterMs: number, when: PollTime): PollDecision {
   const attempts = job.attempts + 1;
-  const reason = budgetSpent(job, attempts, policy, at);
-  if (reason) return gaveUp(changes, reason, at);
-  return rescheduled(changes, at + pollDelay(attempts, retryAfterMs, policy, random));
+  const reason = budgetSpent(job, attempts, when);
+  if (reason) return gaveUp(changes, reason, when.at);
+  return rescheduled(changes, when.at + pollDelay(attempts, retryAfterMs, when));
 }
 
 /** aicontent does not know the job: asked again a minute later at the soonest, given up once confirmed. */
-function notFound(
-  job: TrackedJob,
-  changes: JobChanges,
-  policy: SweepPolicy,
-  at: number,
-  random: () => number,
-): PollDecision {
+function notFound(job: TrackedJob, changes: JobChanges, when: PollTime): PollDecision {
   const attempts = job.attempts + 1;
   const notFoundCount = job.notFoundCount + 1;
   const counted = { ...changes, notFoundCount };
   const reason =
     notFoundCount >= NOT_FOUND_CONFIRMATIONS
       ? `not found: aicontent does not know the job (${notFoundCount} answers in a row, a minute or more apart)`
-      : budgetSpent(job, attempts, policy, at);
-  if (reason) return gaveUp(counted, reason, at);
-  return rescheduled(counted, at + Math.max(NOT_FOUND_RECHECK_MS, pollDelay(attempts, 0, policy, random)));
+      : budgetSpent(job, attempts, when);
+  if (reason) return gaveUp(counted, reason, when.at);
+  return rescheduled(counted, when.at + Math.max(NOT_FOUND_RECHECK_MS, pollDelay(attempts, 0, when)));
 }
 
 /** Why to stop polling a job still pending after `attempts` polls, or null to go on. */
-function budgetSpent(job: TrackedJob, attempts: number, policy: SweepPolicy, at: number): string | null {
+function budgetSpent(job: TrackedJob, attempts: number, { policy, at }: PollTime): string | null {
   if (attempts >= policy.maxAttempts) return `no terminal state after ${attempts} polls (MAX_POLL_ATTEMPTS)`;
   if (at - job.firstSeenAt >= policy.maxAgeMs) {
     return `no terminal state after ${Math.round((at - job.firstSeenAt) / 1000)} s (MAX_JOB_AGE_SECONDS)`;
@@ -140,12 +128,7 @@ function budgetSpent(job: TrackedJob, attempts: number, policy: SweepPolicy, at:
 }
 
 /** The wait before the next poll: backoff from POLL_INTERVAL, never past MAX_POLL_INTERVAL (retry-after included). */
-function pollDelay(
-  attempts: number,
-  retryAfterMs: number,
-  policy: SweepPolicy,
-  random: () => number,
-): number {
+function pollDelay(attempts: number, retryAfterMs: number, { policy, random }: PollTime): number {
   const ceiling = {
     baseMs: policy.pollIntervalMs,
     capMs: policy.maxPollIntervalMs,
