@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import { randomNonce, resolveEndpoint, signedQuery } from '#shared/aicontent/client.ts';
 import { isTerminal, stateOf } from '#shared/aicontent/job.ts';
 import { nodeTransport } from '#shared/aicontent/transport.ts';
-import { COMMIT_WINDOW_MS } from '#shared/jobs/sweep.ts';
+import { COMMIT_WINDOW_MS } from '#shared/jobs/commitWindow.ts';
 import { formatAcsDate } from '#shared/signing/acs3.ts';
 import { benchSettings, serveSweeps } from './sweepingProcess.ts';
 

@@ -2,16 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { AicontentError } from '#shared/aicontent/errors.ts';
 import { type Job, parseJob } from '#shared/aicontent/job.ts';
 import { readSweepPolicy, type SweepPolicy } from '#shared/config.ts';
+import { NOT_FOUND_RECHECK_MS } from '#shared/jobs/decisions.ts';
 import type { JobStore, NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
-import {
-  coalesce,
-  lanes,
-  NOT_FOUND_RECHECK_MS,
-  type Notifier,
-  notificationLanes,
-  type SweepDeps,
-  sweep,
-} from '#shared/jobs/sweep.ts';
+import { type Notifier, notificationLanes, type SweepDeps, sweep } from '#shared/jobs/sweep.ts';
 import { createLogger } from '#shared/log.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 
@@ -77,58 +70,7 @@ async function track(store: JobStore, ids: string[], notify?: NotifyTarget) {
   for (const id of ids) await store.track({ id, notify, now: T0 });
 }
 
-describe('coalesce', () => {
-  it('starts the calls made within the window together, each with its own result', async () => {
-    const started: number[][] = [];
-    let tick = 0;
-    const run = coalesce(async (n: number) => {
-      started.push([tick, n]);
-      return n * 2;
-    }, 5);
-    const results = Promise.all([run(1), run(2), run(3)]);
-    tick = 1;
-    expect(await results).toEqual([2, 4, 6]);
-    expect(started).toEqual([
-      [1, 1],
-      [1, 2],
-      [1, 3],
-    ]);
-  });
-
-  it('passes a rejection to its own caller only', async () => {
-    const run = coalesce(async (n: number) => {
-      if (n === 2) throw new Error('two');
-      return n;
-    }, 1);
-    const [one, two] = await Promise.allSettled([run(1), run(2)]);
-    expect(one).toEqual({ status: 'fulfilled', value: 1 });
-    expect(two).toMatchObject({ status: 'rejected', reason: new Error('two') });
-  });
-});
-
-describe('lanes', () => {
-  it('runs at most `slots` at a time, starts none once it may not, and hands back what never started', async () => {
-    let open = true;
-    let running = 0;
-    let peak = 0;
-    const done: number[] = [];
-    const lane = lanes(
-      2,
-      async (n: number) => {
-        peak = Math.max(peak, ++running);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        running--;
-        done.push(n);
-        if (n === 3) open = false;
-      },
-      () => open,
-    );
-    for (const n of [1, 2, 3, 4, 5, 6]) lane.add(n);
-    expect(await lane.drain()).toEqual([5, 6]);
-    expect(done.sort()).toEqual([1, 2, 3, 4]);
-    expect(peak).toBe(2);
-  });
-
+describe('notificationLanes', () => {
   it('gives notifications a quarter of the concurrency, at least one lane', () => {
     expect([1, 4, 7, 16, 64].map(notificationLanes)).toEqual([1, 1, 1, 4, 16]);
   });
