@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { isRecord } from '#shared/json.ts';
 import { CronError, parseSchedule } from './cron.ts';
 import { TemplateError, TemplateEvaluator } from './templates.ts';
 
@@ -294,8 +295,4 @@ function stringMap(value: unknown, at: string): Record<string, string> {
     return [key, String(item ?? '')];
   });
   return Object.fromEntries(entries);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { type BackoffPolicy, backoffDelay, exceedsCap } from '#shared/backoff.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
+import { parseJsonObject } from '#shared/json.ts';
 import { retryAfterMs } from '#shared/retryAfter.ts';
 import {
   type Credentials,
@@ -126,15 +127,7 @@ export function readAnswer(
     requestId: header('x-acs-request-id'),
     retryAfterMs: retryAfterMs(header('x-acs-retry-after'), { unit: 'milliseconds', maxMs: maxRetryAfterMs }),
   };
-  let body: Record<string, unknown> | undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      body = parsed as Record<string, unknown>;
-    }
-  } catch {
-    // Falls through: a non-JSON body.
-  }
+  const body = parseJsonObject(text);
   if (!body) {
     throw new AicontentError({ ...base, kind: status >= 400 ? 'gateway' : 'malformed' });
   }

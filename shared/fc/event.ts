@@ -7,6 +7,7 @@
  * error; anything else is a direct invocation and its payload is checked by whoever handles it.
  */
 import { InvalidInputError } from '#shared/errors.ts';
+import { isRecord } from '#shared/json.ts';
 
 export interface HttpRequest {
   method: string;
@@ -36,10 +37,6 @@ export class InvalidEventError extends InvalidInputError {
     super(`malformed ${eventKind === 'http' ? 'HTTP' : 'timer'} event: ${message}`, 'InvalidEvent');
     this.eventKind = eventKind;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function stringMap(value: unknown, field: string): Record<string, string> {

@@ -14,6 +14,7 @@ import { resolveEndpoint } from '#shared/aicontent/client.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+import { parseJsonObject } from '#shared/json.ts';
 import { canonicalQuery, formatAcsDate, percentEncode, sign } from '#shared/signing/acs3.ts';
 import type { Attempt } from './delivery.ts';
 import { httpFailure, invalidTarget } from './notifyError.ts';
@@ -69,13 +70,8 @@ function str(value: unknown): string | undefined {
  * `{ErrorCode, ErrorMessage, RequestId}`. Either is read; anything else is reported by status alone.
  */
 function fcRefusal(target: NotifyTarget, status: number, headers: Headers, text: string) {
-  let body: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null) body = parsed as Record<string, unknown>;
-  } catch {
-    // Not JSON (a proxy's error page, say): the status says enough.
-  }
+  // Not a JSON object (a proxy's error page, say): the status says enough.
+  const body = parseJsonObject(text) ?? {};
   return httpFailure(
     target,
     status,

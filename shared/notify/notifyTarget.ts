@@ -16,6 +16,7 @@
 import { envString } from '#shared/config.ts';
 import { ConfigError, InvalidInputError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+import { isRecord } from '#shared/json.ts';
 import { hostOf, isLocalhostName, kindOfAddress } from '#shared/net/address.ts';
 
 /**
@@ -231,10 +232,6 @@ export function describeTarget(target: NotifyTarget): string {
 
 function invalid(message: string): InvalidInputError {
   return new InvalidInputError(`notify: ${message}`, 'InvalidNotifyTarget');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function onlyKeys(input: Record<string, unknown>, allowed: readonly string[], where: string): void {

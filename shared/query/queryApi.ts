@@ -34,6 +34,7 @@ import {
   trackReply,
   untrackReply,
 } from '#shared/jobs/tracking.ts';
+import { isRecord } from '#shared/json.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface JobAnswer {
@@ -198,10 +199,10 @@ function jsonBody(request: HttpRequest): Record<string, unknown> {
   } catch {
     throw new InvalidInputError('the body must be JSON like {"inferenceJobId": "…"}', 'InvalidBody');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isRecord(parsed)) {
     throw new InvalidInputError('the body must be a JSON object like {"inferenceJobId": "…"}', 'InvalidBody');
   }
-  return parsed as Record<string, unknown>;
+  return parsed;
 }
 
 async function untrack(id: unknown, request: QueryRequest): Promise<Reply> {
@@ -237,10 +238,10 @@ async function answerHttp(http: HttpRequest, request: QueryRequest): Promise<Rep
 }
 
 async function answerInvocation(payload: unknown, request: QueryRequest): Promise<Reply> {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+  if (!isRecord(payload)) {
     throw new InvalidInputError('expected a JSON payload like {"inferenceJobId": "…"}', 'InvalidPayload');
   }
-  const input = payload as Record<string, unknown>;
+  const input = payload;
   switch (input.action ?? 'query') {
     case 'query':
       if (!('inferenceJobId' in input)) {
