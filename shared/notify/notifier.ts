@@ -4,16 +4,15 @@
  * The target is the job's own (`POST /jobs` `notify`), else the deployment's default (`NOTIFY_FUNCTION`
  * / `NOTIFY_URL`), else nobody. Each kind sends the same JSON payload (payload.ts): an FC 3.0 function
  * through an asynchronous InvokeFunction (fcInvoke.ts), an FC 2.0 function through `@alicloud/fc2`
- * (fc2Invoke.ts), a webhook as a signed POST (webhook.ts). Every kind is retried alike (delivery.ts).
+ * (fc2Invoke.ts), a webhook as a signed POST (webhook.ts). Every kind is tried once, bounded in time, and
+ * its failure told alike (delivery.ts).
  *
  * The notifier keeps no state: when `notify` throws, the sweeper records the `NotifyError` on the job
- * and tries again on a later sweep (unless the error is `final`). By default a call makes one try of at
- * most `NOTIFY_ATTEMPT_TIMEOUT_MS`: a target that never answers holds the sweep's notification lane
- * for that long, once per sweep, and the sweeper's own backoff (NOTIFY_RETRY_SECONDS) spaces the tries.
+ * and tries again on a later sweep (unless the error is `final`). A call makes one try of at most
+ * `NOTIFY_ATTEMPT_TIMEOUT_MS`: a target that never responds holds the sweep's notification lane for that
+ * long, once per sweep, and the sweeper's own backoff (NOTIFY_RETRY_SECONDS) spaces the tries.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as wait } from 'node:timers/promises';
-import { DEFAULT_RETRY, type RetryPolicy } from '#shared/aicontent/client.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
@@ -56,23 +55,19 @@ export interface NotifierOptions {
   webhookCa?: string | undefined;
   /** The per-job targets allowed (`NOTIFY_TARGETS_ALLOWED`); none when absent. The default always is. */
   allowedTargets?: TargetAllowlist | undefined;
-  /** Tries per call and the waits between them; one try by default (the sweeper retries on later sweeps). */
-  retry?: Partial<RetryPolicy> | undefined;
-  /** Longest wait for one attempt (default `NOTIFY_ATTEMPT_TIMEOUT_MS`); the caller's deadline can cut it shorter. */
+  /** Longest wait for the one try (default `NOTIFY_ATTEMPT_TIMEOUT_MS`); the caller's deadline can cut it shorter. */
   attemptTimeoutMs?: number | undefined;
   fetch?: typeof fetch;
   now?: () => number;
-  random?: () => number;
   nonce?: () => string;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Builds the `@alicloud/fc2` client; tests inject a fake. */
   fc2ClientFactory?: Fc2ClientFactory;
 }
 
 export interface NotifyOptions {
-  /** Absolute time (epoch ms) after which no attempt runs and no wait ends. */
+  /** Absolute time (epoch ms) after which no try starts or runs. */
   deadline?: number | undefined;
-  /** Abort the notification, retries included. */
+  /** Abort the notification. */
   signal?: AbortSignal | undefined;
 }
 
@@ -84,11 +79,6 @@ export interface JobNotifier {
    * see the payload's `idempotencyKey`), and at once if there is no target; throws `NotifyError`.
    */
   notify(job: TrackedJob, options?: NotifyOptions): Promise<void>;
-}
-
-/** Waits, ending early (without error) if the signal aborts. */
-async function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  await wait(ms, undefined, { signal }).catch(() => undefined);
 }
 
 function checkWebhookSecret(options: NotifierOptions): string | undefined {
@@ -115,13 +105,10 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
   const internal = options.internal ?? true;
   const { accountId, region } = options;
   const endpoint = fcEndpoint({ accountId, region, internal, endpoint: options.fcEndpoint });
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 1, ...options.retry };
   const attemptTimeoutMs = options.attemptTimeoutMs ?? NOTIFY_ATTEMPT_TIMEOUT_MS;
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
-  const random = options.random ?? Math.random;
   const nonce = options.nonce ?? randomUUID;
-  const sleep = options.sleep ?? sleepFor;
   const credentials = options.credentials;
 
   function send(target: NotifyTarget, notification: Notification, attempt: Attempt): Promise<void> {
@@ -170,13 +157,10 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
     const notification = buildNotification(job);
     try {
       await deliver(target, (attempt) => send(target, notification, attempt), {
-        retry,
         attemptTimeoutMs,
         deadline: call.deadline,
         signal: call.signal,
         now,
-        random,
-        sleep,
       });
     } catch (error) {
       // A caller's own webhook: how it failed is for the log, not for the job's lastError (notifyError.ts).

@@ -1,7 +1,8 @@
 /**
  * `NotifyError`: a notification that could not be delivered, with what the target said. The sweeper
- * records it on the job and tries again on a later sweep, unless it is `final`; `retryable` only says
- * whether trying again *within* this call may help (the notifier's own retries use it).
+ * records it on the job and tries again on a later sweep, unless it is `final`. `retryable` tells a
+ * passing failure (throttled, unavailable, no response, no connection) from a refusal that another try
+ * will meet again until somebody mends the target (a 4xx, a redirect, a bad target).
  *
  * Two texts: the message, with every detail, for the log; and the `summary`, a stable code and a
  * message of ours, for the job's `lastError` that `GET /jobs` shows. A failure of a caller's own
@@ -111,9 +112,8 @@ export class NotifyError extends AppError {
 }
 
 /**
- * The longest `Retry-After` taken from a notify target: one longer than the notifier's own backoff cap
- * ends its retries for this sweep anyway (the sweeper retries later, `NOTIFY_RETRY_SECONDS`), so this
- * only bounds what is recorded and logged.
+ * The longest `Retry-After` taken from a notify target: the sweeper's own backoff waits at most an hour
+ * between tries of a notification (NOTIFY_RETRY_SECONDS doubling), and so may a target's request.
  */
 const MAX_NOTIFY_RETRY_AFTER_MS = 3_600_000;
 

@@ -80,7 +80,6 @@ async function sweepOnce(jobs: Record<string, NotifyTarget | undefined>, default
     allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: allowlistOf(Object.values(jobs)) }),
     resolve: stubResolver({}),
     attemptTimeoutMs: 300,
-    retry: { maxAttempts: 1 },
   });
   const summary = await sweep(
     {

@@ -150,7 +150,7 @@ describe('createNotifier', () => {
     expect(() => createNotifier({ ...base, ...options })).toThrow(message);
   });
 
-  it('fails at once, without retrying, when the credentials cannot be had', async () => {
+  it('tells credentials that cannot be had as not worth another try, asking once', async () => {
     server = await startServer([]);
     let asked = 0;
     const { notifier } = notifierFor(server, {
