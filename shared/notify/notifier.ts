@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
+import type { Notifier } from '#shared/jobs/sweep.ts';
 import type { Resolve } from '#shared/net/checkedPost.ts';
 import { type Attempt, deliver } from './delivery.ts';
 import { type Fc2ClientFactory, fc2Client, invokeFc2 } from './fc2Invoke.ts';
@@ -64,23 +65,6 @@ export interface NotifierOptions {
   fc2ClientFactory?: Fc2ClientFactory;
 }
 
-export interface NotifyOptions {
-  /** Absolute time (epoch ms) after which no try starts or runs. */
-  deadline?: number | undefined;
-  /** Abort the notification. */
-  signal?: AbortSignal | undefined;
-}
-
-export interface JobNotifier {
-  /** The job's own target, else the default, else null (nobody to tell). */
-  targetFor(job: TrackedJob): NotifyTarget | null;
-  /**
-   * Tells the job's target that it ended. Resolves once the target accepted the news (at least once:
-   * see the payload's `idempotencyKey`), and at once if there is no target; throws `NotifyError`.
-   */
-  notify(job: TrackedJob, options?: NotifyOptions): Promise<void>;
-}
-
 function checkWebhookSecret(options: NotifierOptions): string | undefined {
   const secret = options.webhookSecret || undefined;
   if (secret !== undefined && secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
@@ -94,7 +78,12 @@ function checkWebhookSecret(options: NotifierOptions): string | undefined {
   return secret;
 }
 
-export function createNotifier(options: NotifierOptions): JobNotifier {
+/**
+ * The sweep's `Notifier`. `notify` resolves once the target accepted the news (at least once: see the
+ * payload's `idempotencyKey`), and at once if there is no target; it throws `NotifyError`, whose `final`
+ * says no later try can succeed. No try starts or runs past `deadline` (epoch ms).
+ */
+export function createNotifier(options: NotifierOptions): Notifier {
   const allowHttp = options.allowHttpWebhooks ?? false;
   const allowPrivateAddresses = options.allowPrivateAddresses ?? false;
   const defaultTarget = options.defaultTarget ?? null;
@@ -147,7 +136,7 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
     return job.notify ?? defaultTarget;
   }
 
-  async function notify(job: TrackedJob, call: NotifyOptions = {}): Promise<void> {
+  async function notify(job: TrackedJob, call: Parameters<Notifier['notify']>[1] = {}): Promise<void> {
     const target = targetFor(job);
     if (!target) return;
     // A per-job target the allowlist no longer takes (changed since the job was tracked) is not sent to:
