@@ -8,7 +8,7 @@ import { readQueryConfig } from '#shared/config.ts';
 import { credentialsFromContext } from '#shared/fc/context.ts';
 import { createFcHandler } from '#shared/fc/handler.ts';
 import { createLogger } from '#shared/log.ts';
-import { parseNotifyTarget, targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
+import { parseNotifyTarget, targetAllowlist } from '#shared/notify/notifyTarget.ts';
 import { answerQuery } from '#shared/query/queryApi.ts';
 import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
@@ -18,7 +18,7 @@ const store = lazyJobStore(() => openJobStore(config));
 const targetRules = {
   allowHttp: config.allowHttpWebhooks,
   allowPrivateAddresses: config.allowPrivateAddresses,
-  allowed: targetAllowlistFromConfig(process.env),
+  allowed: targetAllowlist(config.notifyTargetsAllowed),
   webhooksSigned: config.webhooksSigned,
 };
 

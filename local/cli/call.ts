@@ -7,7 +7,7 @@
  * Exit code 0 for a 2xx answer, 1 for anything else; `--help` prints the usage and exits 0.
  */
 import { pathToFileURL } from 'node:url';
-import { credentialsFromEnv } from '#shared/credentials.ts';
+import { credentialsFromEnv } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
 import { SigningError } from '#shared/signing/acs3.ts';
 import { UsageError } from './cliSupport.ts';

@@ -8,7 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import { type AicontentClientOptions, createAicontentClient } from '#shared/aicontent/client.ts';
 import { AicontentError } from '#shared/aicontent/errors.ts';
-import { credentialsFromEnv } from '#shared/credentials.ts';
+import { credentialsFromEnv } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
 import { helpAsked, networkCause } from './cliSupport.ts';
 

@@ -9,7 +9,8 @@
  * token would travel with it.
  */
 import { isIP } from 'node:net';
-import { type CredentialsProvider, credentialsFromEnv } from '#shared/credentials.ts';
+import { credentialsFromEnv } from '#shared/config.ts';
+import type { CredentialsProvider } from '#shared/credentials.ts';
 import { AppError } from '#shared/errors.ts';
 import { signHttpTriggerRequest } from '#shared/signing/httpTrigger.ts';
 import { networkCause } from './cliSupport.ts';

@@ -42,7 +42,7 @@ export interface NotifierOptions {
   fcEndpoint?: string | undefined;
   /** Signs FC invocations: the invocation's STS credentials, asked for on every attempt. */
   credentials: CredentialsProvider;
-  /** The deployment's target, from `notifyTargetFromConfig`; used for jobs without their own. */
+  /** The deployment's target, from `defaultNotifyTarget`; used for jobs without their own. */
   defaultTarget?: NotifyTarget | null | undefined;
   /** Signs webhooks; webhook targets fail without it. At least 16 characters. */
   webhookSecret?: string | undefined;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { newTrackedJob, type TrackedJob } from '#shared/jobs/jobStore.ts';
 import type { Resolve } from '#shared/net/checkedPost.ts';
 import { createNotifier, type NotifierOptions } from '#shared/notify/notifier.ts';
-import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
 import type { Credentials } from '#shared/signing/acs3.ts';
 import type { ScriptedServer, Step } from '#test/helpers/scriptedServer.ts';
 
@@ -106,9 +106,7 @@ export function notifierFor(server: ScriptedServer, options: Partial<NotifierOpt
     webhookSecret: WEBHOOK_SECRET,
     allowHttpWebhooks: true,
     allowPrivateAddresses: true,
-    allowedTargets: targetAllowlistFromConfig({
-      NOTIFY_TARGETS_ALLOWED: `fn:*, fc2:*/*, url:${server.url}/`,
-    }),
+    allowedTargets: targetAllowlist(`fn:*, fc2:*/*, url:${server.url}/`),
     resolve: stubResolver(),
     fetch: recorder.fetch,
     now: () => T0,

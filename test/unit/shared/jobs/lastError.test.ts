@@ -15,7 +15,7 @@ import { listTracked, trackingView } from '#shared/jobs/tracking.ts';
 import { createLogger } from '#shared/log.ts';
 import { createNotifier } from '#shared/notify/notifier.ts';
 import { WEBHOOK_FAILED } from '#shared/notify/notifyError.ts';
-import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 import { forbidSystemDns, STS, stubResolver, WEBHOOK_SECRET } from '#test/helpers/notifyTargets.ts';
 
@@ -77,7 +77,7 @@ async function sweepOnce(jobs: Record<string, NotifyTarget | undefined>, default
     webhookSecret: WEBHOOK_SECRET,
     allowHttpWebhooks: true,
     allowPrivateAddresses: true,
-    allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: allowlistOf(Object.values(jobs)) }),
+    allowedTargets: targetAllowlist(allowlistOf(Object.values(jobs))),
     resolve: stubResolver({}),
     attemptTimeoutMs: 300,
   });

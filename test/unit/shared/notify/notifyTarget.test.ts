@@ -1,16 +1,27 @@
 import { describe, expect, it } from 'vitest';
+import { readDefaultTargetSettings, readTrackingConfig } from '#shared/config.ts';
 import { ConfigError, InvalidInputError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import {
+  defaultNotifyTarget,
   describeTarget,
-  notifyTargetFromConfig,
   parseNotifyTarget,
-  targetAllowlistFromConfig,
+  type TargetRules,
+  targetAllowlist,
 } from '#shared/notify/notifyTarget.ts';
+
+type Env = Record<string, string | undefined>;
+
+/** The allowlist as the functions build it: its setting read by config.ts, then parsed. */
+const targetAllowlistFromConfig = (env: Env) => targetAllowlist(readTrackingConfig(env).notifyTargetsAllowed);
+
+/** The default target as the sweeper builds it: its settings read by config.ts, then checked. */
+const notifyTargetFromConfig = (env: Env, rules?: TargetRules) =>
+  defaultNotifyTarget(readDefaultTargetSettings(env), rules);
 
 /** Rules that allow any function and any webhook on example.com. */
 const open = {
-  allowed: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'fn:*, fc2:*/*, url:https://example.com/' }),
+  allowed: targetAllowlist('fn:*, fc2:*/*, url:https://example.com/'),
 };
 
 describe('parseNotifyTarget', () => {
@@ -86,7 +97,7 @@ describe('parseNotifyTarget', () => {
     const local = {
       allowHttp: true,
       allowPrivateAddresses: true,
-      allowed: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'url:http://127.0.0.1:9000/' }),
+      allowed: targetAllowlist('url:http://127.0.0.1:9000/'),
     };
     expect(parseNotifyTarget({ url: 'http://127.0.0.1:9000/hook' }, local)).toEqual({
       type: 'webhook',
@@ -136,7 +147,7 @@ describe('parseNotifyTarget', () => {
     '[2001:db8::1]',
   ])('refuses a webhook to %s, however it is spelt, unless private addresses are allowed', (host) => {
     const rules = {
-      allowed: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:https://${host}/` }),
+      allowed: targetAllowlist(`url:https://${host}/`),
     };
     const input = { url: `https://${host}/hook` };
     expect(() => parseNotifyTarget(input, rules)).toThrow(
@@ -149,9 +160,7 @@ describe('parseNotifyTarget', () => {
 
   it('takes a webhook to a public address or a host name (checked again when sent)', () => {
     const rules = {
-      allowed: targetAllowlistFromConfig({
-        NOTIFY_TARGETS_ALLOWED: 'url:https://8.8.8.8/, url:https://hooks.example.com/',
-      }),
+      allowed: targetAllowlist('url:https://8.8.8.8/, url:https://hooks.example.com/'),
     };
     expect(parseNotifyTarget({ url: 'https://8.8.8.8/hook' }, rules)).toMatchObject({ type: 'webhook' });
     expect(parseNotifyTarget({ url: 'https://hooks.example.com/hook' }, rules)).toMatchObject({
@@ -191,9 +200,9 @@ describe('parseNotifyTarget', () => {
   });
 });
 
-describe('targetAllowlistFromConfig (NOTIFY_TARGETS_ALLOWED)', () => {
+describe('targetAllowlist (NOTIFY_TARGETS_ALLOWED)', () => {
   const allowlist = (text: string) => {
-    const read = targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: text });
+    const read = targetAllowlist(text);
     if (!read) throw new Error('expected an allowlist');
     return read;
   };
@@ -251,12 +260,8 @@ describe('targetAllowlistFromConfig (NOTIFY_TARGETS_ALLOWED)', () => {
     'url:/relative/',
     'email:a@b.test',
   ])('refuses the entry %j with a ConfigError naming the setting', (entry) => {
-    expect(() => targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `fn:ok,${entry}` })).toThrow(
-      ConfigError,
-    );
-    expect(() => targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: entry })).toThrow(
-      /NOTIFY_TARGETS_ALLOWED/,
-    );
+    expect(() => targetAllowlist(`fn:ok,${entry}`)).toThrow(ConfigError);
+    expect(() => targetAllowlist(entry)).toThrow(/NOTIFY_TARGETS_ALLOWED/);
   });
 
   it('makes parseNotifyTarget refuse (400) a target it does not allow, saying which setting', () => {
@@ -269,7 +274,7 @@ describe('targetAllowlistFromConfig (NOTIFY_TARGETS_ALLOWED)', () => {
   });
 });
 
-describe('notifyTargetFromConfig', () => {
+describe('defaultNotifyTarget (NOTIFY_FUNCTION, NOTIFY_URL…)', () => {
   it('reads each kind of target', () => {
     expect(notifyTargetFromConfig({ NOTIFY_FUNCTION: 'on-done' })).toEqual({
       type: 'function',

@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { NotifierOptions } from '#shared/notify/notifier.ts';
 import { NotifyError, WEBHOOK_FAILED } from '#shared/notify/notifyError.ts';
-import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
 import { buildNotification } from '#shared/notify/payload.ts';
 import { verifyWebhookSignature, webhookSignature } from '#shared/notify/webhook.ts';
 import {
@@ -284,7 +284,7 @@ describe('webhook addresses', () => {
     const resolve = stubResolver(names);
     const { notifier } = notifierFor(server, {
       resolve,
-      allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:http://${HOST}:${port}/` }),
+      allowedTargets: targetAllowlist(`url:http://${HOST}:${port}/`),
       ...options,
     });
     return { server, resolve, notifier, job: endedJob({ notify: { type: 'webhook', url } }) };
@@ -339,7 +339,7 @@ describe('webhook addresses', () => {
     const { notifier } = notifierFor(server, {
       resolve: () => new Promise(() => {}),
       attemptTimeoutMs: 100,
-      allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:http://${HOST}/` }),
+      allowedTargets: targetAllowlist(`url:http://${HOST}/`),
     });
     const started = Date.now();
     const job = endedJob({ notify: { type: 'webhook', url: `http://${HOST}/hook` } });
@@ -387,7 +387,7 @@ describe('webhook addresses', () => {
       const { notifier } = notifierFor(server, {
         resolve,
         webhookCa: tls.cert,
-        allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:https://${HOST}:${port}/` }),
+        allowedTargets: targetAllowlist(`url:https://${HOST}:${port}/`),
       });
       await notifier.notify(endedJob({ notify: { type: 'webhook', url: `https://${HOST}:${port}/hook` } }));
       expect(seen).toEqual([{ servername: HOST, host: `${HOST}:${port}` }]);
@@ -400,9 +400,7 @@ describe('webhook addresses', () => {
       const { notifier } = notifierFor(server, {
         resolve: stubResolver({ [other]: ['127.0.0.1'] }),
         webhookCa: tls.cert,
-        allowedTargets: targetAllowlistFromConfig({
-          NOTIFY_TARGETS_ALLOWED: `url:https://${other}:${port}/`,
-        }),
+        allowedTargets: targetAllowlist(`url:https://${other}:${port}/`),
       });
       const job = endedJob({ notify: { type: 'webhook', url: `https://${other}:${port}/hook` } });
       await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'NetworkError' });
