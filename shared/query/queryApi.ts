@@ -8,7 +8,7 @@
  * | `GET /jobs?state=&limit=&cursor=` | `{"action":"list", "state", "limit"?, "cursor"?}` | `{jobs, cursor}` |
  * | `DELETE /jobs/{id}`         | `{"action":"untrack", "inferenceJobId"}`           | 204 (`{untracked: true}`) |
  * | `POST /jobs/{id}/notify`    | `{"action":"notify", "inferenceJobId"}`            | 202 `{tracking}` |
- * | `GET /stats`                | `{"action":"stats"}`                               | the stats (shared/jobs/stats.ts) |
+ * | `GET /stats`                | `{"action":"stats"}`                               | the stats (`statsView`, shared/jobs/stats.ts) |
  *
  * `/jobs/` is `/jobs`. A list is of one state: without `state` it is a 400 `InvalidState` saying so.
  * Every method the function does not serve on a path is a 405 `MethodNotAllowed` in our envelope (s.yaml
@@ -25,17 +25,10 @@ import { AppError, InvalidInputError } from '#shared/errors.ts';
 import type { FcEvent, HttpRequest } from '#shared/fc/event.ts';
 import type { Reply } from '#shared/fc/reply.ts';
 import { type JobStore, type NotifyTarget, TRACKED_STATES, type TrackedJob } from '#shared/jobs/jobStore.ts';
-import { statsReply } from '#shared/jobs/stats.ts';
-import {
-  listTracked,
-  parseListInput,
-  resendReply,
-  trackingView,
-  trackReply,
-  untrackReply,
-} from '#shared/jobs/tracking.ts';
+import { parseListInput, trackingView } from '#shared/jobs/tracking.ts';
 import { isRecord } from '#shared/json.ts';
 import type { Logger } from '#shared/log.ts';
+import { listReply, resendReply, statsReply, trackReply, untrackReply } from './trackingReplies.ts';
 
 export interface JobAnswer {
   job: Job;
@@ -219,7 +212,7 @@ async function answerHttp(http: HttpRequest, request: QueryRequest): Promise<Rep
   const method = http.method === 'HEAD' ? 'GET' : http.method;
   if (http.path === '/jobs' || http.path === '/jobs/') {
     if (method === 'POST') return track(jsonBody(http), request);
-    if (method === 'GET') return listTracked(await request.store(), listInput(http.query));
+    if (method === 'GET') return listReply(await request.store(), listInput(http.query));
     throw new MethodNotAllowedError(http.method, 'GET, POST');
   }
   if (http.path === '/stats') {
@@ -251,7 +244,7 @@ async function answerInvocation(payload: unknown, request: QueryRequest): Promis
     case 'track':
       return track(input, request);
     case 'list':
-      return listTracked(await request.store(), listInput(input));
+      return listReply(await request.store(), listInput(input));
     case 'untrack':
       return untrack(input.inferenceJobId, request);
     case 'notify':
