@@ -10,7 +10,7 @@
  * Errors are `{error: message}` with 400 or 404.
  */
 import { jsonReply, type Reply } from './answer.ts';
-import { checkJobSpec, JobSpecError } from './job-spec.ts';
+import { checkJobSpec, JobSpecError } from './jobSpec.ts';
 import { type JobTable, jobData } from './jobs.ts';
 import type { StsCredentials } from './sts.ts';
 

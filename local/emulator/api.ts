@@ -5,8 +5,8 @@
 import type { Answer, RequestContext } from './answer.ts';
 import { dataNotFound, okEnvelope, parameterNotFound } from './envelope.ts';
 import { type Faults, faultAnswer, jobFault } from './faults.ts';
-import { gatewayError } from './gateway-errors.ts';
-import { MAX_IMAGES } from './job-spec.ts';
+import { gatewayError } from './gatewayErrors.ts';
+import { MAX_IMAGES } from './jobSpec.ts';
 import { type JobTable, jobData } from './jobs.ts';
 
 export const API_VERSION = '20240611';

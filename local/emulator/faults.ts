@@ -7,7 +7,7 @@
  * request's position in the sequence: a seeded `random` replays the same faults.
  */
 import type { Answer, Reply, RequestContext } from './answer.ts';
-import { gatewayError, gatewayReply } from './gateway-errors.ts';
+import { gatewayError, gatewayReply } from './gatewayErrors.ts';
 
 /** When a fault fires; it fires if any of the given conditions holds. */
 export interface Trigger {

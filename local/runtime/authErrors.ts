@@ -9,7 +9,7 @@
  * The aicontent emulator's verifier, which checks the FC 3.0 invoke path, speaks the OpenAPI gateway's
  * codes (`SignatureDoesNotMatch`, …): `fromGatewayCode` turns them into FC's.
  */
-import type { GatewayCode } from '#local/emulator/gateway-errors.ts';
+import type { GatewayCode } from '#local/emulator/gatewayErrors.ts';
 import { type ApiErrorReply, apiError } from './replies.ts';
 
 const FC_AUTH_ERRORS = {

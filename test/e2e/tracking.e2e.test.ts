@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobSpec } from '#local/emulator/job-spec.ts';
+import type { JobSpec } from '#local/emulator/jobSpec.ts';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
 
 let stack: LocalStack;

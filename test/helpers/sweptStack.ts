@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callTrigger } from '#local/cli/triggerClient.ts';
-import type { JobSpec } from '#local/emulator/job-spec.ts';
+import type { JobSpec } from '#local/emulator/jobSpec.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '#local/stack.ts';
 
 export type Fate = 'succeeded' | 'failed' | 'gaveUp' | 'throttled';
