@@ -9,7 +9,7 @@ import { credentialsFromContext } from '#shared/fc/context.ts';
 import { createFcHandler } from '#shared/fc/handler.ts';
 import { createLogger } from '#shared/log.ts';
 import { parseNotifyTarget, targetAllowlist } from '#shared/notify/notifyTarget.ts';
-import { answerQuery } from '#shared/query/queryApi.ts';
+import { replyToQuery } from '#shared/query/queryApi.ts';
 import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
 const config = readQueryConfig(process.env);
@@ -22,12 +22,12 @@ const targetRules = {
   webhooksSigned: config.webhooksSigned,
 };
 
-/** Leave this much of the invocation's time to answer after the last aicontent attempt. */
-const ANSWER_MARGIN_MS = 1_000;
+/** Leave this much of the invocation's time to reply after the last aicontent attempt. */
+const REPLY_MARGIN_MS = 1_000;
 
 export const handler = createFcHandler(
   (event, context, { signal }) =>
-    answerQuery(event, {
+    replyToQuery(event, {
       client: createAicontentClient({
         endpoint: config.aicontentEndpoint,
         credentials: credentialsFromContext(context),
@@ -39,7 +39,7 @@ export const handler = createFcHandler(
       trackOnQuery: config.trackOnQuery,
       maxTrackedJobs: config.maxTrackedJobs,
       pollHintSeconds: config.pollHintSeconds,
-      deadline: context.deadline - ANSWER_MARGIN_MS,
+      deadline: context.deadline - REPLY_MARGIN_MS,
       signal,
       now: Date.now,
       log: context.log,

@@ -19,7 +19,7 @@ export interface JobRecord {
   queries: number;
 }
 
-/** The `data` of the query answer, field for field. */
+/** The `data` of the query response, field for field. */
 export interface JobData {
   id: string;
   promptId: string;

@@ -31,7 +31,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** An event that claims to be an HTTP or timer event but is not well formed: 400. */
 export class InvalidEventError extends InvalidInputError {
   override name = 'InvalidEventError';
-  /** What the event claimed to be, so the answer can still take the right shape. */
+  /** What the event claimed to be, so the reply can still take the right shape. */
   readonly eventKind: 'http' | 'timer';
   constructor(eventKind: 'http' | 'timer', message: string) {
     super(`malformed ${eventKind === 'http' ? 'HTTP' : 'timer'} event: ${message}`, 'InvalidEvent');

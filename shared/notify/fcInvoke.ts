@@ -1,6 +1,6 @@
 /**
  * FC 3.0 target: an asynchronous `InvokeFunction` (docs/fc-runtime.md §4.2), signed with our ACS3 signer
- * and the invocation's STS credentials. FC queues the event and answers 202 at once; the function runs
+ * and the invocation's STS credentials. FC queues the event and responds 202 at once; the function runs
  * later with the notification as its event, byte for byte.
  *
  * ```
@@ -22,7 +22,7 @@ import { targetProblem } from './notifyTarget.ts';
 import { IDEMPOTENCY_HEADER, type Notification } from './payload.ts';
 
 const FC_API_VERSION = '2023-03-30';
-/** 202 is FC's answer to an accepted asynchronous invocation; 200 and 204 are taken as delivered too. */
+/** 202 is FC's response to an accepted asynchronous invocation; 200 and 204 are taken as delivered too. */
 const DELIVERED = new Set([200, 202, 204]);
 /** Account ids and regions become host name labels. */
 const HOST_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i;

@@ -68,7 +68,7 @@ export class NotifyError extends AppError {
   override name = 'NotifyError';
   /** Which target failed, as `describeTarget` puts it (no URL query: it may hold a token). */
   readonly target: string;
-  /** The target's HTTP status, when it answered. */
+  /** The target's HTTP status, when it responded. */
   readonly httpStatus: number | undefined;
   /** FC's request id (`x-fc-request-id`), for a support ticket. */
   readonly requestId: string | undefined;
@@ -117,7 +117,7 @@ export class NotifyError extends AppError {
  */
 const MAX_NOTIFY_RETRY_AFTER_MS = 3_600_000;
 
-/** A target that answered with a status we do not count as delivered, and its `Retry-After` header. */
+/** A target that responded with a status we do not count as delivered, and its `Retry-After` header. */
 export function httpFailure(
   target: NotifyTarget,
   httpStatus: number,
@@ -143,7 +143,7 @@ function reasonOf(cause: unknown): string {
   return cause.cause instanceof Error ? cause.cause.message : cause.message;
 }
 
-/** No answer at all: the attempt timed out, the caller gave up, or the connection failed. */
+/** No response at all: the attempt timed out, the caller gave up, or the connection failed. */
 export function transportFailure(target: NotifyTarget, kind: TransportFailure, cause: unknown): NotifyError {
   const reason = reasonOf(cause);
   const failures = {

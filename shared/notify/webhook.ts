@@ -38,7 +38,12 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
-import { AddressRefusedError, checkedPost, type PostAnswer, type Resolve } from '#shared/net/checkedPost.ts';
+import {
+  AddressRefusedError,
+  checkedPost,
+  type PostResponse,
+  type Resolve,
+} from '#shared/net/checkedPost.ts';
 import type { Attempt } from './delivery.ts';
 import { httpFailure, invalidTarget, NotifyError } from './notifyError.ts';
 import { canonicalWebhookUrl, targetProblem } from './notifyTarget.ts';
@@ -133,9 +138,9 @@ export async function postWebhook(
   }
   const timestamp = Math.floor(deps.now() / 1000);
   const url = canonicalWebhookUrl(target.url);
-  let answer: PostAnswer;
+  let response: PostResponse;
   try {
-    answer = await checkedPost(new URL(url), {
+    response = await checkedPost(new URL(url), {
       headers: {
         'content-type': 'application/json',
         [TIMESTAMP_HEADER]: String(timestamp),
@@ -159,7 +164,7 @@ export async function postWebhook(
     });
   }
   // A redirect is not followed (a 3xx fails for good): the signed body goes only where it was addressed.
-  if (answer.status < 200 || answer.status > 299) {
-    throw httpFailure(target, answer.status, {}, answer.header('retry-after'));
+  if (response.status < 200 || response.status > 299) {
+    throw httpFailure(target, response.status, {}, response.header('retry-after'));
   }
 }

@@ -4,7 +4,7 @@
  * (`POST /jobs/{id}/notify`), and the numbers (`GET /stats`). The views they carry are shared/jobs'.
  */
 import { AppError } from '#shared/errors.ts';
-import type { Reply } from '#shared/fc/reply.ts';
+import type { FunctionReply } from '#shared/fc/reply.ts';
 import type { JobStore, TrackedState, TrackInput } from '#shared/jobs/jobStore.ts';
 import { statsView } from '#shared/jobs/stats.ts';
 import { trackingView } from '#shared/jobs/tracking.ts';
@@ -18,7 +18,7 @@ export class NotTrackedError extends AppError {
 }
 
 /** `DELETE /jobs/{id}`: 204, no body over HTTP (`{"untracked": true}` by direct invocation). */
-export async function untrackReply(store: JobStore, id: string): Promise<Reply> {
+export async function untrackReply(store: JobStore, id: string): Promise<FunctionReply> {
   if (!(await store.untrack(id))) throw new NotTrackedError(id);
   return { statusCode: 204, body: { untracked: true }, headers: { 'cache-control': 'no-store' } };
 }
@@ -27,7 +27,7 @@ export async function untrackReply(store: JobStore, id: string): Promise<Reply> 
  * `POST /jobs/{id}/notify`: the news of an ended job goes out (again) on the next sweep, its tries counted
  * afresh: 202 with the job. 409 `JobNotEnded` while it is pending (there is no news yet).
  */
-export async function resendReply(store: JobStore, id: string, now: number): Promise<Reply> {
+export async function resendReply(store: JobStore, id: string, now: number): Promise<FunctionReply> {
   const job = await store.requeueNotification({ id, now });
   if (!job) throw new NotTrackedError(id);
   if (job.state === 'pending') {
@@ -48,7 +48,7 @@ const TRACKING_FULL_RETRY_AFTER_MS = 60_000;
  * without a target (by a query, say) takes the one its owner brings. 409 `TargetConflict` when it is
  * tracked with another target already (which stays); 503 `TooManyTrackedJobs` past MAX_TRACKED_JOBS.
  */
-export async function trackReply(store: JobStore, input: TrackInput): Promise<Reply> {
+export async function trackReply(store: JobStore, input: TrackInput): Promise<FunctionReply> {
   const result = await store.track(input);
   if (result.outcome === 'full') {
     throw new AppError(
@@ -75,7 +75,7 @@ export async function trackReply(store: JobStore, input: TrackInput): Promise<Re
 export async function listReply(
   store: JobStore,
   input: { state: TrackedState; limit: number; cursor?: string },
-): Promise<Reply> {
+): Promise<FunctionReply> {
   const page = await store.list(input);
   return {
     statusCode: 200,
@@ -85,7 +85,7 @@ export async function listReply(
 }
 
 /** `GET /stats`: the store's numbers as of `now` (`statsView`). */
-export async function statsReply(store: JobStore, now: number): Promise<Reply> {
+export async function statsReply(store: JobStore, now: number): Promise<FunctionReply> {
   return {
     statusCode: 200,
     body: statsView(await store.stats(now), now),
