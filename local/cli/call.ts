@@ -4,7 +4,7 @@
  * `_SECRET`, optional `ALIBABA_CLOUD_SECURITY_TOKEN`); prints the status line and the body. The smoke
  * test after `s deploy`, and the way to call `HTTP_AUTH_TYPE=function npm start`.
  *
- * Exit code 0 for a 2xx answer, 1 for anything else; `--help` prints the usage and exits 0.
+ * Exit code 0 for a 2xx response, 1 for anything else; `--help` prints the usage and exits 0.
  */
 import { pathToFileURL } from 'node:url';
 import { credentialsFromEnv } from '#shared/config.ts';
@@ -71,11 +71,11 @@ export async function runCallCli(
     return 0;
   }
   try {
-    const answer = await callTrigger(call, { ...client, credentials: credentialsFromEnv(env) });
-    const requestId = answer.headers.get('x-fc-request-id');
-    io.out(`${answer.status} ${answer.statusText}${requestId ? ` (x-fc-request-id: ${requestId})` : ''}`);
-    if (answer.text) io.out(readable(answer.text));
-    return answer.status >= 200 && answer.status < 300 ? 0 : 1;
+    const response = await callTrigger(call, { ...client, credentials: credentialsFromEnv(env) });
+    const requestId = response.headers.get('x-fc-request-id');
+    io.out(`${response.status} ${response.statusText}${requestId ? ` (x-fc-request-id: ${requestId})` : ''}`);
+    if (response.text) io.out(readable(response.text));
+    return response.status >= 200 && response.status < 300 ? 0 : 1;
   } catch (error) {
     if (error instanceof AppError || error instanceof SigningError) {
       io.err(`npm run call: ${error.message}`);

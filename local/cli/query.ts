@@ -1,8 +1,8 @@
 /**
  * `npm run query -- <inferenceJobId>`: asks aicontent (or the emulator) for one job and prints the
- * normalized answer as JSON. The endpoint comes from AICONTENT_ENDPOINT, the credentials from the
+ * normalized job as JSON. The endpoint comes from AICONTENT_ENDPOINT, the credentials from the
  * standard ALIBABA_CLOUD_* variables. Any error is one clear line on stderr and exit code 1; one that
- * reached no answer names the host and what failed (ECONNREFUSED, ENOTFOUND…). `--help` prints the
+ * reached no response names the host and what failed (ECONNREFUSED, ENOTFOUND…). `--help` prints the
  * usage and exits 0.
  */
 import { pathToFileURL } from 'node:url';

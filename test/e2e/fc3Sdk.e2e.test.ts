@@ -37,12 +37,12 @@ afterAll(async () => {
 });
 
 describe('the official FC 3.0 SDK against the local runtime', () => {
-  it('invokes the query function synchronously and gets its answer', async () => {
+  it('invokes the query function synchronously and gets its response', async () => {
     const id = stack.emulator.createJob({ schedule: { waitScheduleMs: 60_000 } });
-    const answer = await invokeWithSdk(client, QUERY, { body: JSON.stringify({ inferenceJobId: id }) });
-    expect(answer.status).toBe(200);
-    expect(answer.headers['x-fc-request-id']).toMatch(/^1-/);
-    expect(JSON.parse(answer.text)).toMatchObject({
+    const response = await invokeWithSdk(client, QUERY, { body: JSON.stringify({ inferenceJobId: id }) });
+    expect(response.status).toBe(200);
+    expect(response.headers['x-fc-request-id']).toMatch(/^1-/);
+    expect(JSON.parse(response.text)).toMatchObject({
       job: { id, state: 'pending' },
       terminal: false,
       retryAfterSeconds: 10,
@@ -51,21 +51,21 @@ describe('the official FC 3.0 SDK against the local runtime', () => {
 
   it('invokes with a qualifier', async () => {
     const id = stack.emulator.createJob();
-    const answer = await invokeWithSdk(client, QUERY, {
+    const response = await invokeWithSdk(client, QUERY, {
       body: JSON.stringify({ inferenceJobId: id }),
       qualifier: 'LATEST',
     });
-    expect(JSON.parse(answer.text)).toMatchObject({ job: { id } });
+    expect(JSON.parse(response.text)).toMatchObject({ job: { id } });
   });
 
   it('invokes asynchronously: 202 at once, the invocation afterwards', async () => {
     const id = stack.emulator.createJob();
-    const answer = await invokeWithSdk(client, QUERY, {
+    const response = await invokeWithSdk(client, QUERY, {
       body: JSON.stringify({ action: 'track', inferenceJobId: id }),
       async: true,
     });
-    expect(answer.status).toBe(202);
-    const requestId = answer.headers['x-fc-request-id'];
+    expect(response.status).toBe(202);
+    const requestId = response.headers['x-fc-request-id'];
     await expect
       .poll(() => records.find((record) => record.requestId === requestId))
       .toMatchObject({ functionName: QUERY, async: true, outcome: { ok: true } });

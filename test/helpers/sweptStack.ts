@@ -75,7 +75,7 @@ export async function startSweptStack(
       : undefined;
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const answer = await callTrigger(
+    const response = await callTrigger(
       {
         method,
         url: new URL(`${url}${path}`),
@@ -84,10 +84,10 @@ export async function startSweptStack(
       },
       { credentials },
     );
-    if (answer.status < 200 || answer.status > 299) {
-      throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
+    if (response.status < 200 || response.status > 299) {
+      throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
     }
-    return (answer.text ? JSON.parse(answer.text) : undefined) as T;
+    return (response.text ? JSON.parse(response.text) : undefined) as T;
   }
 
   const ids: Record<Fate, string[]> = { succeeded: [], failed: [], gaveUp: [], throttled: [] };
