@@ -1,7 +1,8 @@
 /**
- * The query function: `GET /jobs/{inferenceJobId}`, `POST /jobs` (track) and `GET /jobs?state=` over
- * its HTTP trigger, or the same as direct-invocation payloads (chaining). Config and the job store
- * live for the instance; credentials are read per invocation.
+ * The query function: `GET /jobs/{inferenceJobId}`, `POST /jobs` (track) and the operator API
+ * (`GET /jobs?state=`, `DELETE /jobs/{id}`, `POST /jobs/{id}/notify`, `GET /stats`) over its HTTP
+ * trigger, or the same as direct-invocation payloads (chaining); shared/query/queryApi.ts routes them.
+ * Config and the job store live for the instance; credentials are read per invocation.
  */
 import { createAicontentClient } from '#shared/aicontent/client.ts';
 import { readQueryConfig } from '#shared/config.ts';
