@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { credentialsFromEnv } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
 import { SigningError } from '#shared/signing/acs3.ts';
-import { UsageError } from './cliSupport.ts';
+import { argsOrExitCode, type CliIo, UsageError } from './cliSupport.ts';
 import { callTrigger, type TriggerCall, type TriggerClientOptions } from './triggerClient.ts';
 
 export const USAGE = `Usage: npm run call -- [METHOD] URL [JSON]
@@ -27,11 +27,6 @@ Examples:
   npm run call -- POST http://127.0.0.1:9000/jobs '{"inferenceJobId":"20"}'`;
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
-
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
 
 /** The request the arguments ask for, or `help`; a `UsageError` says what is wrong. */
 export function parseCallArgs(args: readonly string[]): TriggerCall | 'help' {
@@ -58,18 +53,8 @@ export async function runCallCli(
   io: CliIo,
   client: Omit<TriggerClientOptions, 'credentials'> = {},
 ): Promise<number> {
-  let call: TriggerCall | 'help';
-  try {
-    call = parseCallArgs(args);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`npm run call: ${error.message}\n\n${USAGE}`);
-    return 1;
-  }
-  if (call === 'help') {
-    io.out(USAGE);
-    return 0;
-  }
+  const call = argsOrExitCode('npm run call', USAGE, () => parseCallArgs(args), io);
+  if (typeof call === 'number') return call;
   try {
     const response = await callTrigger(call, { ...client, credentials: credentialsFromEnv(env) });
     const requestId = response.headers.get('x-fc-request-id');

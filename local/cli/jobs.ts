@@ -7,7 +7,6 @@
  */
 
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   JOB_STATES,
   type JobPage,
@@ -18,8 +17,7 @@ import {
 } from '#local/console/page/contract.ts';
 import { AppError } from '#shared/errors.ts';
 import { SigningError } from '#shared/signing/acs3.ts';
-import type { CliIo } from './call.ts';
-import { parseOrUsageError, UsageError } from './cliSupport.ts';
+import { argsOrExitCode, type CliIo, parseFlags, UsageError } from './cliSupport.ts';
 import { formatJobPage, formatJobReply, formatStats, formatTracking } from './jobsOutput.ts';
 import { callTrigger, type TriggerClientOptions, triggerCredentials } from './triggerClient.ts';
 
@@ -63,19 +61,15 @@ const ID_COMMANDS = ['show', 'untrack', 'resend'] as const;
 
 /** What the arguments ask for, or `help`; a `UsageError` says what is wrong. */
 export function parseJobsArgs(argv: readonly string[], env: NodeJS.ProcessEnv): JobsArgs | 'help' {
-  const { values, positionals } = parseOrUsageError(() =>
-    parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        json: { type: 'boolean' },
-        limit: { type: 'string' },
-        cursor: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      url: { type: 'string' },
+      json: { type: 'boolean' },
+      limit: { type: 'string' },
+      cursor: { type: 'string' },
+    },
+    true,
   );
   if (values.help) return 'help';
   const [name, argument, ...extra] = positionals;
@@ -201,18 +195,8 @@ export async function runJobsCli(
   io: CliIo,
   client: Omit<TriggerClientOptions, 'credentials'> = {},
 ): Promise<number> {
-  let args: JobsArgs | 'help';
-  try {
-    args = parseJobsArgs(argv, env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`npm run jobs: ${error.message}\n\n${USAGE}`);
-    return 1;
-  }
-  if (args === 'help') {
-    io.out(USAGE);
-    return 0;
-  }
+  const args = argsOrExitCode('npm run jobs', USAGE, () => parseJobsArgs(argv, env), io);
+  if (typeof args === 'number') return args;
   const { method, path } = requestOf(args.command);
   const url = new URL(`${args.url.origin}${args.url.pathname.replace(/\/+$/, '')}${path}`);
   try {

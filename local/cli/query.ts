@@ -10,7 +10,7 @@ import { type AicontentClientOptions, createAicontentClient } from '#shared/aico
 import { AicontentError } from '#shared/aicontent/errors.ts';
 import { credentialsFromEnv } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
-import { helpAsked, networkCause } from './cliSupport.ts';
+import { type CliIo, helpAsked, networkCause } from './cliSupport.ts';
 
 export const USAGE = `usage: npm run query -- <inferenceJobId>
 
@@ -23,11 +23,6 @@ Asks aicontent for one personalized text-to-image inference job and prints it, n
   ALIBABA_CLOUD_SECURITY_TOKEN     for STS credentials
 
 Exit code 0 with the job, 1 on any error.`;
-
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
 
 function describe(error: unknown, endpoint: URL | undefined): string {
   const host = endpoint?.host ?? 'aicontent';

@@ -1,6 +1,5 @@
 /** `npm run console` arguments: the trigger URL, then options. */
-import { parseArgs } from 'node:util';
-import { parseOrUsageError, portArg, UsageError } from '#local/cli/cliSupport.ts';
+import { parseFlags, portArg, UsageError } from '#local/cli/cliSupport.ts';
 
 export const DEFAULT_CONSOLE_PORT = 9300;
 
@@ -52,14 +51,7 @@ export function parseConsoleArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): ConsoleArgs {
-  const { values, positionals } = parseOrUsageError(() =>
-    parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }),
-  );
+  const { values, positionals } = parseFlags(argv, { port: { type: 'string' } }, true);
   if (values.help) return { help: true, target: '', port: DEFAULT_CONSOLE_PORT };
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'give the trigger URL' : 'give one URL only');

@@ -4,7 +4,7 @@
  * the `ALIBABA_CLOUD_*` variables; without them, to a trigger on this machine, they go unsigned. Bad
  * arguments, missing credentials and a busy port end with a message and exit code 1.
  */
-import { argsOrUsage, stopOnSignals } from '#local/cli/cliSupport.ts';
+import { argsOrExitCode, stopOnSignals } from '#local/cli/cliSupport.ts';
 import { triggerCredentials } from '#local/cli/triggerClient.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { AppError } from '#shared/errors.ts';
@@ -12,12 +12,8 @@ import { parseConsoleArgs, USAGE } from './args.ts';
 import { type ConsoleServer, startConsole, triggerSigner } from './server.ts';
 
 async function main(): Promise<number | undefined> {
-  const args = argsOrUsage('console', USAGE, () => parseConsoleArgs(process.argv.slice(2), process.env));
-  if (!args) return 1;
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = argsOrExitCode('console', USAGE, () => parseConsoleArgs(process.argv.slice(2), process.env));
+  if (typeof args === 'number') return args;
   let credentials: CredentialsProvider | undefined;
   try {
     credentials = triggerCredentials(new URL(args.target), process.env);

@@ -1,6 +1,5 @@
 /** The emulator CLI's arguments: flags first, then the environment, then the defaults. */
-import { parseArgs } from 'node:util';
-import { parseOrUsageError, portArg, UsageError } from '#local/cli/cliSupport.ts';
+import { parseFlags, portArg, UsageError } from '#local/cli/cliSupport.ts';
 import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from './emulator.ts';
 
 export const DEFAULT_PORT = 9100;
@@ -34,7 +33,13 @@ export function parseEmulatorArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): EmulatorArgs {
-  const values = parseOrUsageError(() => parseFlags(argv));
+  const { values } = parseFlags(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'access-key-id': { type: 'string' },
+    'access-key-secret': { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
   const keys = accessKeys(values['access-key-id'], values['access-key-secret'], env);
   return {
     help: values.help ?? false,
@@ -43,22 +48,6 @@ export function parseEmulatorArgs(
     host: values.host ?? '127.0.0.1',
     ...keys,
   };
-}
-
-function parseFlags(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'access-key-id': { type: 'string' },
-      'access-key-secret': { type: 'string' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
 }
 
 function accessKeys(

@@ -3,18 +3,14 @@
  * job. Bad arguments and a busy port end with a message and exit code 1, never a stack trace.
  */
 
-import { argsOrUsage, stopOnSignals } from '#local/cli/cliSupport.ts';
+import { argsOrExitCode, stopOnSignals } from '#local/cli/cliSupport.ts';
 import { parseEmulatorArgs, USAGE } from './args.ts';
 import { startupBanner } from './banner.ts';
 import { startEmulator } from './emulator.ts';
 
 async function main(): Promise<number | undefined> {
-  const args = argsOrUsage('emulator', USAGE, () => parseEmulatorArgs(process.argv.slice(2), process.env));
-  if (!args) return 1;
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = argsOrExitCode('emulator', USAGE, () => parseEmulatorArgs(process.argv.slice(2), process.env));
+  if (typeof args === 'number') return args;
 
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {

@@ -1,6 +1,5 @@
 /** The local runtime CLI's arguments: flags first, then the environment, then the defaults. */
-import { parseArgs } from 'node:util';
-import { parseOrUsageError, portArg, UsageError } from '#local/cli/cliSupport.ts';
+import { parseFlags, portArg, UsageError } from '#local/cli/cliSupport.ts';
 import type { RuntimeMode } from './handlerModule.ts';
 
 export const DEFAULT_PORT = 9000;
@@ -33,7 +32,13 @@ export function parseRuntimeArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): RuntimeArgs {
-  const values = parseOrUsageError(() => parseFlags(argv));
+  const { values } = parseFlags(argv, {
+    port: { type: 'string' },
+    source: { type: 'boolean' },
+    emulator: { type: 'string' },
+    's-yaml': { type: 'string' },
+    root: { type: 'string' },
+  });
   return {
     help: values.help ?? false,
     port: portArg(values.port ?? env.PORT, DEFAULT_PORT),
@@ -42,22 +47,6 @@ export function parseRuntimeArgs(
     sYamlPath: values['s-yaml'] ?? 's.yaml',
     rootFunction: values.root,
   };
-}
-
-function parseFlags(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      port: { type: 'string' },
-      source: { type: 'boolean' },
-      emulator: { type: 'string' },
-      's-yaml': { type: 'string' },
-      root: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
 }
 
 function emulatorUrl(value: string): string {

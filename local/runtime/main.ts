@@ -4,21 +4,17 @@
  * s.yaml, a busy port) end with a message and exit code 1, never a stack trace.
  */
 
-import { argsOrUsage, stopOnSignals } from '#local/cli/cliSupport.ts';
+import { argsOrExitCode, stopOnSignals } from '#local/cli/cliSupport.ts';
 import { startupBanner } from './banner.ts';
 import { parseRuntimeArgs, USAGE } from './cliArgs.ts';
 import { emulatorCredentialsSource } from './credentials.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 
 async function main(): Promise<number | undefined> {
-  const args = argsOrUsage('local runtime', USAGE, () =>
+  const args = argsOrExitCode('local runtime', USAGE, () =>
     parseRuntimeArgs(process.argv.slice(2), process.env),
   );
-  if (!args) return 1;
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  if (typeof args === 'number') return args;
 
   const { emulatorUrl } = args;
   let runtime: LocalRuntime;
