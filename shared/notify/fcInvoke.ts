@@ -17,8 +17,7 @@ import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import { parseJsonObject } from '#shared/json.ts';
 import { canonicalQuery, formatAcsDate, percentEncode, sign } from '#shared/signing/acs3.ts';
 import type { Attempt } from './delivery.ts';
-import { httpFailure, invalidTarget } from './notifyError.ts';
-import { targetProblem } from './notifyTarget.ts';
+import { httpFailure } from './notifyError.ts';
 import { IDEMPOTENCY_HEADER, type Notification } from './payload.ts';
 
 const FC_API_VERSION = '2023-03-30';
@@ -91,8 +90,6 @@ export async function invokeFunction(
   attempt: Attempt,
   deps: FcInvokeDeps,
 ): Promise<void> {
-  const problem = targetProblem(target);
-  if (problem) throw invalidTarget(target, problem);
   const credentials = await deps.credentials();
   // The path is signed as sent: encoded once, here (only a migrated name's `$` changes, to %24).
   const pathname = `/${FC_API_VERSION}/functions/${percentEncode(target.name)}/invocations`;

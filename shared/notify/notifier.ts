@@ -100,6 +100,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const nonce = options.nonce ?? randomUUID;
   const credentials = options.credentials;
 
+  /**
+   * Sends by the target's kind. Every target was checked before it got here (`targetProblem`): the
+   * default one when the notifier was made, a job's own in `notify`, against the allowlist too.
+   */
   function send(target: NotifyTarget, notification: Notification, attempt: Attempt): Promise<void> {
     switch (target.type) {
       case 'function':
@@ -123,7 +127,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
       case 'webhook':
         return postWebhook(target, notification, attempt, {
           secret,
-          allowHttp,
           allowPrivateAddresses,
           resolve: options.resolve,
           ca: options.webhookCa,

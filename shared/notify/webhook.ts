@@ -45,8 +45,8 @@ import {
   type Resolve,
 } from '#shared/net/checkedPost.ts';
 import type { Attempt } from './delivery.ts';
-import { httpFailure, invalidTarget, NotifyError } from './notifyError.ts';
-import { canonicalWebhookUrl, targetProblem } from './notifyTarget.ts';
+import { httpFailure, NotifyError } from './notifyError.ts';
+import { canonicalWebhookUrl } from './notifyTarget.ts';
 import { IDEMPOTENCY_HEADER, type Notification } from './payload.ts';
 
 export const TIMESTAMP_HEADER = 'x-aicontent-jobs-timestamp';
@@ -105,7 +105,6 @@ export function verifyWebhookSignature(
 export interface WebhookDeps {
   /** The shared secret; webhooks are never sent unsigned. */
   secret: string | undefined;
-  allowHttp: boolean;
   /** Send to any address (local runs); otherwise public unicast only, checked at send time. */
   allowPrivateAddresses: boolean;
   /** Resolves host names (default: the system resolver); every address it gives is checked. */
@@ -122,11 +121,6 @@ export async function postWebhook(
   attempt: Attempt,
   deps: WebhookDeps,
 ): Promise<void> {
-  const problem = targetProblem(target, {
-    allowHttp: deps.allowHttp,
-    allowPrivateAddresses: deps.allowPrivateAddresses,
-  });
-  if (problem) throw invalidTarget(target, problem);
   if (!deps.secret) {
     throw new NotifyError({
       target,
