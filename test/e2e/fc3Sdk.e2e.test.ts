@@ -1,15 +1,8 @@
-/**
- * An outside caller of the FC 3.0 API: the official SDK (`@alicloud/fc20230330`) invokes the query
- * function as deployed (the bundle), run by the local runtime against the emulator, signing with the
- * local AccessKey (the emulator's fake pair), as a user's own chaining code would against `npm start`.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvocationRecord } from '#local/runtime/invocations.ts';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
 import { type Fc3Client, type Fc3SdkError, fc3Client, invokeWithSdk } from '#test/helpers/fc3Sdk.ts';
+import { startTestStack } from '#test/helpers/testStack.ts';
 
 const QUERY = 'aicontent-jobs-query';
 let stack: LocalStack;
@@ -17,12 +10,7 @@ let client: Fc3Client;
 const records: InvocationRecord[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    emulatorPort: 0,
-    timers: false,
-    jobStoreUrl: `file:${mkdtempSync(join(tmpdir(), 'e2e-fc3-sdk-'))}/jobs.db`,
-    log: () => {},
+  stack = await startTestStack('e2e-fc3-sdk', {
     onInvocation: (record) => records.push(record),
   });
   const { emulator, runtime } = stack;

@@ -4,15 +4,13 @@
  * pair) or with STS credentials the runtime handed out are served; others get FC's refusal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from '#local/emulator/emulator.ts';
 import type { Credentials } from '#shared/signing/acs3.ts';
 import { signHttpTriggerRequest } from '#shared/signing/httpTrigger.ts';
 import { type FixtureRuntime, runtimeNotices, startFixtureRuntime } from '#test/helpers/localRuntime.ts';
 import { OpenApiUtil } from '#test/helpers/officialClient.ts';
 
-const LOCAL_KEY = {
-  accessKeyId: 'LTAI5tEMULATORFAKEKEY0',
-  accessKeySecret: 'EmulatorFakeSecretNotARealKey000',
-};
+const LOCAL_KEY = { accessKeyId: FAKE_ACCESS_KEY_ID, accessKeySecret: FAKE_ACCESS_KEY_SECRET };
 
 let fixture: FixtureRuntime;
 /** Credentials the runtime handed to an invocation. */
