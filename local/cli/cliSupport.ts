@@ -76,6 +76,19 @@ export function portArg(value: string | undefined, fallback: number): number {
   return number;
 }
 
+/**
+ * What `start` starts (a server the tool runs); undefined once it said on stderr why it could not,
+ * as `<failure>: <the error's message>`, without a stack (the caller exits with code 1).
+ */
+export async function startedOrSaid<T>(failure: string, start: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await start();
+  } catch (error) {
+    console.error(`${failure}: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
 /** Stops `name` cleanly on Ctrl-C or SIGTERM, saying so. */
 export function stopOnSignals(name: string, close: () => Promise<void>): void {
   const stop = (signal: NodeJS.Signals) => {

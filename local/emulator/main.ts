@@ -3,7 +3,7 @@
  * job. Bad arguments and a busy port end with a message and exit code 1, never a stack trace.
  */
 
-import { argsOrExitCode, stopOnSignals } from '#local/cli/cliSupport.ts';
+import { argsOrExitCode, startedOrSaid, stopOnSignals } from '#local/cli/cliSupport.ts';
 import { parseEmulatorArgs, USAGE } from './args.ts';
 import { startupBanner } from './banner.ts';
 import { startEmulator } from './emulator.ts';
@@ -12,19 +12,16 @@ async function main(): Promise<number | undefined> {
   const args = argsOrExitCode('emulator', USAGE, () => parseEmulatorArgs(process.argv.slice(2), process.env));
   if (typeof args === 'number') return args;
 
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
-  try {
-    emulator = await startEmulator({
+  const emulator = await startedOrSaid(`emulator: cannot listen on ${args.host}:${args.port}`, () =>
+    startEmulator({
       port: args.port,
       host: args.host,
       accessKeyId: args.accessKeyId,
       accessKeySecret: args.accessKeySecret,
       ...(args.quiet ? {} : { log: (line: string) => console.log(line) }),
-    });
-  } catch (error) {
-    console.error(`emulator: cannot listen on ${args.host}:${args.port}: ${(error as Error).message}`);
-    return 1;
-  }
+    }),
+  );
+  if (!emulator) return 1;
 
   const demoJobId = emulator.createJob();
   console.log(startupBanner({ ...args, url: emulator.url, demoJobId }));

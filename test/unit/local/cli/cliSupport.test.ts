@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { argsOrExitCode, parseFlags, UsageError } from '#local/cli/cliSupport.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { argsOrExitCode, parseFlags, startedOrSaid, UsageError } from '#local/cli/cliSupport.ts';
 
 function captured() {
   const out: string[] = [];
@@ -56,5 +56,26 @@ describe('argsOrExitCode', () => {
       throw new TypeError('a bug');
     };
     expect(() => argsOrExitCode('tool', 'Usage: tool', parse, captured().io)).toThrow(TypeError);
+  });
+});
+
+describe('startedOrSaid', () => {
+  it('gives what started', async () => {
+    expect(await startedOrSaid('tool: cannot start', async () => 'server')).toBe('server');
+  });
+
+  it('says why it could not start, in one line without a stack, and gives undefined', async () => {
+    const said = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const started = await startedOrSaid('tool: cannot listen on 127.0.0.1:1', async () => {
+        throw new Error('listen EADDRINUSE: address already in use 127.0.0.1:1');
+      });
+      expect(started).toBeUndefined();
+      expect(said.mock.calls).toEqual([
+        ['tool: cannot listen on 127.0.0.1:1: listen EADDRINUSE: address already in use 127.0.0.1:1'],
+      ]);
+    } finally {
+      said.mockRestore();
+    }
   });
 });
