@@ -27,8 +27,6 @@ export interface EmulatorArgs {
   keySource: KeySource;
 }
 
-export { UsageError };
-
 export function parseEmulatorArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,

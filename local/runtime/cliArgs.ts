@@ -26,8 +26,6 @@ export interface RuntimeArgs {
   rootFunction: string | undefined;
 }
 
-export { UsageError };
-
 export function parseRuntimeArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,

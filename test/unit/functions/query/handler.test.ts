@@ -12,6 +12,7 @@ import {
   type ScriptedServer,
   startScriptedServer,
 } from '#test/helpers/scriptedServer.ts';
+import { sampleSweep } from '#test/helpers/sweepRecord.ts';
 
 let server: ScriptedServer;
 let handler: FcHandler;
@@ -599,19 +600,7 @@ describe('query function operating tracked jobs', () => {
   });
 
   it('GET /stats answers the numbers of the store', async () => {
-    await store.recordSweep({
-      startedAt: Date.now() - 1_000,
-      durationMs: 812,
-      claimed: 3,
-      succeeded: 1,
-      failed: 0,
-      gaveUp: 0,
-      rescheduled: 2,
-      notified: 1,
-      notifyFailed: 0,
-      throttled: 1,
-      errors: { UpstreamThrottled: 1 },
-    });
+    await store.recordSweep(sampleSweep(Date.now() - 1_000));
     const result = await call('GET', '/stats');
     expect(result.statusCode).toBe(200);
     expect(result.headers['cache-control']).toBe('no-store');
