@@ -26,7 +26,14 @@ import {
   ServerlessYamlError,
 } from '#local/runtime/serverlessYaml.ts';
 import { resolveEndpoint } from '#shared/aicontent/client.ts';
-import { boolSetting, enumSetting, intSetting, readDefaultTargetSettings, setting } from '#shared/config.ts';
+import {
+  boolSetting,
+  type Env,
+  enumSetting,
+  intSetting,
+  readDefaultTargetSettings,
+  setting,
+} from '#shared/config.ts';
 import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import { createNotifier, MIN_WEBHOOK_SECRET_LENGTH } from '#shared/notify/notifier.ts';
@@ -42,8 +49,6 @@ import {
   type SettingName,
 } from '#shared/settings.ts';
 import { parseRedisUrl } from '#shared/stores/redisStore.ts';
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Problem {
   /** The variable to set or change; `s.yaml` when the file itself must change. */

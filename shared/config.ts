@@ -15,7 +15,8 @@ import {
   type StringSetting,
 } from '#shared/settings.ts';
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** An environment: `process.env`, or a record standing in for it. */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 function raw(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();

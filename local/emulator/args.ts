@@ -1,5 +1,6 @@
 /** The emulator CLI's arguments: flags first, then the environment, then the defaults. */
 import { parseFlags, portArg, UsageError } from '#local/cli/cliSupport.ts';
+import type { Env } from '#shared/config.ts';
 import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from './emulator.ts';
 
 export const DEFAULT_PORT = 9100;
@@ -27,10 +28,7 @@ export interface EmulatorArgs {
   keySource: KeySource;
 }
 
-export function parseEmulatorArgs(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): EmulatorArgs {
+export function parseEmulatorArgs(argv: readonly string[], env: Env): EmulatorArgs {
   const { values } = parseFlags(argv, {
     port: { type: 'string' },
     host: { type: 'string' },
@@ -51,7 +49,7 @@ export function parseEmulatorArgs(
 function accessKeys(
   flagId: string | undefined,
   flagSecret: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
+  env: Env,
 ): Pick<EmulatorArgs, 'accessKeyId' | 'accessKeySecret' | 'keySource'> {
   if (flagId !== undefined || flagSecret !== undefined) {
     if (!flagId || !flagSecret) throw new UsageError('--access-key-id and --access-key-secret go together');

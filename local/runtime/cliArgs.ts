@@ -1,5 +1,6 @@
 /** The local runtime CLI's arguments: flags first, then the environment, then the defaults. */
 import { parseFlags, portArg, UsageError } from '#local/cli/cliSupport.ts';
+import type { Env } from '#shared/config.ts';
 import type { RuntimeMode } from './handlerModule.ts';
 
 export const DEFAULT_PORT = 9000;
@@ -26,10 +27,7 @@ export interface RuntimeArgs {
   rootFunction: string | undefined;
 }
 
-export function parseRuntimeArgs(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): RuntimeArgs {
+export function parseRuntimeArgs(argv: readonly string[], env: Env): RuntimeArgs {
   const { values } = parseFlags(argv, {
     port: { type: 'string' },
     source: { type: 'boolean' },
@@ -48,14 +46,12 @@ export function parseRuntimeArgs(
 }
 
 function emulatorUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  if (!URL.canParse(value)) {
     throw new UsageError(
       `--emulator needs a URL such as http://127.0.0.1:9100, not ${JSON.stringify(value)}`,
     );
   }
+  const url = new URL(value);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`--emulator must be an http(s) URL, not ${JSON.stringify(value)}`);
   }
