@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readDefaultTargetSettings, readTrackingConfig } from '#shared/config.ts';
+import { type Env, readDefaultTargetSettings, readTrackingConfig } from '#shared/config.ts';
 import { ConfigError, InvalidInputError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import {
@@ -10,13 +10,11 @@ import {
   targetAllowlist,
 } from '#shared/notify/notifyTarget.ts';
 
-type Env = Record<string, string | undefined>;
-
 /** The allowlist as the functions build it: its setting read by config.ts, then parsed. */
-const targetAllowlistFromConfig = (env: Env) => targetAllowlist(readTrackingConfig(env).notifyTargetsAllowed);
+const allowlistFromEnv = (env: Env) => targetAllowlist(readTrackingConfig(env).notifyTargetsAllowed);
 
 /** The default target as the sweeper builds it: its settings read by config.ts, then checked. */
-const notifyTargetFromConfig = (env: Env, rules?: TargetRules) =>
+const defaultTargetFromEnv = (env: Env, rules?: TargetRules) =>
   defaultNotifyTarget(readDefaultTargetSettings(env), rules);
 
 /** Rules that allow any function and any webhook on example.com. */
@@ -115,7 +113,7 @@ describe('parseNotifyTarget', () => {
       expect(() => parseNotifyTarget(input)).toThrow(
         /accepts no per-job notify target.*NOTIFY_TARGETS_ALLOWED/,
       );
-      expect(() => parseNotifyTarget(input, { allowed: targetAllowlistFromConfig({}) })).toThrow(
+      expect(() => parseNotifyTarget(input, { allowed: allowlistFromEnv({}) })).toThrow(
         /leave notify out to use its default target/,
       );
     }
@@ -187,7 +185,7 @@ describe('parseNotifyTarget', () => {
       type: 'webhook',
       url: 'https://example.com/a%20b?x=1',
     });
-    expect(notifyTargetFromConfig({ NOTIFY_URL: 'https://Example.com' })).toEqual({
+    expect(defaultTargetFromEnv({ NOTIFY_URL: 'https://Example.com' })).toEqual({
       type: 'webhook',
       url: 'https://example.com/',
     });
@@ -211,7 +209,7 @@ describe('targetAllowlist (NOTIFY_TARGETS_ALLOWED)', () => {
 
   it('allows no target when unset or empty', () => {
     for (const env of [{}, { NOTIFY_TARGETS_ALLOWED: '' }, { NOTIFY_TARGETS_ALLOWED: ' ' }]) {
-      const allowed = targetAllowlistFromConfig(env);
+      const allowed = allowlistFromEnv(env);
       expect([fn('on-job-done'), hook('https://hooks.example.test/')].some(allowed.allows)).toBe(false);
     }
   });
@@ -276,33 +274,31 @@ describe('targetAllowlist (NOTIFY_TARGETS_ALLOWED)', () => {
 
 describe('defaultNotifyTarget (NOTIFY_FUNCTION, NOTIFY_URL…)', () => {
   it('reads each kind of target', () => {
-    expect(notifyTargetFromConfig({ NOTIFY_FUNCTION: 'on-done' })).toEqual({
+    expect(defaultTargetFromEnv({ NOTIFY_FUNCTION: 'on-done' })).toEqual({
       type: 'function',
       name: 'on-done',
     });
-    expect(notifyTargetFromConfig({ NOTIFY_FUNCTION: 'on-done', NOTIFY_FUNCTION_QUALIFIER: 'LIVE' })).toEqual(
-      {
-        type: 'function',
-        name: 'on-done',
-        qualifier: 'LIVE',
-      },
-    );
+    expect(defaultTargetFromEnv({ NOTIFY_FUNCTION: 'on-done', NOTIFY_FUNCTION_QUALIFIER: 'LIVE' })).toEqual({
+      type: 'function',
+      name: 'on-done',
+      qualifier: 'LIVE',
+    });
     expect(
-      notifyTargetFromConfig({
+      defaultTargetFromEnv({
         NOTIFY_FUNCTION: 'on-done',
         NOTIFY_FC2_SERVICE: 'legacy',
         NOTIFY_FUNCTION_QUALIFIER: '2',
       }),
     ).toEqual({ type: 'fc2', service: 'legacy', name: 'on-done', qualifier: '2' });
-    expect(notifyTargetFromConfig({ NOTIFY_URL: ' https://example.com/h ' })).toEqual({
+    expect(defaultTargetFromEnv({ NOTIFY_URL: ' https://example.com/h ' })).toEqual({
       type: 'webhook',
       url: 'https://example.com/h',
     });
   });
 
   it('gives null when nothing is configured (blank counts as unset)', () => {
-    expect(notifyTargetFromConfig({})).toBeNull();
-    expect(notifyTargetFromConfig({ NOTIFY_FUNCTION: ' ', NOTIFY_URL: '' })).toBeNull();
+    expect(defaultTargetFromEnv({})).toBeNull();
+    expect(defaultTargetFromEnv({ NOTIFY_FUNCTION: ' ', NOTIFY_URL: '' })).toBeNull();
   });
 
   it.each([
@@ -313,13 +309,13 @@ describe('defaultNotifyTarget (NOTIFY_FUNCTION, NOTIFY_URL…)', () => {
     [{ NOTIFY_FUNCTION: 'f', NOTIFY_FC2_SERVICE: 'le$gacy' }, /^NOTIFY_FUNCTION: FC 2.0 service name/],
     [{ NOTIFY_URL: 'http://example.com' }, /^NOTIFY_URL: the webhook URL must use https:/],
   ])('refuses %j with a configuration error', (env, message) => {
-    expect(() => notifyTargetFromConfig(env)).toThrow(ConfigError);
-    expect(() => notifyTargetFromConfig(env)).toThrow(message);
+    expect(() => defaultTargetFromEnv(env)).toThrow(ConfigError);
+    expect(() => defaultTargetFromEnv(env)).toThrow(message);
   });
 
   it('takes an http URL to loopback when allowed', () => {
     expect(
-      notifyTargetFromConfig(
+      defaultTargetFromEnv(
         { NOTIFY_URL: 'http://127.0.0.1:9000/h' },
         { allowHttp: true, allowPrivateAddresses: true },
       ),
@@ -329,11 +325,11 @@ describe('defaultNotifyTarget (NOTIFY_FUNCTION, NOTIFY_URL…)', () => {
   });
 
   it('refuses a default webhook to an address that is not public unless allowed', () => {
-    expect(() => notifyTargetFromConfig({ NOTIFY_URL: 'https://10.0.0.5/h' })).toThrow(
+    expect(() => defaultTargetFromEnv({ NOTIFY_URL: 'https://10.0.0.5/h' })).toThrow(
       /^NOTIFY_URL: the webhook URL's host 10.0.0.5 is a private address.*NOTIFY_ALLOW_PRIVATE_ADDRESSES/,
     );
     expect(
-      notifyTargetFromConfig({ NOTIFY_URL: 'https://10.0.0.5/h' }, { allowPrivateAddresses: true }),
+      defaultTargetFromEnv({ NOTIFY_URL: 'https://10.0.0.5/h' }, { allowPrivateAddresses: true }),
     ).toMatchObject({ type: 'webhook' });
   });
 });
