@@ -26,15 +26,18 @@ import {
   ServerlessYamlError,
 } from '#local/runtime/serverlessYaml.ts';
 import { resolveEndpoint } from '#shared/aicontent/client.ts';
-import { boolSetting, enumSetting, intSetting, setting } from '#shared/config.ts';
+import {
+  boolSetting,
+  type Env,
+  enumSetting,
+  intSetting,
+  readDefaultTargetSettings,
+  setting,
+} from '#shared/config.ts';
 import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import { createNotifier, MIN_WEBHOOK_SECRET_LENGTH } from '#shared/notify/notifier.ts';
-import {
-  describeTarget,
-  notifyTargetFromConfig,
-  targetAllowlistFromConfig,
-} from '#shared/notify/notifyTarget.ts';
+import { defaultNotifyTarget, describeTarget, targetAllowlist } from '#shared/notify/notifyTarget.ts';
 import {
   type BoolSetting,
   type EnumSetting,
@@ -46,8 +49,6 @@ import {
   type SettingName,
 } from '#shared/settings.ts';
 import { parseRedisUrl } from '#shared/stores/redisStore.ts';
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Problem {
   /** The variable to set or change; `s.yaml` when the file itself must change. */
@@ -87,7 +88,7 @@ const SHAPE_READERS: Partial<Record<SettingName, (env: Env) => void>> = {
     const endpoint = setting(env, 'NOTIFY_FC_ENDPOINT');
     if (endpoint) resolveEndpoint(endpoint, 'NOTIFY_FC_ENDPOINT');
   },
-  NOTIFY_TARGETS_ALLOWED: (env) => targetAllowlistFromConfig(env),
+  NOTIFY_TARGETS_ALLOWED: (env) => targetAllowlist(setting(env, 'NOTIFY_TARGETS_ALLOWED') ?? ''),
   JOB_STORE_URL: (env) => {
     const url = setting(env, 'JOB_STORE_URL');
     if (url && isRedisUrl(url)) parseRedisUrl(url);
@@ -336,7 +337,7 @@ function checkNotifications(findings: Findings, deployment: Deployment): void {
     const rules = { allowHttp: false };
     let defaultTarget: NotifyTarget | null;
     try {
-      defaultTarget = notifyTargetFromConfig(env, rules);
+      defaultTarget = defaultNotifyTarget(readDefaultTargetSettings(env), rules);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       const variable = error.message.includes('NOTIFY_URL') ? 'NOTIFY_URL' : 'NOTIFY_FUNCTION';
@@ -380,7 +381,7 @@ function checkNotifications(findings: Findings, deployment: Deployment): void {
         defaultTarget,
         webhookSecret: secret,
         allowHttpWebhooks: false,
-        allowedTargets: targetAllowlistFromConfig(env),
+        allowedTargets: targetAllowlist(allowed),
       });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

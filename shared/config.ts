@@ -1,8 +1,10 @@
 /**
- * Typed settings from environment variables. Each function reads its config once, at cold start, so a
- * wrong value fails the first invocation with a message naming the variable, not a poll at 3 a.m.
- * Every setting's default and valid values are declared once, in settings.ts.
+ * Typed settings from environment variables: the one reader of the environment in shared/ and
+ * functions/ (everything else is given what it needs). Each function reads its config once, at cold
+ * start, so a wrong value fails the first invocation with a message naming the variable, not a poll at
+ * 3 a.m. Every setting's default and valid values are declared once, in settings.ts.
  */
+import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
 import type { LogLevel } from '#shared/log.ts';
 import {
@@ -13,7 +15,8 @@ import {
   type StringSetting,
 } from '#shared/settings.ts';
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** An environment: `process.env`, or a record standing in for it. */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 function raw(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -119,6 +122,8 @@ export interface TrackingConfig {
   embeddedStoreAllowed: boolean;
   /** Send webhooks to addresses that are not public unicast (local runs); public ones only otherwise. */
   allowPrivateAddresses: boolean;
+  /** `NOTIFY_TARGETS_ALLOWED` as given: the per-job targets callers may name ('' for none). */
+  notifyTargetsAllowed: string;
 }
 
 /** Whether this process runs as an FC function instance: FC sets these in every instance. */
@@ -133,6 +138,7 @@ export function readTrackingConfig(env: Env): TrackingConfig {
     allowHttpWebhooks: boolSetting(env, 'NOTIFY_ALLOW_HTTP'),
     embeddedStoreAllowed: !runningOnFc(env) || boolSetting(env, 'JOB_STORE_ALLOW_LOCAL_DISK'),
     allowPrivateAddresses: boolSetting(env, 'NOTIFY_ALLOW_PRIVATE_ADDRESSES'),
+    notifyTargetsAllowed: setting(env, 'NOTIFY_TARGETS_ALLOWED') ?? '',
   };
 }
 
@@ -201,8 +207,31 @@ export function readSweepPolicy(env: Env): SweepPolicy {
   };
 }
 
+/** The deployment's default notify target as its settings give it (notifyTarget.ts checks and builds it). */
+export interface DefaultTargetSettings {
+  /** `NOTIFY_FUNCTION`: an FC 3.0 function; with `fc2Service`, a function of that FC 2.0 service. */
+  function: string | undefined;
+  /** `NOTIFY_FUNCTION_QUALIFIER`: the function's version or alias. */
+  qualifier: string | undefined;
+  /** `NOTIFY_FC2_SERVICE`. */
+  fc2Service: string | undefined;
+  /** `NOTIFY_URL`: a webhook, instead of a function. */
+  url: string | undefined;
+}
+
+export function readDefaultTargetSettings(env: Env): DefaultTargetSettings {
+  return {
+    function: setting(env, 'NOTIFY_FUNCTION'),
+    qualifier: setting(env, 'NOTIFY_FUNCTION_QUALIFIER'),
+    fc2Service: setting(env, 'NOTIFY_FC2_SERVICE'),
+    url: setting(env, 'NOTIFY_URL'),
+  };
+}
+
 export interface SweeperConfig extends CommonConfig, TrackingConfig {
   policy: SweepPolicy;
+  /** Where jobs without a target of their own are notified. */
+  defaultTarget: DefaultTargetSettings;
   /** Signs webhook notifications (`NOTIFY_URL` or per-job URLs). */
   webhookSecret: string | undefined;
   /** An explicit FC endpoint for InvokeFunction (the local runtime); default from account and region. */
@@ -216,8 +245,28 @@ export function readSweeperConfig(env: Env): SweeperConfig {
     ...readCommonConfig(env),
     ...readTrackingConfig(env),
     policy: readSweepPolicy(env),
+    defaultTarget: readDefaultTargetSettings(env),
     webhookSecret: setting(env, 'NOTIFY_WEBHOOK_SECRET'),
     fcEndpoint: setting(env, 'NOTIFY_FC_ENDPOINT'),
     fcInternal: boolSetting(env, 'NOTIFY_FC_INTERNAL'),
+  };
+}
+
+/**
+ * Credentials from the standard variables (`ALIBABA_CLOUD_ACCESS_KEY_ID`, `_SECRET`, optional
+ * `ALIBABA_CLOUD_SECURITY_TOKEN`), read at every call so a rotated token is picked up. For the command
+ * line and local tools; functions on FC use the invocation's `context.credentials`.
+ */
+export function credentialsFromEnv(env: Env = process.env): CredentialsProvider {
+  return () => {
+    const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+    const accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+    if (!accessKeyId || !accessKeySecret) {
+      throw new ConfigError(
+        'no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET ' +
+          '(and ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials)',
+      );
+    }
+    return { accessKeyId, accessKeySecret, securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN || undefined };
   };
 }

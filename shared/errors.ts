@@ -1,6 +1,6 @@
 /**
  * The one error hierarchy of the project. Every error a caller can act on is an `AppError`: it carries
- * the HTTP status our functions answer with, a stable `code` to branch on, and whether its message may
+ * the HTTP status our functions reply with, a stable `code` to branch on, and whether its message may
  * be shown to the caller (`expose`, true for 4xx). Anything else is an internal error: callers get a
  * generic 5xx with the request id, never the message.
  */
@@ -9,7 +9,7 @@ export interface AppErrorOptions extends ErrorOptions {
   expose?: boolean;
   /** How long the caller should wait before asking again (throttling, unavailable). */
   retryAfterMs?: number | undefined;
-  /** Extra HTTP headers the answer needs (e.g. `allow` for a 405). */
+  /** Extra HTTP headers the reply needs (e.g. `allow` for a 405). */
   headers?: Record<string, string>;
 }
 

@@ -79,7 +79,7 @@ export const SETTINGS = {
     min: 1,
     max: 3600,
     readBy: QUERY,
-    meaning: '`retryAfterSeconds` / `Retry-After` answered for a pending job',
+    meaning: '`retryAfterSeconds` / `Retry-After` given for a pending job',
   },
   TRACK_ON_QUERY: {
     type: 'bool',
@@ -94,7 +94,7 @@ export const SETTINGS = {
     max: 10_000_000,
     readBy: QUERY,
     meaning:
-      'most jobs tracked while pending: past it `POST /jobs` answers 503 `TooManyTrackedJobs` ' +
+      'most jobs tracked while pending: past it `POST /jobs` gets 503 `TooManyTrackedJobs` ' +
       '(`Retry-After: 60`) and a query starts no tracking',
   },
   JOB_STORE_URL: {

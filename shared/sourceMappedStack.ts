@@ -5,7 +5,7 @@
  *
  * Mapped lazily, when a stack is logged, not by Node: `--enable-source-maps` (or
  * `process.setSourceMapsEnabled`) reads and parses every map as its bundle loads, which costs every cold
- * start (bench/cold-start.bench.ts measures it), while a stack is logged only for an error line, seldom.
+ * start (bench/coldStart.bench.ts measures it), while a stack is logged only for an error line, seldom.
  * A bundle's map is read and decoded (by Node's own `SourceMap`, which needs no flag) the first time one
  * of its frames is mapped, then kept for the instance. Only `.mjs` frames are mapped (our bundles); a
  * frame without a readable map is left as it is.

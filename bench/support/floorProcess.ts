@@ -6,7 +6,7 @@
  * 1. reads up to BATCH due job ids (one ZRANGEBYSCORE: no claim, no lease);
  * 2. for each, with SWEEP_CONCURRENCY workers: signs the query request exactly as our client does
  *    (`signedQuery`, our ACS3 signer), sends it on our keep-alive HTTP/1.1 transport, parses the JSON
- *    answer and maps its status to a state;
+ *    response and maps its status to a state;
  * 3. stores each job's new state: one string per job, and out of the due set once it ended, the jobs of
  *    each 5 ms window (the sweep's commit window) sent together as one MSET and one ZREM.
  *
@@ -64,9 +64,9 @@ async function poll(id: string): Promise<boolean> {
     date: formatAcsDate(new Date()),
     nonce: randomNonce(),
   });
-  const answer = await nodeTransport({ origin, path, headers, timeoutMs: 10_000 });
-  const data = JSON.parse(answer.text)?.data;
-  if (answer.status !== 200 || typeof data?.jobStatus !== 'string') return false;
+  const response = await nodeTransport({ origin, path, headers, timeoutMs: 10_000 });
+  const data = JSON.parse(response.text)?.data;
+  if (response.status !== 200 || typeof data?.jobStatus !== 'string') return false;
   const state = stateOf(data.jobStatus);
   store(
     id,

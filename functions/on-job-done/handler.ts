@@ -9,6 +9,7 @@
 import { readLogLevel } from '#shared/config.ts';
 import { InvalidInputError } from '#shared/errors.ts';
 import { createFcHandler } from '#shared/fc/handler.ts';
+import { isRecord } from '#shared/json.ts';
 import { createLogger } from '#shared/log.ts';
 
 const logger = createLogger({ level: readLogLevel(process.env) });
@@ -16,7 +17,7 @@ const logger = createLogger({ level: readLogLevel(process.env) });
 export const handler = createFcHandler(
   async (event, context) => {
     const payload = event.kind === 'invoke' ? event.payload : undefined;
-    if (typeof payload !== 'object' || payload === null || !('idempotencyKey' in payload)) {
+    if (!isRecord(payload) || !('idempotencyKey' in payload)) {
       throw new InvalidInputError('expected a job notification from the sweeper', 'InvalidPayload');
     }
     context.log.info('job done', { notification: payload });

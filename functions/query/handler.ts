@@ -1,15 +1,16 @@
 /**
- * The query function: `GET /jobs/{inferenceJobId}`, `POST /jobs` (track) and `GET /jobs?state=` over
- * its HTTP trigger, or the same as direct-invocation payloads (chaining). Config and the job store
- * live for the instance; credentials are read per invocation.
+ * The query function: `GET /jobs/{inferenceJobId}`, `POST /jobs` (track) and the operator API
+ * (`GET /jobs?state=`, `DELETE /jobs/{id}`, `POST /jobs/{id}/notify`, `GET /stats`) over its HTTP
+ * trigger, or the same as direct-invocation payloads (chaining); shared/query/queryApi.ts routes them.
+ * Config and the job store live for the instance; credentials are read per invocation.
  */
 import { createAicontentClient } from '#shared/aicontent/client.ts';
 import { readQueryConfig } from '#shared/config.ts';
 import { credentialsFromContext } from '#shared/fc/context.ts';
 import { createFcHandler } from '#shared/fc/handler.ts';
 import { createLogger } from '#shared/log.ts';
-import { parseNotifyTarget, targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
-import { answerQuery } from '#shared/query/queryApi.ts';
+import { parseNotifyTarget, targetAllowlist } from '#shared/notify/notifyTarget.ts';
+import { replyToQuery } from '#shared/query/queryApi.ts';
 import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
 const config = readQueryConfig(process.env);
@@ -18,16 +19,16 @@ const store = lazyJobStore(() => openJobStore(config));
 const targetRules = {
   allowHttp: config.allowHttpWebhooks,
   allowPrivateAddresses: config.allowPrivateAddresses,
-  allowed: targetAllowlistFromConfig(process.env),
+  allowed: targetAllowlist(config.notifyTargetsAllowed),
   webhooksSigned: config.webhooksSigned,
 };
 
-/** Leave this much of the invocation's time to answer after the last aicontent attempt. */
-const ANSWER_MARGIN_MS = 1_000;
+/** Leave this much of the invocation's time to reply after the last aicontent attempt. */
+const REPLY_MARGIN_MS = 1_000;
 
 export const handler = createFcHandler(
   (event, context, { signal }) =>
-    answerQuery(event, {
+    replyToQuery(event, {
       client: createAicontentClient({
         endpoint: config.aicontentEndpoint,
         credentials: credentialsFromContext(context),
@@ -39,7 +40,7 @@ export const handler = createFcHandler(
       trackOnQuery: config.trackOnQuery,
       maxTrackedJobs: config.maxTrackedJobs,
       pollHintSeconds: config.pollHintSeconds,
-      deadline: context.deadline - ANSWER_MARGIN_MS,
+      deadline: context.deadline - REPLY_MARGIN_MS,
       signal,
       now: Date.now,
       log: context.log,

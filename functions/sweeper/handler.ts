@@ -11,15 +11,15 @@ import { createFcHandler } from '#shared/fc/handler.ts';
 import { sweep } from '#shared/jobs/sweep.ts';
 import { createLogger } from '#shared/log.ts';
 import { createNotifier } from '#shared/notify/notifier.ts';
-import { notifyTargetFromConfig, targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
+import { defaultNotifyTarget, targetAllowlist } from '#shared/notify/notifyTarget.ts';
 import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
 const config = readSweeperConfig(process.env);
-const defaultTarget = notifyTargetFromConfig(process.env, {
+const defaultTarget = defaultNotifyTarget(config.defaultTarget, {
   allowHttp: config.allowHttpWebhooks,
   allowPrivateAddresses: config.allowPrivateAddresses,
 });
-const allowedTargets = targetAllowlistFromConfig(process.env);
+const allowedTargets = targetAllowlist(config.notifyTargetsAllowed);
 const logger = createLogger({ level: config.logLevel });
 const store = lazyJobStore(() => openJobStore(config));
 

@@ -4,13 +4,13 @@
  * `_SECRET`, optional `ALIBABA_CLOUD_SECURITY_TOKEN`); prints the status line and the body. The smoke
  * test after `s deploy`, and the way to call `HTTP_AUTH_TYPE=function npm start`.
  *
- * Exit code 0 for a 2xx answer, 1 for anything else; `--help` prints the usage and exits 0.
+ * Exit code 0 for a 2xx response, 1 for anything else; `--help` prints the usage and exits 0.
  */
 import { pathToFileURL } from 'node:url';
-import { credentialsFromEnv } from '#shared/credentials.ts';
+import { credentialsFromEnv } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
 import { SigningError } from '#shared/signing/acs3.ts';
-import { UsageError } from './cliSupport.ts';
+import { argsOrExitCode, type CliIo, UsageError } from './cliSupport.ts';
 import { callTrigger, type TriggerCall, type TriggerClientOptions } from './triggerClient.ts';
 
 export const USAGE = `Usage: npm run call -- [METHOD] URL [JSON]
@@ -27,11 +27,6 @@ Examples:
   npm run call -- POST http://127.0.0.1:9000/jobs '{"inferenceJobId":"20"}'`;
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
-
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
 
 /** The request the arguments ask for, or `help`; a `UsageError` says what is wrong. */
 export function parseCallArgs(args: readonly string[]): TriggerCall | 'help' {
@@ -58,24 +53,14 @@ export async function runCallCli(
   io: CliIo,
   client: Omit<TriggerClientOptions, 'credentials'> = {},
 ): Promise<number> {
-  let call: TriggerCall | 'help';
+  const call = argsOrExitCode('npm run call', USAGE, () => parseCallArgs(args), io);
+  if (typeof call === 'number') return call;
   try {
-    call = parseCallArgs(args);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`npm run call: ${error.message}\n\n${USAGE}`);
-    return 1;
-  }
-  if (call === 'help') {
-    io.out(USAGE);
-    return 0;
-  }
-  try {
-    const answer = await callTrigger(call, { ...client, credentials: credentialsFromEnv(env) });
-    const requestId = answer.headers.get('x-fc-request-id');
-    io.out(`${answer.status} ${answer.statusText}${requestId ? ` (x-fc-request-id: ${requestId})` : ''}`);
-    if (answer.text) io.out(readable(answer.text));
-    return answer.status >= 200 && answer.status < 300 ? 0 : 1;
+    const response = await callTrigger(call, { ...client, credentials: credentialsFromEnv(env) });
+    const requestId = response.headers.get('x-fc-request-id');
+    io.out(`${response.status} ${response.statusText}${requestId ? ` (x-fc-request-id: ${requestId})` : ''}`);
+    if (response.text) io.out(readable(response.text));
+    return response.status >= 200 && response.status < 300 ? 0 : 1;
   } catch (error) {
     if (error instanceof AppError || error instanceof SigningError) {
       io.err(`npm run call: ${error.message}`);

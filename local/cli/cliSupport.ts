@@ -3,6 +3,15 @@
  * is told.
  */
 import { createServer } from 'node:net';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/** Where a tool writes its lines: stdout and stderr, or what a test captures. */
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 /** Whether the arguments ask for the usage (`--help`, `-h`): every tool then prints it and exits 0. */
 export function helpAsked(args: readonly string[]): boolean {
@@ -36,10 +45,22 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Runs `node:util`'s `parseArgs`; its messages are clear ("Unknown option '--x'"), only the class changes. */
-export function parseOrUsageError<T>(parse: () => T): T {
+/**
+ * `node:util`'s `parseArgs`, strict, `--help`/`-h` added to `options`. Its messages are clear ("Unknown
+ * option '--x'"): they become `UsageError`s as they are.
+ */
+export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: readonly string[],
+  options: O,
+  allowPositionals = false,
+) {
   try {
-    return parse();
+    return parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+    });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -53,6 +74,19 @@ export function portArg(value: string | undefined, fallback: number): number {
     throw new UsageError(`the port must be a whole number from 0 to 65535, not ${JSON.stringify(value)}`);
   }
   return number;
+}
+
+/**
+ * What `start` starts (a server the tool runs); undefined once it said on stderr why it could not,
+ * as `<failure>: <the error's message>`, without a stack (the caller exits with code 1).
+ */
+export async function startedOrSaid<T>(failure: string, start: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await start();
+  } catch (error) {
+    console.error(`${failure}: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
 }
 
 /** Stops `name` cleanly on Ctrl-C or SIGTERM, saying so. */
@@ -72,17 +106,31 @@ export function stopOnSignals(name: string, close: () => Promise<void>): void {
 }
 
 /**
- * Parses a tool's arguments; on a usage error prints it with the usage text and returns undefined
- * (the caller exits with code 1).
+ * A tool's arguments, as `parse` reads them; or, once the usage is printed instead, the exit code: 0 when
+ * they ask for help (`'help'`, or `help: true`), 1 after saying what is wrong (a `UsageError`).
  */
-export function argsOrUsage<T>(name: string, usage: string, parse: () => T): T | undefined {
+export function argsOrExitCode<T>(
+  tool: string,
+  usage: string,
+  parse: () => T | 'help',
+  io: CliIo = consoleIo,
+): T | number {
+  let args: T | 'help';
   try {
-    return parse();
+    args = parse();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`${name}: ${error.message}\n\n${usage}`);
-    return undefined;
+    io.err(`${tool}: ${error.message}\n\n${usage}`);
+    return 1;
   }
+  if (
+    args === 'help' ||
+    (typeof args === 'object' && args !== null && 'help' in args && args.help === true)
+  ) {
+    io.out(usage);
+    return 0;
+  }
+  return args;
 }
 
 /** A port free on the loopback interface right now (the OS picks it). */

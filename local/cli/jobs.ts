@@ -7,20 +7,18 @@
  */
 
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   JOB_STATES,
-  type JobAnswer,
   type JobPage,
+  type JobReplyBody,
   type JobState,
   type Stats,
   type Tracking,
 } from '#local/console/page/contract.ts';
 import { AppError } from '#shared/errors.ts';
 import { SigningError } from '#shared/signing/acs3.ts';
-import type { CliIo } from './call.ts';
-import { parseOrUsageError, UsageError } from './cliSupport.ts';
-import { formatJobAnswer, formatJobPage, formatStats, formatTracking } from './jobsOutput.ts';
+import { argsOrExitCode, type CliIo, parseFlags, UsageError } from './cliSupport.ts';
+import { formatJobPage, formatJobReply, formatStats, formatTracking } from './jobsOutput.ts';
 import { callTrigger, type TriggerClientOptions, triggerCredentials } from './triggerClient.ts';
 
 export const USAGE = `Usage: npm run jobs -- COMMAND [--url URL] [--json]
@@ -39,7 +37,7 @@ Commands:
 Options:
   --url URL   the trigger: default http://127.0.0.1:$PORT (9000), npm start's; or a deployed
               https://…fcapp.run address
-  --json      print the answer's body as it came
+  --json      print the response's body as it came
   --help      show this help
 
 Requests are signed as authType: function requires with ALIBABA_CLOUD_ACCESS_KEY_ID,
@@ -63,19 +61,15 @@ const ID_COMMANDS = ['show', 'untrack', 'resend'] as const;
 
 /** What the arguments ask for, or `help`; a `UsageError` says what is wrong. */
 export function parseJobsArgs(argv: readonly string[], env: NodeJS.ProcessEnv): JobsArgs | 'help' {
-  const { values, positionals } = parseOrUsageError(() =>
-    parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        json: { type: 'boolean' },
-        limit: { type: 'string' },
-        cursor: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      url: { type: 'string' },
+      json: { type: 'boolean' },
+      limit: { type: 'string' },
+      cursor: { type: 'string' },
+    },
+    true,
   );
   if (values.help) return 'help';
   const [name, argument, ...extra] = positionals;
@@ -163,13 +157,13 @@ export function refusalOf(status: number, text: string): string {
   return `${status}: ${text.slice(0, 300) || 'no body'}`;
 }
 
-/** The answer for people. */
+/** The response for people. */
 function readable(command: JobsCommand, body: unknown, now: number): string[] {
   switch (command.name) {
     case 'list':
       return formatJobPage(body as JobPage, command.state, now);
     case 'show':
-      return formatJobAnswer(body as JobAnswer, now);
+      return formatJobReply(body as JobReplyBody, now);
     case 'untrack':
       return [`Job ${command.id} is no longer tracked.`];
     case 'resend': {
@@ -189,7 +183,7 @@ function parsedBody(text: string): unknown {
     return text ? JSON.parse(text) : undefined;
   } catch {
     throw new AppError(
-      'InvalidAnswer',
+      'InvalidResponse',
       `the trigger answered something else than JSON: ${text.slice(0, 300)}`,
     );
   }
@@ -201,36 +195,26 @@ export async function runJobsCli(
   io: CliIo,
   client: Omit<TriggerClientOptions, 'credentials'> = {},
 ): Promise<number> {
-  let args: JobsArgs | 'help';
-  try {
-    args = parseJobsArgs(argv, env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`npm run jobs: ${error.message}\n\n${USAGE}`);
-    return 1;
-  }
-  if (args === 'help') {
-    io.out(USAGE);
-    return 0;
-  }
+  const args = argsOrExitCode('npm run jobs', USAGE, () => parseJobsArgs(argv, env), io);
+  if (typeof args === 'number') return args;
   const { method, path } = requestOf(args.command);
   const url = new URL(`${args.url.origin}${args.url.pathname.replace(/\/+$/, '')}${path}`);
   try {
-    const answer = await callTrigger(
+    const response = await callTrigger(
       { method, url },
       { ...client, credentials: triggerCredentials(url, env) },
     );
-    if (answer.status < 200 || answer.status > 299) {
-      io.err(`npm run jobs: ${method} ${path}: ${refusalOf(answer.status, answer.text)}`);
+    if (response.status < 200 || response.status > 299) {
+      io.err(`npm run jobs: ${method} ${path}: ${refusalOf(response.status, response.text)}`);
       return 1;
     }
     if (args.json) {
-      if (answer.text) io.out(answer.text);
+      if (response.text) io.out(response.text);
       return 0;
     }
     for (const line of readable(
       args.command,
-      parsedBody(answer.text),
+      parsedBody(response.text),
       (client.now?.() ?? new Date()).getTime(),
     ))
       io.out(line);

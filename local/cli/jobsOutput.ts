@@ -1,8 +1,8 @@
 /**
- * How `npm run jobs` prints the operator API's answers for people: a table of jobs, one job's tracking,
- * the stats. Pure functions of the answer and the time; `--json` prints the answer as it came instead.
+ * How `npm run jobs` prints the operator API's responses for people: a table of jobs, one job's tracking,
+ * the stats. Pure functions of the response's body and the time; `--json` prints the body as it came instead.
  */
-import type { JobAnswer, JobPage, JobState, Stats, Tracking } from '#local/console/page/contract.ts';
+import type { JobPage, JobReplyBody, JobState, Stats, Tracking } from '#local/console/page/contract.ts';
 import {
   bucketLabel,
   formatCount,
@@ -75,15 +75,15 @@ export function formatTracking(job: Tracking, now: number): string[] {
   return table(rows.map(([name, value]) => [`  ${name}`, value]));
 }
 
-export function formatJobAnswer(answer: JobAnswer, now: number): string[] {
-  const { job } = answer;
+export function formatJobReply(reply: JobReplyBody, now: number): string[] {
+  const { job } = reply;
   const progress = job.progress === undefined ? '' : `, progress ${Math.round(job.progress * 100)} %`;
   const lines = [
-    `Job ${job.id}: ${job.status} (${stateLabel(job.state)}${progress})${answer.terminal ? '' : `, ask again in ${answer.retryAfterSeconds} s`}`,
+    `Job ${job.id}: ${job.status} (${stateLabel(job.state)}${progress})${reply.terminal ? '' : `, ask again in ${reply.retryAfterSeconds} s`}`,
   ];
   if (job.images?.length) lines.push(`  images: ${job.images.join(', ')}`);
-  if (!answer.tracking) return [...lines, 'Not tracked: the sweeper does not poll it.'];
-  return [...lines, 'Tracking:', ...formatTracking(answer.tracking, now)];
+  if (!reply.tracking) return [...lines, 'Not tracked: the sweeper does not poll it.'];
+  return [...lines, 'Tracking:', ...formatTracking(reply.tracking, now)];
 }
 
 const counts = (record: Record<string, number>) =>

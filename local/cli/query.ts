@@ -1,16 +1,16 @@
 /**
  * `npm run query -- <inferenceJobId>`: asks aicontent (or the emulator) for one job and prints the
- * normalized answer as JSON. The endpoint comes from AICONTENT_ENDPOINT, the credentials from the
+ * normalized job as JSON. The endpoint comes from AICONTENT_ENDPOINT, the credentials from the
  * standard ALIBABA_CLOUD_* variables. Any error is one clear line on stderr and exit code 1; one that
- * reached no answer names the host and what failed (ECONNREFUSED, ENOTFOUND…). `--help` prints the
+ * reached no response names the host and what failed (ECONNREFUSED, ENOTFOUND…). `--help` prints the
  * usage and exits 0.
  */
 import { pathToFileURL } from 'node:url';
 import { type AicontentClientOptions, createAicontentClient } from '#shared/aicontent/client.ts';
 import { AicontentError } from '#shared/aicontent/errors.ts';
-import { credentialsFromEnv } from '#shared/credentials.ts';
+import { credentialsFromEnv } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
-import { helpAsked, networkCause } from './cliSupport.ts';
+import { type CliIo, helpAsked, networkCause } from './cliSupport.ts';
 
 export const USAGE = `usage: npm run query -- <inferenceJobId>
 
@@ -23,11 +23,6 @@ Asks aicontent for one personalized text-to-image inference job and prints it, n
   ALIBABA_CLOUD_SECURITY_TOKEN     for STS credentials
 
 Exit code 0 with the job, 1 on any error.`;
-
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
 
 function describe(error: unknown, endpoint: URL | undefined): string {
   const host = endpoint?.host ?? 'aicontent';

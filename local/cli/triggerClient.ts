@@ -1,6 +1,6 @@
 /**
  * Calls an HTTP trigger with `authType: function`: the request signed as FC checks it
- * (`signHttpTriggerRequest`), sent with `fetch`, the answer read whole. For the command-line tools that
+ * (`signHttpTriggerRequest`), sent with `fetch`, the response read whole. For the command-line tools that
  * talk to a deployment (`npm run call`, `npm run jobs`, the console's server) and to `npm start` with
  * `HTTP_AUTH_TYPE=function`.
  *
@@ -9,7 +9,8 @@
  * token would travel with it.
  */
 import { isIP } from 'node:net';
-import { type CredentialsProvider, credentialsFromEnv } from '#shared/credentials.ts';
+import { credentialsFromEnv } from '#shared/config.ts';
+import type { CredentialsProvider } from '#shared/credentials.ts';
 import { AppError } from '#shared/errors.ts';
 import { signHttpTriggerRequest } from '#shared/signing/httpTrigger.ts';
 import { networkCause } from './cliSupport.ts';
@@ -22,7 +23,7 @@ export interface TriggerCall {
   contentType?: string | undefined;
 }
 
-export interface TriggerAnswer {
+export interface TriggerResponse {
   status: number;
   statusText: string;
   headers: Headers;
@@ -34,11 +35,11 @@ export interface TriggerClientOptions {
   credentials: CredentialsProvider | undefined;
   fetch?: typeof fetch;
   now?: () => Date;
-  /** Longest wait for the whole answer; default 30 s. */
+  /** Longest wait for the whole response; default 30 s. */
   timeoutMs?: number;
 }
 
-/** No answer: the host could not be reached, or did not answer in time. */
+/** No response: the host could not be reached, or did not respond in time. */
 export class TriggerUnreachableError extends AppError {
   override name = 'TriggerUnreachableError';
   constructor(message: string, cause: unknown) {
@@ -80,7 +81,10 @@ export function triggerCredentials(url: URL, env: NodeJS.ProcessEnv): Credential
   );
 }
 
-export async function callTrigger(call: TriggerCall, options: TriggerClientOptions): Promise<TriggerAnswer> {
+export async function callTrigger(
+  call: TriggerCall,
+  options: TriggerClientOptions,
+): Promise<TriggerResponse> {
   checkTriggerUrl(call.url);
   const signed = options.credentials
     ? await triggerSignature(call.method, call.url, options.credentials, options.now)

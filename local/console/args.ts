@@ -1,6 +1,6 @@
 /** `npm run console` arguments: the trigger URL, then options. */
-import { parseArgs } from 'node:util';
-import { parseOrUsageError, portArg, UsageError } from '#local/cli/cliSupport.ts';
+import { parseFlags, portArg, UsageError } from '#local/cli/cliSupport.ts';
+import type { Env } from '#shared/config.ts';
 
 export const DEFAULT_CONSOLE_PORT = 9300;
 
@@ -28,14 +28,12 @@ const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 /** An http(s) URL without credentials, query or fragment; plain http only to this machine. */
 function targetArg(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  if (!URL.canParse(value)) {
     throw new UsageError(
       `URL must be the trigger's address, like https://…fcapp.run, not ${JSON.stringify(value)}`,
     );
   }
+  const url = new URL(value);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UsageError(`URL must be http:// or https://, not ${url.protocol}`);
   }
@@ -48,18 +46,8 @@ function targetArg(value: string): string {
   return url.href;
 }
 
-export function parseConsoleArgs(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): ConsoleArgs {
-  const { values, positionals } = parseOrUsageError(() =>
-    parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }),
-  );
+export function parseConsoleArgs(argv: readonly string[], env: Env): ConsoleArgs {
+  const { values, positionals } = parseFlags(argv, { port: { type: 'string' } }, true);
   if (values.help) return { help: true, target: '', port: DEFAULT_CONSOLE_PORT };
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'give the trigger URL' : 'give one URL only');

@@ -4,20 +4,16 @@
  * the `ALIBABA_CLOUD_*` variables; without them, to a trigger on this machine, they go unsigned. Bad
  * arguments, missing credentials and a busy port end with a message and exit code 1.
  */
-import { argsOrUsage, stopOnSignals } from '#local/cli/cliSupport.ts';
+import { argsOrExitCode, startedOrSaid, stopOnSignals } from '#local/cli/cliSupport.ts';
 import { triggerCredentials } from '#local/cli/triggerClient.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { AppError } from '#shared/errors.ts';
 import { parseConsoleArgs, USAGE } from './args.ts';
-import { type ConsoleServer, startConsole, triggerSigner } from './server.ts';
+import { startConsole, triggerSigner } from './server.ts';
 
 async function main(): Promise<number | undefined> {
-  const args = argsOrUsage('console', USAGE, () => parseConsoleArgs(process.argv.slice(2), process.env));
-  if (!args) return 1;
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = argsOrExitCode('console', USAGE, () => parseConsoleArgs(process.argv.slice(2), process.env));
+  if (typeof args === 'number') return args;
   let credentials: CredentialsProvider | undefined;
   try {
     credentials = triggerCredentials(new URL(args.target), process.env);
@@ -26,18 +22,15 @@ async function main(): Promise<number | undefined> {
     console.error(`console: ${error.message}`);
     return 1;
   }
-  let server: ConsoleServer;
-  try {
-    server = await startConsole({
+  const server = await startedOrSaid(`console: cannot listen on 127.0.0.1:${args.port}`, () =>
+    startConsole({
       target: args.target,
       port: args.port,
       ...(credentials ? { sign: triggerSigner(credentials) } : {}),
       log: (line) => console.log(line),
-    });
-  } catch (error) {
-    console.error(`console: cannot listen on 127.0.0.1:${args.port}: ${(error as Error).message}`);
-    return 1;
-  }
+    }),
+  );
+  if (!server) return 1;
   console.log(
     [
       `console: ${server.url}  (API: ${args.target})`,

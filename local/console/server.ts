@@ -48,7 +48,7 @@ export interface ConsoleOptions {
   port?: number;
   /** Signs every forwarded call; without one they go unsigned (a local runtime takes them so). */
   sign?: RequestSigner;
-  /** Longest wait for the trigger's answer (default 30 s). */
+  /** Longest wait for the trigger's response (default 30 s). */
   timeoutMs?: number;
   /** A line per forwarded call. */
   log?: (line: string) => void;
@@ -64,10 +64,10 @@ export interface ConsoleServer {
 /** What the page may ask of the API, and the largest body it may send. */
 const FORWARDED_METHODS = ['GET', 'POST', 'DELETE'];
 const MAX_BODY_BYTES = 64 * 1024;
-/** The answer headers worth passing on to the page. */
-const ANSWER_HEADERS = ['content-type', 'cache-control', 'retry-after'];
+/** The response headers worth passing on to the page. */
+const PASSED_ON_HEADERS = ['content-type', 'cache-control', 'retry-after'];
 
-/** A call the console itself refuses or could not complete; answered in the API's error envelope. */
+/** A call the console itself refuses or could not complete; told in the API's error envelope. */
 export class ConsoleError extends AppError {
   override name = 'ConsoleError';
   constructor(code: string, message: string, statusCode: number) {
@@ -163,9 +163,9 @@ async function forward(
     }
   }
   const started = Date.now();
-  let answer: Response;
+  let upstreamResponse: Response;
   try {
-    answer = await fetch(upstream.url, {
+    upstreamResponse = await fetch(upstream.url, {
       method: upstream.method,
       headers: upstream.headers,
       ...(upstream.body ? { body: upstream.body } : {}),
@@ -188,15 +188,15 @@ async function forward(
       502,
     );
   }
-  const bytes = Buffer.from(await answer.arrayBuffer());
-  options.log?.(`${method} ${path} → ${answer.status} (${Date.now() - started} ms)`);
+  const bytes = Buffer.from(await upstreamResponse.arrayBuffer());
+  options.log?.(`${method} ${path} → ${upstreamResponse.status} (${Date.now() - started} ms)`);
   const headers: Record<string, string> = {};
-  for (const name of ANSWER_HEADERS) {
-    const value = answer.headers.get(name);
+  for (const name of PASSED_ON_HEADERS) {
+    const value = upstreamResponse.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  response.writeHead(answer.status, headers);
-  response.end(answer.status === 204 ? undefined : bytes);
+  response.writeHead(upstreamResponse.status, headers);
+  response.end(upstreamResponse.status === 204 ? undefined : bytes);
 }
 
 function servePage(response: ServerResponse, page: ConsolePage, html: string): void {

@@ -9,9 +9,10 @@
  *
  * Errors are `{error: message}` with 400 or 404.
  */
-import { jsonReply, type Reply } from './answer.ts';
-import { checkJobSpec, JobSpecError } from './job-spec.ts';
+
+import { checkJobSpec, JobSpecError } from './jobSpec.ts';
 import { type JobTable, jobData } from './jobs.ts';
+import { type EmulatorResponse, jsonResponse } from './response.ts';
 import type { StsCredentials } from './sts.ts';
 
 export const ADMIN_PREFIX = '/_emulator/';
@@ -24,20 +25,25 @@ export interface AdminDeps {
   stats(): unknown;
 }
 
-export function serveAdmin(method: string, pathname: string, body: Buffer, deps: AdminDeps): Reply {
+export function serveAdmin(
+  method: string,
+  pathname: string,
+  body: Buffer,
+  deps: AdminDeps,
+): EmulatorResponse {
   try {
     const route = `${method} ${pathname}`;
     if (route === 'POST /_emulator/jobs') {
       const job = deps.jobs.create(checkJobSpec(jsonBody(body)), deps.now);
-      return jsonReply(201, { id: job.id });
+      return jsonResponse(201, { id: job.id });
     }
     if (method === 'GET' && pathname.startsWith('/_emulator/jobs/')) {
       return showJob(decodeURIComponent(pathname.slice('/_emulator/jobs/'.length)), deps);
     }
     if (route === 'POST /_emulator/sts')
-      return jsonReply(200, deps.mintSts(ttlSeconds(jsonBody(body)) * 1000));
-    if (route === 'GET /_emulator/stats') return jsonReply(200, deps.stats());
-    return jsonReply(404, { error: `no admin endpoint ${route}` });
+      return jsonResponse(200, deps.mintSts(ttlSeconds(jsonBody(body)) * 1000));
+    if (route === 'GET /_emulator/stats') return jsonResponse(200, deps.stats());
+    return jsonResponse(404, { error: `no admin endpoint ${route}` });
   } catch (error) {
     if (
       error instanceof JobSpecError ||
@@ -45,17 +51,17 @@ export function serveAdmin(method: string, pathname: string, body: Buffer, deps:
       error instanceof SyntaxError ||
       error instanceof URIError
     ) {
-      return jsonReply(400, { error: error.message });
+      return jsonResponse(400, { error: error.message });
     }
     throw error;
   }
 }
 
-function showJob(id: string, deps: AdminDeps): Reply {
+function showJob(id: string, deps: AdminDeps): EmulatorResponse {
   const job = deps.jobs.get(id);
-  if (!job) return jsonReply(404, { error: `no job ${id}` });
+  if (!job) return jsonResponse(404, { error: `no job ${id}` });
   const { schedule, imageNumber, faults, queries } = job;
-  return jsonReply(200, {
+  return jsonResponse(200, {
     data: jobData(job, deps.now),
     schedule,
     imageNumber,

@@ -2,12 +2,13 @@
  * The aicontent API behind the gateway: which (version, method, path, action) exist, and what they do.
  * Requests arrive here already verified.
  */
-import type { Answer, RequestContext } from './answer.ts';
+
 import { dataNotFound, okEnvelope, parameterNotFound } from './envelope.ts';
-import { type Faults, faultAnswer, jobFault } from './faults.ts';
-import { gatewayError } from './gateway-errors.ts';
-import { MAX_IMAGES } from './job-spec.ts';
+import { type Faults, faultResponse, jobFault } from './faults.ts';
+import { gatewayError } from './gatewayErrors.ts';
+import { MAX_IMAGES } from './jobSpec.ts';
 import { type JobTable, jobData } from './jobs.ts';
+import type { RequestContext, ResponseOrDrop } from './response.ts';
 
 export const API_VERSION = '20240611';
 export const QUERY_PATH = '/api/v1/personalizedtxt2img/queryPreModelInferenceJobInfo';
@@ -32,11 +33,11 @@ export interface ApiCall {
 
 export interface ApiDeps {
   jobs: JobTable;
-  /** The faults in force: per-job faults answer with their settings (status, retry-after, kind). */
+  /** The faults in force: per-job faults respond with their settings (status, retry-after, kind). */
   faults: () => Readonly<Faults>;
 }
 
-type Handler = (call: ApiCall, deps: ApiDeps) => Answer;
+type Handler = (call: ApiCall, deps: ApiDeps) => ResponseOrDrop;
 
 interface Route {
   actions: readonly string[];
@@ -48,7 +49,7 @@ const ROUTES = new Map<string, Route>([
   [`POST ${ADD_PATH}`, { actions: ADD_ACTIONS, handle: addJob }],
 ]);
 
-export function serveApi(call: ApiCall, deps: ApiDeps): Answer {
+export function serveApi(call: ApiCall, deps: ApiDeps): ResponseOrDrop {
   if (call.version !== API_VERSION) {
     return gatewayError(
       call.ctx,
@@ -67,19 +68,19 @@ export function serveApi(call: ApiCall, deps: ApiDeps): Answer {
   return route.handle(call, deps);
 }
 
-function queryJob(call: ApiCall, deps: ApiDeps): Answer {
+function queryJob(call: ApiCall, deps: ApiDeps): ResponseOrDrop {
   const id = call.query.inferenceJobId;
   if (!id) return parameterNotFound(call.ctx, 'inferenceJobId');
   const job = deps.jobs.get(id);
   if (!job) return dataNotFound(call.ctx);
   job.queries += 1;
-  const answer = () => okEnvelope(call.ctx, jobData(job, call.now));
+  const respond = () => okEnvelope(call.ctx, jobData(job, call.now));
   const fault = jobFault(job.faults, job.queries);
-  return fault ? faultAnswer(fault, call.ctx, deps.faults(), answer) : answer();
+  return fault ? faultResponse(fault, call.ctx, deps.faults(), respond) : respond();
 }
 
 /** Body `{imageUrl: string[], prompt: string, imageNumber?, seed?, strength?, trainSteps?}`. */
-function addJob(call: ApiCall, deps: ApiDeps): Answer {
+function addJob(call: ApiCall, deps: ApiDeps): ResponseOrDrop {
   let body: unknown;
   try {
     body = JSON.parse(call.body.toString('utf8'));

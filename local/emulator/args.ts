@@ -1,6 +1,6 @@
 /** The emulator CLI's arguments: flags first, then the environment, then the defaults. */
-import { parseArgs } from 'node:util';
-import { parseOrUsageError, portArg, UsageError } from '#local/cli/cliSupport.ts';
+import { parseFlags, portArg, UsageError } from '#local/cli/cliSupport.ts';
+import type { Env } from '#shared/config.ts';
 import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from './emulator.ts';
 
 export const DEFAULT_PORT = 9100;
@@ -28,13 +28,14 @@ export interface EmulatorArgs {
   keySource: KeySource;
 }
 
-export { UsageError };
-
-export function parseEmulatorArgs(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): EmulatorArgs {
-  const values = parseOrUsageError(() => parseFlags(argv));
+export function parseEmulatorArgs(argv: readonly string[], env: Env): EmulatorArgs {
+  const { values } = parseFlags(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'access-key-id': { type: 'string' },
+    'access-key-secret': { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
   const keys = accessKeys(values['access-key-id'], values['access-key-secret'], env);
   return {
     help: values.help ?? false,
@@ -45,26 +46,10 @@ export function parseEmulatorArgs(
   };
 }
 
-function parseFlags(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'access-key-id': { type: 'string' },
-      'access-key-secret': { type: 'string' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-}
-
 function accessKeys(
   flagId: string | undefined,
   flagSecret: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
+  env: Env,
 ): Pick<EmulatorArgs, 'accessKeyId' | 'accessKeySecret' | 'keySource'> {
   if (flagId !== undefined || flagSecret !== undefined) {
     if (!flagId || !flagSecret) throw new UsageError('--access-key-id and --access-key-secret go together');

@@ -1,10 +1,10 @@
 /**
- * The aicontent emulator: an HTTP server that answers like the aicontent ROA API behind its gateway.
+ * The aicontent emulator: an HTTP server that responds like the aicontent ROA API behind its gateway.
  *
- * Each request to the API goes: fault plan (latency, then maybe a fault in place of the answer) →
+ * Each request to the API goes: fault plan (latency, then maybe a fault in place of the response) →
  * gateway checks (`RequestVerifier`: signature, date, nonce, AccessKey, STS token) → the API
  * (`serveApi`). Requests under `/_emulator/` go to the local admin endpoints instead, with no signature
- * and no faults. Every reply carries `x-acs-request-id`.
+ * and no faults. Every response carries `x-acs-request-id`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -12,12 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { maskSecrets } from '#shared/log.ts';
 import { ADMIN_PREFIX, serveAdmin } from './admin.ts';
-import type { Answer, RequestContext } from './answer.ts';
 import { serveApi } from './api.ts';
-import { FaultPlan, type Faults, faultAnswer } from './faults.ts';
-import { gatewayError, gatewayReply } from './gateway-errors.ts';
-import { checkJobSpec, DEFAULT_SCHEDULE, type JobSchedule, type JobSpec } from './job-spec.ts';
+import { FaultPlan, type Faults, faultResponse } from './faults.ts';
+import { gatewayError, gatewayResponse } from './gatewayErrors.ts';
+import { checkJobSpec, DEFAULT_SCHEDULE, type JobSchedule, type JobSpec } from './jobSpec.ts';
 import { JobTable } from './jobs.ts';
+import type { RequestContext, ResponseOrDrop } from './response.ts';
 import { type StsCredentials, StsIssuer } from './sts.ts';
 import { RequestVerifier } from './verify.ts';
 
@@ -58,7 +58,7 @@ export interface EmulatorStats {
   requests: number;
   /** Requests to the aicontent API (not `/_emulator/`). */
   apiRequests: number;
-  /** Requests answered by destroying the socket. */
+  /** Requests met by destroying the socket. */
   dropped: number;
   /** Replies sent, by HTTP status. */
   byStatus: Record<number, number>;
@@ -96,7 +96,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const stats: EmulatorStats = { connections: 0, requests: 0, apiRequests: 0, dropped: 0, byStatus: {} };
   const mintSts = (ttlMs = DEFAULT_STS_TTL_MS) => sts.mint(clock(), ttlMs);
 
-  async function answer(request: IncomingMessage, ctx: RequestContext, body: Buffer): Promise<Answer> {
+  async function respond(
+    request: IncomingMessage,
+    ctx: RequestContext,
+    body: Buffer,
+  ): Promise<ResponseOrDrop> {
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
     const pathname = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -107,7 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stats.apiRequests += 1;
     const decision = plan.next();
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
-    const real = (): Answer => {
+    const real = (): ResponseOrDrop => {
       const rawQuery = queryAt < 0 ? '' : url.slice(queryAt + 1);
       const now = clock();
       const verdict = verifier.verify(
@@ -123,41 +127,41 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         { jobs, faults: () => plan.faults },
       );
     };
-    return decision.fault ? faultAnswer(decision.fault, ctx, plan.faults, real) : real();
+    return decision.fault ? faultResponse(decision.fault, ctx, plan.faults, real) : real();
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = performance.now();
     stats.requests += 1;
     const ctx: RequestContext = { requestId: randomUUID().toUpperCase(), host: request.headers.host ?? host };
-    let reply: Answer;
+    let toSend: ResponseOrDrop;
     try {
-      reply = await answer(request, ctx, await readBody(request));
+      toSend = await respond(request, ctx, await readBody(request));
     } catch (error) {
-      // A bug in the emulator, or the client went away mid-body (then nobody reads this reply).
-      reply = gatewayReply(ctx, 500, 'InternalError', `The emulator failed: ${String(error)}`);
+      // A bug in the emulator, or the client went away mid-body (then nobody reads this response).
+      toSend = gatewayResponse(ctx, 500, 'InternalError', `The emulator failed: ${String(error)}`);
     }
     let outcome: string;
-    if (reply === 'drop') {
+    if (toSend === 'drop') {
       stats.dropped += 1;
       request.socket.destroy();
       outcome = 'dropped';
     } else {
-      stats.byStatus[reply.status] = (stats.byStatus[reply.status] ?? 0) + 1;
-      response.writeHead(reply.status, {
-        ...reply.headers,
-        'content-length': Buffer.byteLength(reply.body),
+      stats.byStatus[toSend.status] = (stats.byStatus[toSend.status] ?? 0) + 1;
+      response.writeHead(toSend.status, {
+        ...toSend.headers,
+        'content-length': Buffer.byteLength(toSend.body),
         'x-acs-request-id': ctx.requestId,
       });
-      response.end(reply.body);
-      outcome = String(reply.status);
+      response.end(toSend.body);
+      outcome = String(toSend.status);
     }
     const ms = (performance.now() - started).toFixed(1);
     options.log?.(maskSecrets(`${request.method} ${request.url} ${outcome} ${ms}ms ${ctx.requestId}`));
   }
 
   const server = createServer((request, response) => {
-    // `handle` answers its own failures; this only keeps a failure to write from crashing the server.
+    // `handle` turns its own failures into responses; this only keeps a failure to write from crashing the server.
     handle(request, response).catch((error: unknown) => {
       options.log?.(maskSecrets(`${request.method} ${request.url} failed: ${String(error)}`));
       response.destroy();

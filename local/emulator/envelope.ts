@@ -1,11 +1,11 @@
 /**
- * aicontent's own answer, the envelope `{requestId, success, errCode, errMessage, httpStatusCode, data}`,
+ * aicontent's own response, the envelope `{requestId, success, errCode, errMessage, httpStatusCode, data}`,
  * for requests the gateway let through. Business errors use the envelope's status as the HTTP status.
  */
-import { jsonReply, type Reply, type RequestContext } from './answer.ts';
+import { type EmulatorResponse, jsonResponse, type RequestContext } from './response.ts';
 
-export function okEnvelope(ctx: RequestContext, data: unknown): Reply {
-  return jsonReply(200, {
+export function okEnvelope(ctx: RequestContext, data: unknown): EmulatorResponse {
+  return jsonResponse(200, {
     requestId: ctx.requestId,
     success: true,
     errCode: null,
@@ -20,8 +20,8 @@ export function errorEnvelope(
   status: number,
   errCode: string,
   errMessage: string,
-): Reply {
-  return jsonReply(status, {
+): EmulatorResponse {
+  return jsonResponse(status, {
     requestId: ctx.requestId,
     success: false,
     errCode,
@@ -32,10 +32,10 @@ export function errorEnvelope(
 }
 
 /** 400: a required parameter is missing (or, here, unusable: the service's code for that is unknown). */
-export function parameterNotFound(ctx: RequestContext, detail: string): Reply {
+export function parameterNotFound(ctx: RequestContext, detail: string): EmulatorResponse {
   return errorEnvelope(ctx, 400, 'B_PARAMETER_NOT_FOUND_EXCEPTION', `必要参数没有找到: ${detail}`);
 }
 
-export function dataNotFound(ctx: RequestContext): Reply {
+export function dataNotFound(ctx: RequestContext): EmulatorResponse {
   return errorEnvelope(ctx, 404, 'B_DATA_NOT_FOUND_EXCEPTION', '资源没有找到');
 }

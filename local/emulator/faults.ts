@@ -6,8 +6,9 @@
  * fault of higher precedence fires, so the random draws and the counts consumed depend only on the
  * request's position in the sequence: a seeded `random` replays the same faults.
  */
-import type { Answer, Reply, RequestContext } from './answer.ts';
-import { gatewayError, gatewayReply } from './gateway-errors.ts';
+
+import { gatewayError, gatewayResponse } from './gatewayErrors.ts';
+import type { EmulatorResponse, RequestContext, ResponseOrDrop } from './response.ts';
 
 /** When a fault fires; it fires if any of the given conditions holds. */
 export interface Trigger {
@@ -22,21 +23,21 @@ export interface Trigger {
 export type MalformedKind = 'truncated' | 'not-json';
 
 export interface Faults {
-  /** Added before answering, in ms: fixed, or uniform over whole ms in [min, max]. */
+  /** Added before responding, in ms: fixed, or uniform over whole ms in [min, max]. */
   latency?: number | { min: number; max: number };
-  /** No answer: the socket is destroyed. */
+  /** No response: the socket is destroyed. */
   drop?: Trigger;
   /** A gateway 5xx; default 503 ServiceUnavailable. */
   error5xx?: Trigger & { status?: number; code?: string };
   /** 400 `Throttling.User` with `x-acs-retry-after` in *milliseconds* (default 1000). */
   throttle?: Trigger & { retryAfterMs?: number };
-  /** 200 with a broken body instead of the real answer: `truncated` JSON (default) or an HTML `not-json` page. */
+  /** 200 with a broken body instead of the real response: `truncated` JSON (default) or an HTML `not-json` page. */
   malformed?: Trigger & { kind?: MalformedKind };
 }
 
 /**
  * Per job, by query count: each applies to the job's first N queries (`throttle: true`: all of them);
- * where several apply, the first of drop, error5xx, throttle, malformed wins. They answer with the
+ * where several apply, the first of drop, error5xx, throttle, malformed wins. They respond with the
  * settings of the emulator-wide faults (status, code, retry-after, kind), else the defaults.
  */
 export interface JobFaults {
@@ -117,22 +118,22 @@ export function jobFault(faults: JobFaults | undefined, query: number): FaultKin
 }
 
 /**
- * The answer for a fault, in place of the real one (`real`, only computed when the fault needs it:
- * `malformed` breaks the real answer's body).
+ * The response for a fault, in place of the real one (`real`, only computed when the fault needs it:
+ * `malformed` breaks the real response's body).
  */
-export function faultAnswer(
+export function faultResponse(
   kind: FaultKind,
   ctx: RequestContext,
   faults: Faults,
-  real: () => Answer,
-): Answer {
+  real: () => ResponseOrDrop,
+): ResponseOrDrop {
   switch (kind) {
     case 'drop':
       return 'drop';
     case 'error5xx': {
       const status = faults.error5xx?.status ?? 503;
       const code = faults.error5xx?.code ?? 'ServiceUnavailable';
-      return gatewayReply(
+      return gatewayResponse(
         ctx,
         status,
         code,
@@ -144,13 +145,13 @@ export function faultAnswer(
       return gatewayError(ctx, 'Throttling.User', undefined, { 'x-acs-retry-after': retryAfter });
     }
     case 'malformed': {
-      const answer = real();
-      return answer === 'drop' ? answer : malformed(answer, faults.malformed?.kind ?? 'truncated');
+      const response = real();
+      return response === 'drop' ? response : malformed(response, faults.malformed?.kind ?? 'truncated');
     }
   }
 }
 
-function malformed(reply: Reply, kind: MalformedKind): Reply {
+function malformed(response: EmulatorResponse, kind: MalformedKind): EmulatorResponse {
   if (kind === 'not-json') {
     return {
       status: 200,
@@ -160,8 +161,8 @@ function malformed(reply: Reply, kind: MalformedKind): Reply {
   }
   return {
     status: 200,
-    headers: reply.headers,
-    body: reply.body.slice(0, Math.floor(reply.body.length / 2)),
+    headers: response.headers,
+    body: response.body.slice(0, Math.floor(response.body.length / 2)),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JobFaults } from './faults.ts';
-import { DEFAULT_IMAGES, type JobSchedule, type JobSpec, JobSpecError } from './job-spec.ts';
+import { DEFAULT_IMAGES, type JobSchedule, type JobSpec, JobSpecError } from './jobSpec.ts';
 
 export interface JobRecord {
   readonly id: string;
@@ -19,7 +19,7 @@ export interface JobRecord {
   queries: number;
 }
 
-/** The `data` of the query answer, field for field. */
+/** The `data` of the query response, field for field. */
 export interface JobData {
   id: string;
   promptId: string;

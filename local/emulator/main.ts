@@ -3,32 +3,25 @@
  * job. Bad arguments and a busy port end with a message and exit code 1, never a stack trace.
  */
 
-import { argsOrUsage, stopOnSignals } from '#local/cli/cliSupport.ts';
+import { argsOrExitCode, startedOrSaid, stopOnSignals } from '#local/cli/cliSupport.ts';
 import { parseEmulatorArgs, USAGE } from './args.ts';
 import { startupBanner } from './banner.ts';
 import { startEmulator } from './emulator.ts';
 
 async function main(): Promise<number | undefined> {
-  const args = argsOrUsage('emulator', USAGE, () => parseEmulatorArgs(process.argv.slice(2), process.env));
-  if (!args) return 1;
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = argsOrExitCode('emulator', USAGE, () => parseEmulatorArgs(process.argv.slice(2), process.env));
+  if (typeof args === 'number') return args;
 
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
-  try {
-    emulator = await startEmulator({
+  const emulator = await startedOrSaid(`emulator: cannot listen on ${args.host}:${args.port}`, () =>
+    startEmulator({
       port: args.port,
       host: args.host,
       accessKeyId: args.accessKeyId,
       accessKeySecret: args.accessKeySecret,
       ...(args.quiet ? {} : { log: (line: string) => console.log(line) }),
-    });
-  } catch (error) {
-    console.error(`emulator: cannot listen on ${args.host}:${args.port}: ${(error as Error).message}`);
-    return 1;
-  }
+    }),
+  );
+  if (!emulator) return 1;
 
   const demoJobId = emulator.createJob();
   console.log(startupBanner({ ...args, url: emulator.url, demoJobId }));

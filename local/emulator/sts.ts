@@ -6,7 +6,7 @@
  * the master key can check a triple it minted: nothing to remember, nothing to expire.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { GatewayCode } from './gateway-errors.ts';
+import type { GatewayCode } from './gatewayErrors.ts';
 
 /** Real STS AccessKey ids start with `STS.`; ours add `EMU` so they cannot be mistaken for real ones. */
 export const STS_ACCESS_KEY_PREFIX = 'STS.';

@@ -20,7 +20,7 @@ import {
   singleValuedQuery,
   stringToSign,
 } from '#shared/signing/acs3.ts';
-import type { GatewayCode } from './gateway-errors.ts';
+import type { GatewayCode } from './gatewayErrors.ts';
 import { NonceWindow } from './nonces.ts';
 import { STS_ACCESS_KEY_PREFIX, type TokenChecker } from './sts.ts';
 

@@ -3,14 +3,14 @@
  * https://www.alibabacloud.com/help/en/functioncompute/error-codes): 400 MissingRequiredHeader for an
  * unsigned request, 403 SignatureNotMatch / InvalidAccessKeyID / InvalidSecurityToken for a bad
  * signature or key. The table lists no code for a stale date or a replayed nonce: RequestTimeTooSkewed
- * (what the FC 2.0 path has always answered) and SignatureNonceUsed are ours. The detail after FC's own
+ * (what the FC 2.0 path has always responded with) and SignatureNonceUsed are ours. The detail after FC's own
  * words is ours too (masked of credentials by `apiError`).
  *
  * The aicontent emulator's verifier, which checks the FC 3.0 invoke path, speaks the OpenAPI gateway's
  * codes (`SignatureDoesNotMatch`, …): `fromGatewayCode` turns them into FC's.
  */
-import type { GatewayCode } from '#local/emulator/gateway-errors.ts';
-import { type ApiErrorReply, apiError } from './replies.ts';
+import type { GatewayCode } from '#local/emulator/gatewayErrors.ts';
+import { type ApiErrorResponse, apiError } from './responses.ts';
 
 const FC_AUTH_ERRORS = {
   MissingRequiredHeader: 400,
@@ -34,7 +34,7 @@ export interface AuthRefusal {
 export const SIGNATURE_NOT_MATCH =
   'The request signature we calculated does not match the signature you provided. Check your access key and signing method.';
 
-export function refusalReply(refusal: AuthRefusal, requestId: string): ApiErrorReply {
+export function refusalResponse(refusal: AuthRefusal, requestId: string): ApiErrorResponse {
   return apiError(FC_AUTH_ERRORS[refusal.code], refusal.code, refusal.message, requestId);
 }
 

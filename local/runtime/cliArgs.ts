@@ -1,6 +1,6 @@
 /** The local runtime CLI's arguments: flags first, then the environment, then the defaults. */
-import { parseArgs } from 'node:util';
-import { parseOrUsageError, portArg, UsageError } from '#local/cli/cliSupport.ts';
+import { parseFlags, portArg, UsageError } from '#local/cli/cliSupport.ts';
+import type { Env } from '#shared/config.ts';
 import type { RuntimeMode } from './handlerModule.ts';
 
 export const DEFAULT_PORT = 9000;
@@ -27,13 +27,14 @@ export interface RuntimeArgs {
   rootFunction: string | undefined;
 }
 
-export { UsageError };
-
-export function parseRuntimeArgs(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): RuntimeArgs {
-  const values = parseOrUsageError(() => parseFlags(argv));
+export function parseRuntimeArgs(argv: readonly string[], env: Env): RuntimeArgs {
+  const { values } = parseFlags(argv, {
+    port: { type: 'string' },
+    source: { type: 'boolean' },
+    emulator: { type: 'string' },
+    's-yaml': { type: 'string' },
+    root: { type: 'string' },
+  });
   return {
     help: values.help ?? false,
     port: portArg(values.port ?? env.PORT, DEFAULT_PORT),
@@ -44,31 +45,13 @@ export function parseRuntimeArgs(
   };
 }
 
-function parseFlags(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      port: { type: 'string' },
-      source: { type: 'boolean' },
-      emulator: { type: 'string' },
-      's-yaml': { type: 'string' },
-      root: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-}
-
 function emulatorUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  if (!URL.canParse(value)) {
     throw new UsageError(
       `--emulator needs a URL such as http://127.0.0.1:9100, not ${JSON.stringify(value)}`,
     );
   }
+  const url = new URL(value);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`--emulator must be an http(s) URL, not ${JSON.stringify(value)}`);
   }

@@ -14,17 +14,22 @@
  */
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { InvocationOutcome } from './outcome.ts';
-import { apiError, directInvocationReply, invocationErrorReply, type Reply } from './replies.ts';
+import {
+  apiError,
+  directInvocationResponse,
+  invocationErrorResponse,
+  type RuntimeResponse,
+} from './responses.ts';
 
 export const MAX_RESPONSE_HEADER_BYTES = 8 * 1024;
 
 const FORBIDDEN_HEADERS = new Set(['connection', 'content-length', 'date', 'keep-alive', 'server']);
 
-export function httpTriggerReply(outcome: InvocationOutcome): Reply {
-  if (!outcome.ok) return invocationErrorReply(502, outcome.error);
+export function httpTriggerResponse(outcome: InvocationOutcome): RuntimeResponse {
+  if (!outcome.ok) return invocationErrorResponse(502, outcome.error);
   const { result, requestId } = outcome;
   const value: unknown = result.type === 'json' ? JSON.parse(result.json) : undefined;
-  if (!isResponseObject(value)) return directInvocationReply(outcome);
+  if (!isResponseObject(value)) return directInvocationResponse(outcome);
 
   const badResponse = (why: string) => apiError(502, 'BadResponse', why, requestId);
   const { statusCode, headers = {}, body = '', isBase64Encoded = false } = value;

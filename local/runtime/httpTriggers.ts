@@ -9,13 +9,13 @@
  * so when it starts). Methods not in the trigger's `methods` get 403, as on FC.
  */
 import type { IncomingMessage } from 'node:http';
-import { refusalReply } from './authErrors.ts';
+import { refusalResponse } from './authErrors.ts';
 import { decodePath, httpEventV1, triggerDomain } from './httpEvent.ts';
-import { httpTriggerReply } from './httpResponse.ts';
+import { httpTriggerResponse } from './httpResponse.ts';
 import type { Invocations } from './invocations.ts';
 import { isAsyncInvocation, readBody } from './limits.ts';
 import type { LocalFunction } from './localFunction.ts';
-import { ACCEPTED, apiError, type Reply, withHeaders } from './replies.ts';
+import { ACCEPTED, apiError, type RuntimeResponse, withHeaders } from './responses.ts';
 import { type HttpTriggerDefinition, isHttpTrigger } from './serverlessYaml.ts';
 import { type TriggerKeys, triggerAuthRefusal } from './triggerAuth.ts';
 
@@ -32,13 +32,13 @@ export function httpTriggerOf(fn: LocalFunction): HttpTriggerDefinition | undefi
   return fn.definition.triggers.find(isHttpTrigger);
 }
 
-/** The function serving a path, or the error to answer with. */
+/** The function serving a path, or the error to respond with. */
 export function httpTarget(
   rawPath: string,
   invocations: Invocations,
   root: LocalFunction | undefined,
   requestId: string,
-): HttpTarget | Reply {
+): HttpTarget | RuntimeResponse {
   if (rawPath.startsWith(HTTP_PREFIX)) {
     const slash = rawPath.indexOf('/', HTTP_PREFIX.length);
     const name = decodePath(rawPath.slice(HTTP_PREFIX.length, slash < 0 ? undefined : slash));
@@ -76,7 +76,7 @@ export async function serveHttpTrigger(
   target: HttpTarget,
   received: ReceivedHttp,
   deps: { invocations: Invocations; triggerKeys: TriggerKeys },
-): Promise<Reply> {
+): Promise<RuntimeResponse> {
   const { request, requestId } = received;
   const method = request.method ?? 'GET';
   const body = await readBody(request);
@@ -92,13 +92,18 @@ export async function serveHttpTrigger(
       deps.triggerKeys,
       received.receivedAt,
     );
-    if (refusal) return refusalReply(refusal, requestId);
+    if (refusal) return refusalResponse(refusal, requestId);
   }
   const { methods } = target.trigger;
   if (methods && !methods.includes(method)) {
-    // FC answers a method the trigger does not list with 403.
-    const reply = apiError(403, 'MethodNotAllowed', `the HTTP trigger does not accept ${method}`, requestId);
-    return withHeaders(reply, { allow: methods.join(', ') });
+    // FC refuses a method the trigger does not list with 403.
+    const refusal = apiError(
+      403,
+      'MethodNotAllowed',
+      `the HTTP trigger does not accept ${method}`,
+      requestId,
+    );
+    return withHeaders(refusal, { allow: methods.join(', ') });
   }
   const event = httpEventV1({
     method,
@@ -121,5 +126,5 @@ export async function serveHttpTrigger(
     'http',
     isAsyncInvocation(request),
   );
-  return outcome ? httpTriggerReply(outcome) : ACCEPTED;
+  return outcome ? httpTriggerResponse(outcome) : ACCEPTED;
 }

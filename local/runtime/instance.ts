@@ -68,7 +68,7 @@ export class Instance {
   private constructor(worker: Worker, timeoutSeconds: number, logger: Logger) {
     this.#worker = worker;
     this.#timeoutSeconds = timeoutSeconds;
-    // Always listened to: an error thrown by the function after it answered (a stray timer, an
+    // Always listened to: an error thrown by the function after it returned (a stray timer, an
     // unhandled rejection) ends the worker, and must not end the runtime with it.
     worker.on('error', (error) => {
       this.#usable = false;

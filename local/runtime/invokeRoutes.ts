@@ -12,13 +12,13 @@
  *   a function migrated from 2.0) is accepted too;
  * - `POST /invoke/{functionName or resource name}`: no signature, for trying things out.
  *
- * All take `x-fc-invocation-type: Async`, and answer a synchronous invocation sent with
+ * All take `x-fc-invocation-type: Async`, and respond to a synchronous invocation sent with
  * `x-fc-log-type: Tail` with `x-fc-log-result`: base64 of the last 4 KB of its log, as FC does. The
  * qualifier is accepted and ignored (only LATEST exists).
  */
 import type { IncomingMessage } from 'node:http';
 import type { RequestVerifier } from '#local/emulator/verify.ts';
-import { type AuthRefusal, fromGatewayCode, refusalReply } from './authErrors.ts';
+import { type AuthRefusal, fromGatewayCode, refusalResponse } from './authErrors.ts';
 import type { HandedOutCredentials } from './credentials.ts';
 import { verifyFc2Request } from './fc2Signature.ts';
 import { decodePath } from './httpEvent.ts';
@@ -26,7 +26,13 @@ import type { Invocations } from './invocations.ts';
 import { isAsyncInvocation, readBody, wantsLogTail } from './limits.ts';
 import type { LocalFunction } from './localFunction.ts';
 import { logTail } from './outcome.ts';
-import { ACCEPTED, apiError, directInvocationReply, type Reply, withHeaders } from './replies.ts';
+import {
+  ACCEPTED,
+  apiError,
+  directInvocationResponse,
+  type RuntimeResponse,
+  withHeaders,
+} from './responses.ts';
 
 export const FC3_API_VERSION = '2023-03-30';
 
@@ -79,27 +85,27 @@ export async function serveInvoke(
   route: InvokeRoute,
   received: ReceivedInvoke,
   deps: InvokeDependencies,
-): Promise<Reply> {
+): Promise<RuntimeResponse> {
   const { request, requestId } = received;
   if (request.method !== 'POST') {
-    const reply = apiError(
+    const refusal = apiError(
       400,
       'PathNotSupported',
       `'${request.method}' against '${received.rawPath}' is not supported; use POST`,
       requestId,
     );
-    return withHeaders(reply, { allow: 'POST' });
+    return withHeaders(refusal, { allow: 'POST' });
   }
   const body = await readBody(request);
   const refusal = checkSignature(route.api, received, body, deps);
-  if (refusal) return refusalReply(refusal, requestId);
+  if (refusal) return refusalResponse(refusal, requestId);
 
   const fn = findFunction(route, deps.invocations);
   if (!fn) return apiError(404, 'FunctionNotFound', `function '${route.names[0]}' does not exist`, requestId);
   const outcome = await deps.invocations.dispatch(fn, body, requestId, 'invoke', isAsyncInvocation(request));
   if (!outcome) return ACCEPTED;
-  const reply = directInvocationReply(outcome);
-  return wantsLogTail(request) ? withHeaders(reply, { 'x-fc-log-result': logTail(outcome) }) : reply;
+  const result = directInvocationResponse(outcome);
+  return wantsLogTail(request) ? withHeaders(result, { 'x-fc-log-result': logTail(outcome) }) : result;
 }
 
 function checkSignature(
@@ -111,7 +117,7 @@ function checkSignature(
   const { request, rawPath, rawQuery, receivedAt } = received;
   const method = request.method ?? '';
   if (api === 'fc3') {
-    // FC's answer to an unsigned request; the gateway verifier would call it an incomplete signature.
+    // FC's response to an unsigned request; the gateway verifier would call it an incomplete signature.
     if (request.headers.authorization === undefined) {
       return {
         code: 'MissingRequiredHeader',

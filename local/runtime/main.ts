@@ -4,26 +4,21 @@
  * s.yaml, a busy port) end with a message and exit code 1, never a stack trace.
  */
 
-import { argsOrUsage, stopOnSignals } from '#local/cli/cliSupport.ts';
+import { argsOrExitCode, startedOrSaid, stopOnSignals } from '#local/cli/cliSupport.ts';
 import { startupBanner } from './banner.ts';
 import { parseRuntimeArgs, USAGE } from './cliArgs.ts';
 import { emulatorCredentialsSource } from './credentials.ts';
-import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
+import { startLocalRuntime } from './runtime.ts';
 
 async function main(): Promise<number | undefined> {
-  const args = argsOrUsage('local runtime', USAGE, () =>
+  const args = argsOrExitCode('local runtime', USAGE, () =>
     parseRuntimeArgs(process.argv.slice(2), process.env),
   );
-  if (!args) return 1;
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  if (typeof args === 'number') return args;
 
   const { emulatorUrl } = args;
-  let runtime: LocalRuntime;
-  try {
-    runtime = await startLocalRuntime({
+  const runtime = await startedOrSaid('local runtime: cannot start', () =>
+    startLocalRuntime({
       sYamlPath: args.sYamlPath,
       port: args.port,
       mode: args.mode,
@@ -31,11 +26,9 @@ async function main(): Promise<number | undefined> {
       ...(emulatorUrl
         ? { credentials: emulatorCredentialsSource(emulatorUrl), env: { AICONTENT_ENDPOINT: emulatorUrl } }
         : {}),
-    });
-  } catch (error) {
-    console.error(`local runtime: cannot start: ${(error as Error).message}`);
-    return 1;
-  }
+    }),
+  );
+  if (!runtime) return 1;
   const credentials = emulatorUrl ? `STS from the emulator at ${emulatorUrl}` : 'made-up STS (no --emulator)';
   console.log(startupBanner(runtime, { mode: args.mode, credentials }));
 

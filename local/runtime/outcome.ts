@@ -36,7 +36,7 @@ export function logTail(outcome: InvocationOutcome): string {
   return log.subarray(Math.max(0, log.length - LOG_TAIL_BYTES)).toString('base64');
 }
 
-/** The bytes a direct invocation answers with, and their content type. */
+/** The bytes a direct invocation responds with, and their content type. */
 export function resultPayload(result: HandlerResult): { body: Buffer; contentType: string | undefined } {
   switch (result.type) {
     case 'json':

@@ -1,6 +1,6 @@
 /**
  * The runtime's one HTTP handler: FC's request limits first, then the invoke paths (`invokeRoutes.ts`),
- * then the HTTP triggers (`httpTriggers.ts`). Every answer carries `x-fc-request-id`, the id the
+ * then the HTTP triggers (`httpTriggers.ts`). Every response carries `x-fc-request-id`, the id the
  * invocation's context gets too. API errors on the FC 2.0 path are worded as 2.0 words them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,7 +11,7 @@ import { newRequestId } from './invocationContext.ts';
 import { type InvokeDependencies, isFc2Path, matchInvokeRoute, serveInvoke } from './invokeRoutes.ts';
 import { BodyTooLargeError, requestLimitViolation } from './limits.ts';
 import type { LocalFunction } from './localFunction.ts';
-import { apiError, fc2Dialect, type Reply, send, withHeaders } from './replies.ts';
+import { apiError, fc2Dialect, type RuntimeResponse, send, withHeaders } from './responses.ts';
 import type { TriggerKeys } from './triggerAuth.ts';
 
 export interface RequestHandlerDependencies extends InvokeDependencies {
@@ -27,13 +27,13 @@ export function requestHandler(deps: RequestHandlerDependencies) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const receivedAt = Date.now();
     const requestId = newRequestId(receivedAt);
-    let reply: Reply;
+    let toSend: RuntimeResponse;
     try {
-      reply = await route(request, requestId, receivedAt, deps);
+      toSend = await route(request, requestId, receivedAt, deps);
     } catch (error) {
-      reply = failureReply(error, requestId, deps.logger);
+      toSend = failureResponse(error, requestId, deps.logger);
     }
-    send(response, isFc2Request(request) ? fc2Dialect(reply) : reply, requestId);
+    send(response, isFc2Request(request) ? fc2Dialect(toSend) : toSend, requestId);
   };
 }
 
@@ -42,7 +42,7 @@ async function route(
   requestId: string,
   receivedAt: number,
   deps: RequestHandlerDependencies,
-): Promise<Reply> {
+): Promise<RuntimeResponse> {
   const violation = requestLimitViolation(request);
   if (violation) return apiError(400, 'InvalidArgument', violation, requestId);
   const url = request.url ?? '/';
@@ -64,7 +64,7 @@ function isFc2Request(request: IncomingMessage): boolean {
   return isFc2Path((request.url ?? '/').split('?')[0] ?? '/');
 }
 
-function failureReply(error: unknown, requestId: string, logger: Logger): Reply {
+function failureResponse(error: unknown, requestId: string, logger: Logger): RuntimeResponse {
   if (error instanceof BodyTooLargeError) {
     // The rest of the body is not read: the connection cannot be reused.
     return withHeaders(apiError(400, 'EntityTooLarge', error.message, requestId), { connection: 'close' });

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from '#local/emulator/emulator.ts';
 import { RequestVerifier } from '#local/emulator/verify.ts';
+import type { Env } from '#shared/config.ts';
 import type { Logger } from '#shared/log.ts';
 import { createCodePackages } from './codePackages.ts';
 import { type CredentialsSource, HandedOutCredentials, localCredentialsSource } from './credentials.ts';
@@ -46,7 +47,7 @@ export interface LocalRuntimeOptions {
    */
   callerKey?: { accessKeyId: string; accessKeySecret: string };
   /** What `${env('X')}` in s.yaml reads; default `process.env`. */
-  templateEnv?: Readonly<Record<string, string | undefined>>;
+  templateEnv?: Env;
   /** Asked for fresh STS credentials per invocation; default made-up ones (`localCredentialsSource`). */
   credentials?: CredentialsSource;
   /** `context.accountId` and `${config('AccountID')}`; default 1234567890123456. */

@@ -7,6 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
+import type { Env } from '#shared/config.ts';
+import { isRecord } from '#shared/json.ts';
 import { CronError, parseSchedule } from './cron.ts';
 import { TemplateError, TemplateEvaluator } from './templates.ts';
 
@@ -105,7 +107,7 @@ export const LOCAL_ACCOUNT_ID = '1234567890123456';
 
 export async function loadServerlessYaml(
   path: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Env = process.env,
   options: LoadOptions = {},
 ): Promise<ServerlessYaml> {
   const file = resolve(path);
@@ -122,7 +124,7 @@ export async function loadServerlessYaml(
 export function parseServerlessYaml(
   text: string,
   path: string,
-  env: Readonly<Record<string, string | undefined>>,
+  env: Env,
   options: LoadOptions = {},
 ): ServerlessYaml {
   const file = resolve(path);
@@ -294,8 +296,4 @@ function stringMap(value: unknown, at: string): Record<string, string> {
     return [key, String(item ?? '')];
   });
   return Object.fromEntries(entries);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -10,6 +10,7 @@
  * they are evaluated on demand, and a reference cycle is an error. Anything else (`file()`, `this.*`,
  * `resources.x.output.*`, ...) is refused with the expression named, rather than left unexpanded.
  */
+import type { Env } from '#shared/config.ts';
 
 export class TemplateError extends Error {
   override name = 'TemplateError';
@@ -18,7 +19,7 @@ export class TemplateError extends Error {
 export interface TemplateScope {
   /** The parsed document: `vars` and `resources` are read from it. */
   document: Record<string, unknown>;
-  env: Readonly<Record<string, string | undefined>>;
+  env: Env;
   /** What `${config('AccountID')}` gives. */
   accountId: string;
 }

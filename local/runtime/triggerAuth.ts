@@ -9,7 +9,7 @@
  * canonical request is empty, so the body is not signed; the result goes in `Authorization`. Checked
  * here accordingly:
  *
- * - `Authorization` and `x-acs-date` are required (400 MissingRequiredHeader, FC's answer to an unsigned
+ * - `Authorization` and `x-acs-date` are required (400 MissingRequiredHeader, FC's response to an unsigned
  *   request); `x-acs-date` must be signed and within 15 minutes of now (403 RequestTimeTooSkewed);
  * - the canonical headers are those `SignedHeaders` lists, as sent (others, `host` included, may go
  *   unsigned); the payload line is `x-acs-content-sha256` when sent (our signer's full form, which

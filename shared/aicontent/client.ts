@@ -1,6 +1,6 @@
 /**
  * The aicontent client: one signed, retried, deadline-bound call,
- * `PersonalizedTextToImageQueryPreModelInferenceJobInfo`, answered with a normalized `Job`.
+ * `PersonalizedTextToImageQueryPreModelInferenceJobInfo`, returning a normalized `Job`.
  *
  * Retries cover only what a repeat of this idempotent GET can fix (throttling, unavailable, 5xx,
  * dropped connections, garbled bodies), each attempt signed afresh (new date, new nonce), with
@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { type BackoffPolicy, backoffDelay, exceedsCap } from '#shared/backoff.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
+import { parseJsonObject } from '#shared/json.ts';
 import { retryAfterMs } from '#shared/retryAfter.ts';
 import {
   type Credentials,
@@ -23,7 +24,7 @@ import {
 } from '#shared/signing/acs3.ts';
 import { AicontentError, type AicontentErrorDetails } from './errors.ts';
 import { type Job, parseJob, validateJobId } from './job.ts';
-import { nodeTransport, type Transport, type TransportAnswer, TransportTimeoutError } from './transport.ts';
+import { nodeTransport, type Transport, type TransportResponse, TransportTimeoutError } from './transport.ts';
 
 export const DEFAULT_ENDPOINT = 'aicontent.aliyuncs.com';
 const API_VERSION = '20240611';
@@ -113,10 +114,10 @@ function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Reads one answer: a job, or the error it describes (its `x-acs-retry-after` at most `maxRetryAfterMs`). */
-export function readAnswer(
+/** Reads one response: a job, or the error it describes (its `x-acs-retry-after` at most `maxRetryAfterMs`). */
+export function readResponse(
   status: number,
-  header: TransportAnswer['header'],
+  header: TransportResponse['header'],
   text: string,
   jobId: string,
   maxRetryAfterMs = DEFAULT_MAX_RETRY_AFTER_MS,
@@ -126,15 +127,7 @@ export function readAnswer(
     requestId: header('x-acs-request-id'),
     retryAfterMs: retryAfterMs(header('x-acs-retry-after'), { unit: 'milliseconds', maxMs: maxRetryAfterMs }),
   };
-  let body: Record<string, unknown> | undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      body = parsed as Record<string, unknown>;
-    }
-  } catch {
-    // Falls through: a non-JSON body.
-  }
+  const body = parseJsonObject(text);
   if (!body) {
     throw new AicontentError({ ...base, kind: status >= 400 ? 'gateway' : 'malformed' });
   }
@@ -228,10 +221,10 @@ export function createAicontentClient(options: AicontentClientOptions): Aiconten
     const budget = Math.min(attemptTimeoutMs, (call.deadline ?? Number.POSITIVE_INFINITY) - now());
     const timeoutMs = Math.max(1, budget);
     try {
-      const answer = await transport({ origin: endpoint, path, headers, timeoutMs, signal: call.signal });
+      const response = await transport({ origin: endpoint, path, headers, timeoutMs, signal: call.signal });
       return {
-        job: readAnswer(answer.status, answer.header, answer.text, jobId, maxRetryAfterMs),
-        requestId: answer.header('x-acs-request-id'),
+        job: readResponse(response.status, response.header, response.text, jobId, maxRetryAfterMs),
+        requestId: response.header('x-acs-request-id'),
       };
     } catch (error) {
       throw transportError(error, error instanceof TransportTimeoutError || call.signal?.aborted === true);

@@ -1,7 +1,7 @@
 /**
  * What went wrong talking to aicontent, with everything a caller needs to decide what to do next.
  *
- * The gateway answers with `{Code, Message, RequestId}`; the aicontent service itself answers with its
+ * The gateway responds with `{Code, Message, RequestId}`; the aicontent service itself responds with its
  * envelope `{success: false, errCode, errMessage, requestId}`. We branch on those codes, never on the
  * HTTP status alone (statuses differ between products and tables, docs/aicontent-api.md §5).
  */
@@ -10,7 +10,7 @@ import { AppError } from '#shared/errors.ts';
 export type AicontentErrorKind =
   /** The OpenAPI gateway refused the request (`Code`): signature, token, throttling… */
   | 'gateway'
-  /** aicontent answered with `success: false` and an `errCode`. */
+  /** aicontent responded with `success: false` and an `errCode`. */
   | 'business'
   /** The body could not be read as the documented JSON. */
   | 'malformed'
@@ -49,7 +49,7 @@ export function isRetryable(details: AicontentErrorDetails): boolean {
   }
 }
 
-/** What our own functions answer for this upstream failure, and with which code. */
+/** What our own functions reply for this upstream failure, and with which code. */
 function classify(details: AicontentErrorDetails): { statusCode: number; code: string; message: string } {
   const upstream = details.code ?? details.errCode ?? details.kind;
   if (details.errCode === 'B_DATA_NOT_FOUND_EXCEPTION') {

@@ -1,7 +1,7 @@
 /**
  * The inference job as aicontent describes it, parsed defensively into one typed shape.
  *
- * Real answers differ from the documented model: fields are missing or null, `id` may be a number,
+ * Real responses differ from the documented model: fields are missing or null, `id` may be a number,
  * `resultImageUrl` is null until the job finishes, and unknown fields appear. Nothing here throws on
  * an odd field: it keeps what it can read, and the upstream status string is always kept.
  */

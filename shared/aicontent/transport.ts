@@ -5,14 +5,14 @@
  * Not `http.request`, nor `fetch`: measured with bench/sweep.bench.ts (README "Performance"), Node's
  * http client spends about 0.07 ms more CPU per request than this one in its agent, streams and parser,
  * `fetch` three times what `http` does, and the sweeper makes thousands of requests per tick. This one
- * does what a GET needs and no more: one socket write per request, one pass over the answer
- * (httpAnswer.ts). For the same reason the time limit is a plain timer, not `AbortSignal.timeout`.
+ * does what a GET needs and no more: one socket write per request, one pass over the response
+ * (httpResponse.ts). For the same reason the time limit is a plain timer, not `AbortSignal.timeout`.
  */
 import net from 'node:net';
 import type tls from 'node:tls';
-import { DEFAULT_MAX_BODY_BYTES, type HttpAnswer, HttpAnswerReader } from './httpAnswer.ts';
+import { DEFAULT_MAX_BODY_BYTES, type HttpResponse, HttpResponseReader } from './httpResponse.ts';
 
-export interface TransportAnswer {
+export interface TransportResponse {
   status: number;
   /** A response header by lower-case name. */
   header(name: string): string | undefined;
@@ -36,14 +36,14 @@ export interface TransportRequest {
   signal?: AbortSignal | undefined;
 }
 
-/** Sends one GET and reads its answer. */
-export type Transport = (request: TransportRequest) => Promise<TransportAnswer>;
+/** Sends one GET and reads its response. */
+export type Transport = (request: TransportRequest) => Promise<TransportResponse>;
 
 export class TransportTimeoutError extends Error {
   override name = 'TransportTimeoutError';
 }
 
-/** A kept-alive connection ended before any byte of the answer came: the server had closed it. */
+/** A kept-alive connection ended before any byte of the response came: the server had closed it. */
 class StaleConnectionError extends Error {
   override name = 'StaleConnectionError';
 }
@@ -82,21 +82,21 @@ export function requestHead(host: string, path: string, headers: Readonly<Record
 }
 
 interface Exchange {
-  reader: HttpAnswerReader;
+  reader: HttpResponseReader;
   received: boolean;
-  /** Called at once with the complete answer, whose body is valid only during this call. */
-  settle(error: Error | undefined, answer?: HttpAnswer): void;
+  /** Called at once with the complete response, whose body is valid only during this call. */
+  settle(error: Error | undefined, response?: HttpResponse): void;
 }
 
 /** How a connection opens its socket: with `onread` (see `Connection`) passed through. */
 type Opener = (onread: net.OnReadOpts) => net.Socket;
 
 /**
- * One socket; carries one exchange at a time and goes back to its pool when the answer allows.
+ * One socket; carries one exchange at a time and goes back to its pool when the response allows.
  *
  * The socket reads into a buffer shared by all the connections of a transport (`onread`) rather than
- * emitting 'data' events: Node's stream machinery cost more CPU than parsing the answer. Safe because each
- * read is parsed, and the answer handed over, before the callback returns (HttpAnswerReader copies what
+ * emitting 'data' events: Node's stream machinery cost more CPU than parsing the response. Safe because each
+ * read is parsed, and the response handed over, before the callback returns (HttpResponseReader copies what
  * it keeps).
  */
 class Connection {
@@ -143,14 +143,14 @@ class Connection {
       return;
     }
     exchange.received = true;
-    let answer: HttpAnswer | undefined;
+    let response: HttpResponse | undefined;
     try {
-      answer = exchange.reader.push(chunk);
+      response = exchange.reader.push(chunk);
     } catch (error) {
       this.abort(error as Error);
       return;
     }
-    if (answer) this.#finish(undefined, answer);
+    if (response) this.#finish(undefined, response);
   }
 
   #end(): void {
@@ -174,12 +174,12 @@ class Connection {
     this.onGone(this);
   }
 
-  #finish(error: Error | undefined, answer?: HttpAnswer): void {
+  #finish(error: Error | undefined, response?: HttpResponse): void {
     const exchange = this.#exchange;
     if (!exchange) return;
     this.#exchange = undefined;
-    if (answer) this.served++;
-    exchange.settle(error ?? (answer ? undefined : new Error('the connection closed')), answer);
+    if (response) this.served++;
+    exchange.settle(error ?? (response ? undefined : new Error('the connection closed')), response);
   }
 }
 
@@ -258,23 +258,23 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     head: string,
     pool: Connection[],
     stopped: Error | undefined,
-  ): Promise<TransportAnswer> {
+  ): Promise<TransportResponse> {
     return new Promise((resolve, reject) => {
       if (stopped) {
         connection.abort(stopped); // timed out or aborted while connecting
         return reject(stopped);
       }
       connection.send(head, {
-        reader: new HttpAnswerReader(maxBodyBytes),
+        reader: new HttpResponseReader(maxBodyBytes),
         received: false,
-        settle(error, answer) {
-          if (error || !answer) {
+        settle(error, response) {
+          if (error || !response) {
             reject(error);
             return;
           }
-          if (answer.keepAlive) release(connection, pool);
+          if (response.keepAlive) release(connection, pool);
           else connection.socket.destroy();
-          const { status, headers, body } = answer;
+          const { status, headers, body } = response;
           resolve({ status, header: (name) => headers.get(name), text: body.toString('utf8') });
         },
       });
@@ -293,7 +293,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       current?.abort(error);
     };
     const timer = setTimeout(
-      () => stop(new TransportTimeoutError(`no answer in ${timeoutMs} ms`)),
+      () => stop(new TransportTimeoutError(`no response in ${timeoutMs} ms`)),
       timeoutMs,
     );
     const onAbort = () => stop(signal?.reason ?? new Error('aborted'));

@@ -7,6 +7,7 @@
  * error; anything else is a direct invocation and its payload is checked by whoever handles it.
  */
 import { InvalidInputError } from '#shared/errors.ts';
+import { isRecord } from '#shared/json.ts';
 
 export interface HttpRequest {
   method: string;
@@ -30,16 +31,12 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** An event that claims to be an HTTP or timer event but is not well formed: 400. */
 export class InvalidEventError extends InvalidInputError {
   override name = 'InvalidEventError';
-  /** What the event claimed to be, so the answer can still take the right shape. */
+  /** What the event claimed to be, so the reply can still take the right shape. */
   readonly eventKind: 'http' | 'timer';
   constructor(eventKind: 'http' | 'timer', message: string) {
     super(`malformed ${eventKind === 'http' ? 'HTTP' : 'timer'} event: ${message}`, 'InvalidEvent');
     this.eventKind = eventKind;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function stringMap(value: unknown, field: string): Record<string, string> {

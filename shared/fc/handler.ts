@@ -1,7 +1,7 @@
 /**
  * `createFcHandler`: wraps a function's logic in the middy pipeline every function shares, and gives
- * it the FC deadline. The logic receives a decoded `FcEvent` and returns a `Reply`; the pipeline logs,
- * renders the reply for the caller, and turns errors into answers that leak nothing.
+ * it the FC deadline. The logic receives a decoded `FcEvent` and returns a `FunctionReply`; the pipeline
+ * logs, renders the reply for the caller, and turns errors into replies that leak nothing.
  */
 import middy from '@middy/core';
 import { AppError } from '#shared/errors.ts';
@@ -9,17 +9,17 @@ import type { Logger } from '#shared/log.ts';
 import { type FcContext, withDeadline } from './context.ts';
 import type { FcEvent } from './event.ts';
 import { decodeEvent, type HandlerContext, logInvocation, renderReply } from './middlewares.ts';
-import type { Reply } from './reply.ts';
+import type { FunctionReply } from './reply.ts';
 
 export type FcLogic = (
   event: FcEvent,
   context: HandlerContext,
   options: { signal: AbortSignal },
-) => Promise<Reply>;
+) => Promise<FunctionReply>;
 
 export interface FcHandlerOptions {
   logger: Logger;
-  /** Answer this long before FC's timeout, instead of being killed without an answer. */
+  /** Reply this long before FC's timeout, instead of being killed without a reply. */
   timeoutEarlyMs?: number;
   now?: () => number;
 }

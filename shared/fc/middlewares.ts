@@ -4,13 +4,13 @@
  * a Lambda-only field.
  *
  * Order in a pipeline: `decodeEvent` → `logInvocation` → `renderReply`. On error, `renderReply`
- * turns the error into the caller's answer first, and `logInvocation` then logs it with its status.
+ * turns the error into the caller's reply first, and `logInvocation` then logs it with its status.
  */
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { Logger } from '#shared/log.ts';
 import type { InvocationContext } from './context.ts';
 import { decodeFcEvent, type FcEvent, InvalidEventError } from './event.ts';
-import { errorReply, type Reply, toHttpResponse } from './reply.ts';
+import { errorReply, type FunctionReply, toHttpResponse } from './reply.ts';
 
 /** What the pipeline adds to FC's context for the handler. */
 export interface HandlerContext extends InvocationContext {
@@ -75,16 +75,17 @@ export function logInvocation(logger: Logger, now: () => number = Date.now): FcM
 }
 
 /**
- * Renders the handler's `Reply` (or the error) for the caller: an FC HTTP response for HTTP triggers,
- * the bare body for direct invocations. A timer invocation that failed on our side (5xx) rethrows,
- * so FC's async retry runs it again; a rejected one (4xx) would fail the same way, so it answers.
+ * Renders the handler's `FunctionReply` (or the error) for the caller: an FC HTTP response for HTTP
+ * triggers, the bare body for direct invocations. A timer invocation that failed on our side (5xx)
+ * rethrows, so FC's async retry runs it again; a rejected one (4xx) would fail the same way, so it is
+ * replied to.
  */
 export function renderReply(): FcMiddleware {
-  const render = (request: FcRequest, reply: Reply) => {
+  const render = (request: FcRequest, reply: FunctionReply) => {
     request.response = request.internal.eventKind === 'http' ? toHttpResponse(reply) : reply.body;
   };
   const renderReplyAfter = (request: FcRequest) => {
-    render(request, request.response as Reply);
+    render(request, request.response as FunctionReply);
   };
   const renderReplyOnError = (request: FcRequest) => {
     const reply = errorReply(request.error, (request.context as InvocationContext).requestId);

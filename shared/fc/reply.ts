@@ -1,11 +1,13 @@
 /**
- * What a function answers, independent of how it was called, and how that answer is rendered for
- * each kind of caller: an FC HTTP response for HTTP triggers, the bare JSON body for direct
- * invocations (so a chained function gets the same body without an HTTP envelope).
+ * Words used across the code: a *reply* is what a function's logic returns to its caller, whatever
+ * called it (`FunctionReply`); a *response* is an HTTP response. This module renders a reply for each
+ * kind of caller: an FC HTTP response for HTTP triggers, the bare JSON body for direct invocations (so
+ * a chained function gets the same body without an HTTP envelope).
  */
 import { AppError } from '#shared/errors.ts';
 
-export interface Reply {
+/** What a function's logic returns: a status, a body, and headers for an HTTP caller. */
+export interface FunctionReply {
   statusCode: number;
   body: unknown;
   headers?: Record<string, string>;
@@ -24,7 +26,7 @@ export interface ErrorBody {
 }
 
 /** 204 No Content: over HTTP, no body (a direct invocation still gets the reply's body). */
-export function toHttpResponse(reply: Reply): FcHttpResponse {
+export function toHttpResponse(reply: FunctionReply): FcHttpResponse {
   if (reply.statusCode === 204) {
     return { statusCode: 204, headers: { ...reply.headers }, isBase64Encoded: false, body: '' };
   }
@@ -42,10 +44,10 @@ export function retryAfterSeconds(ms: number): number {
 }
 
 /**
- * The answer for an error. Exposed errors (ours, with messages written for the caller) say what went
+ * The reply for an error. Exposed errors (ours, with messages written for the caller) say what went
  * wrong; anything else becomes a bare 500 with the request id, so internals never leak.
  */
-export function errorReply(error: unknown, requestId: string): Reply {
+export function errorReply(error: unknown, requestId: string): FunctionReply {
   const known = error instanceof AppError && error.expose;
   const statusCode = known ? error.statusCode : 500;
   const body: ErrorBody = {

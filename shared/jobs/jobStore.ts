@@ -12,7 +12,7 @@
  * ends; after `untrack` there is nothing left to commit to. A crashed sweeper's jobs come back when
  * their lease expires.
  *
- * Stats. `stats` answers `GET /stats` without reading every job: each adapter keeps what it needs up to
+ * Stats. `stats` serves `GET /stats` without reading every job: each adapter keeps what it needs up to
  * date with the writes above (Redis), or reads indexes (SQLite). The contract suite holds its numbers
  * to a recount of the jobs, racing sweepers included.
  *
@@ -23,7 +23,7 @@
  */
 import { AppError, InvalidInputError } from '#shared/errors.ts';
 
-/** How long a caller should wait after a `StoreUnavailable` answer. */
+/** How long a caller should wait after a `StoreUnavailable` error. */
 export const STORE_RETRY_AFTER_MS = 5_000;
 
 /**
@@ -77,7 +77,7 @@ export interface TrackedJob {
   status: string;
   /** Polls made so far, failed ones included. */
   attempts: number;
-  /** Consecutive polls aicontent answered "no such job" (`JobNotFound`); 0 once it knows the job. */
+  /** Consecutive polls aicontent said "no such job" (`JobNotFound`); 0 once it knows the job. */
   notFoundCount: number;
   firstSeenAt: number;
   /** When the sweeper should next look at the job; null once there is nothing left to do. */
@@ -153,7 +153,7 @@ export interface SweepRecord {
   rescheduled: number;
   notified: number;
   notifyFailed: number;
-  /** Polls aicontent throttled (their last try answered `Throttling…`). */
+  /** Polls aicontent throttled (their last try got `Throttling…`). */
   throttled: number;
   /** Failed polls by error code. */
   errors: Record<string, number>;
@@ -163,7 +163,7 @@ export interface SweepRecord {
 export const RECENT_FINISHED = 1_000;
 export const RECENT_SWEEPS = 20;
 
-/** What the store counts for `GET /stats` (shared/jobs/stats.ts makes the answer of it). */
+/** What the store counts for `GET /stats` (shared/jobs/stats.ts makes the body of its reply). */
 export interface StoreStats {
   jobs: Record<TrackedState, number>;
   notifications: Record<NotificationState, number>;

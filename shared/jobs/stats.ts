@@ -3,8 +3,7 @@
  * jobs and notifications by state, how many are due, how long the oldest pending job has waited, how long
  * recent jobs took to finish (quantiles and a fixed-bucket histogram), and the last sweeps.
  */
-import type { Reply } from '#shared/fc/reply.ts';
-import type { JobStore, StoreStats, SweepRecord } from './jobStore.ts';
+import type { StoreStats, SweepRecord } from './jobStore.ts';
 
 /** Upper bounds of the histogram's buckets, in seconds; a last bucket (`null`) holds what is longer. */
 export const HISTOGRAM_BOUNDS_SECONDS = [10, 30, 60, 120, 300, 600, 1800, 3600] as const;
@@ -61,13 +60,5 @@ export function statsView(stats: StoreStats, now: number) {
       stats.oldestPendingSince === null ? null : Math.max(0, now - stats.oldestPendingSince) / 1000,
     timeToFinish: timeToFinish(stats.finishTimesMs),
     sweeps: [...stats.sweeps].sort((a, b) => b.startedAt - a.startedAt).map(sweepView),
-  };
-}
-
-export async function statsReply(store: JobStore, now: number): Promise<Reply> {
-  return {
-    statusCode: 200,
-    body: statsView(await store.stats(now), now),
-    headers: { 'cache-control': 'no-store' },
   };
 }

@@ -45,7 +45,7 @@ export interface Notifier {
    * Sends the news; throws if it could not. An error whose `final` is true says no later try can
    * succeed either (the notification then ends `failed` at once).
    */
-  notify(job: TrackedJob, options: { deadline: number; signal?: AbortSignal | undefined }): Promise<void>;
+  notify(job: TrackedJob, options?: { deadline?: number; signal?: AbortSignal }): Promise<void>;
 }
 
 export interface SweepDeps {

@@ -2,7 +2,7 @@
  * One POST, sent only to addresses that passed the check, and connected to exactly the addresses
  * checked. The host is resolved once; every address it resolves to must be public unicast
  * (address.ts), or the request is refused: a name that also points inward is not used. The connection
- * then gets those addresses through `lookup`, so no second lookup can answer differently (DNS
+ * then gets those addresses through `lookup`, so no second lookup can resolve differently (DNS
  * rebinding). TLS still verifies the certificate for, and sends as SNI, the host name.
  *
  * `fetch` cannot be told where to connect, hence `node:http`/`node:https`, loaded on first use (only
@@ -52,7 +52,7 @@ export interface CheckedPostOptions {
   ca?: string | undefined;
 }
 
-export interface PostAnswer {
+export interface PostResponse {
   status: number;
   /** A response header by lower-case name. */
   header(name: string): string | undefined;
@@ -74,7 +74,7 @@ async function checkedAddresses(host: string, options: CheckedPostOptions): Prom
   return addresses;
 }
 
-/** A `lookup` that answers only with the addresses already checked. */
+/** A `lookup` that gives only the addresses already checked. */
 function pinned(addresses: readonly ResolvedAddress[]): LookupFunction {
   return (_hostname, options, callback) => {
     if (options.all)
@@ -87,11 +87,11 @@ function pinned(addresses: readonly ResolvedAddress[]): LookupFunction {
 }
 
 /**
- * POSTs `body` to `url` and resolves with the answer's status and headers as soon as they come (the
- * answer's body means nothing here and is not read). Throws `AddressRefusedError` before connecting
+ * POSTs `body` to `url` and resolves with the response's status and headers as soon as they come (the
+ * response's body means nothing here and is not read). Throws `AddressRefusedError` before connecting
  * to an address not allowed, and whatever the connection throws (DNS, refused, reset, aborted…).
  */
-export async function checkedPost(url: URL, options: CheckedPostOptions): Promise<PostAnswer> {
+export async function checkedPost(url: URL, options: CheckedPostOptions): Promise<PostResponse> {
   const host = hostOf(url);
   const addresses = await checkedAddresses(host, options);
   options.signal.throwIfAborted();
@@ -115,16 +115,16 @@ export async function checkedPost(url: URL, options: CheckedPostOptions): Promis
         lookup: pinned(addresses),
         ...(secure ? { servername: isIP(host) ? undefined : host, ca: options.ca } : {}),
       },
-      (answer) => {
-        const headers = answer.headers;
+      (response) => {
+        const headers = response.headers;
         resolve({
-          status: answer.statusCode ?? 0,
+          status: response.statusCode ?? 0,
           header: (name) => {
             const value = headers[name];
             return Array.isArray(value) ? value.join(', ') : value;
           },
         });
-        answer.destroy();
+        response.destroy();
       },
     );
     sent.on('error', reject);

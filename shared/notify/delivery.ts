@@ -1,12 +1,10 @@
 /**
- * Delivery: one notification, tried until it lands, a try fails for good, the tries run out, or the
- * caller's deadline comes. Shared by every kind of target: each sends one attempt, and this loop
- * bounds it in time, classifies what went wrong and decides whether to try again, after a full-jitter
- * backoff that honours a `Retry-After` (one longer than the backoff's cap ends the tries: a later sweep
- * tries again).
+ * Delivery: one try of one notification, shared by every kind of target. Each kind sends one request;
+ * this bounds it in time (the per-try timeout, the caller's deadline, the caller's signal) and says what
+ * went wrong as a `NotifyError`. There is no retry here: the sweeper tries a job's notification at most
+ * once per sweep and spaces its tries itself (NOTIFY_RETRY_SECONDS, or a target's `Retry-After`, which the
+ * error carries as `retryAfterMs`).
  */
-import type { RetryPolicy } from '#shared/aicontent/client.ts';
-import { backoffDelay, exceedsCap } from '#shared/backoff.ts';
 import { AppError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import { NotifyError, transportFailure } from './notifyError.ts';
@@ -14,25 +12,22 @@ import { NotifyError, transportFailure } from './notifyError.ts';
 /** One try: it must be over when `signal` aborts. */
 export interface Attempt {
   signal: AbortSignal;
-  /** The time this try has (ms): the per-attempt timeout, or what is left before the deadline. */
+  /** The time this try has (ms): the per-try timeout, or what is left before the deadline. */
   timeoutMs: number;
 }
 
 export interface DeliveryOptions {
-  retry: RetryPolicy;
   attemptTimeoutMs: number;
-  /** Absolute time (epoch ms) after which no attempt runs and no wait ends. */
+  /** Absolute time (epoch ms) after which no try starts or runs. */
   deadline?: number | undefined;
-  /** Abort the delivery, retries included. */
+  /** Abort the try. */
   signal?: AbortSignal | undefined;
   now: () => number;
-  random: () => number;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /**
  * What a failed try means. Our own errors (a credentials provider's `ConfigError`, say) are not the
- * network's fault: they fail at once. Anything else thrown is a transport failure.
+ * network's fault: they are not worth another try. Anything else thrown is a transport failure.
  */
 function failureOf(target: NotifyTarget, error: unknown, timeout: AbortSignal, caller?: AbortSignal) {
   if (error instanceof NotifyError) return error;
@@ -49,41 +44,29 @@ function failureOf(target: NotifyTarget, error: unknown, timeout: AbortSignal, c
   return transportFailure(target, kind, error);
 }
 
+/** Sends once; resolves when the target took the notification, else throws `NotifyError`. */
 export async function deliver(
   target: NotifyTarget,
   send: (attempt: Attempt) => Promise<void>,
   options: DeliveryOptions,
 ): Promise<void> {
-  const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
-  for (let tries = 1; ; tries++) {
-    const timeoutMs = Math.min(options.attemptTimeoutMs, deadline - options.now());
-    if (timeoutMs <= 0) {
-      throw new NotifyError({
-        target,
-        code: 'DeadlineExceeded',
-        detail: 'no time was left before the deadline',
-        retryable: true,
-      });
-    }
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    try {
-      await send({ signal, timeoutMs });
-      return;
-    } catch (error) {
-      const failure = failureOf(target, error, timeout, options.signal);
-      if (
-        !failure.retryable ||
-        options.signal?.aborted ||
-        tries >= options.retry.maxAttempts ||
-        exceedsCap(options.retry, failure.retryAfterMs)
-      ) {
-        throw failure;
-      }
-      const delay = backoffDelay(tries, options.retry, options.random, failure.retryAfterMs);
-      if (options.now() + delay >= deadline) throw failure;
-      await options.sleep(delay, options.signal);
-      if (options.signal?.aborted) throw failure;
-    }
+  const timeoutMs = Math.min(
+    options.attemptTimeoutMs,
+    (options.deadline ?? Number.POSITIVE_INFINITY) - options.now(),
+  );
+  if (timeoutMs <= 0) {
+    throw new NotifyError({
+      target,
+      code: 'DeadlineExceeded',
+      detail: 'no time was left before the deadline',
+      retryable: true,
+    });
+  }
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  try {
+    await send({ signal, timeoutMs });
+  } catch (error) {
+    throw failureOf(target, error, timeout, options.signal);
   }
 }

@@ -13,8 +13,7 @@ import { untilAborted } from '#shared/abort.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import type { Attempt } from './delivery.ts';
-import { httpFailure, invalidTarget, transportFailure } from './notifyError.ts';
-import { targetProblem } from './notifyTarget.ts';
+import { httpFailure, transportFailure } from './notifyError.ts';
 import { IDEMPOTENCY_HEADER, type Notification } from './payload.ts';
 
 /** The `new FCClient(accountId, config)` settings we use. */
@@ -94,8 +93,6 @@ export async function invokeFc2(
   attempt: Attempt,
   deps: Fc2InvokeDeps,
 ): Promise<void> {
-  const problem = targetProblem(target);
-  if (problem) throw invalidTarget(target, problem);
   const credentials = await deps.credentials();
   const client = deps.createClient(deps.accountId, {
     accessKeyID: credentials.accessKeyId,

@@ -1,6 +1,6 @@
 /**
  * FC 3.0 target: an asynchronous `InvokeFunction` (docs/fc-runtime.md §4.2), signed with our ACS3 signer
- * and the invocation's STS credentials. FC queues the event and answers 202 at once; the function runs
+ * and the invocation's STS credentials. FC queues the event and responds 202 at once; the function runs
  * later with the notification as its event, byte for byte.
  *
  * ```
@@ -14,14 +14,14 @@ import { resolveEndpoint } from '#shared/aicontent/client.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+import { parseJsonObject } from '#shared/json.ts';
 import { canonicalQuery, formatAcsDate, percentEncode, sign } from '#shared/signing/acs3.ts';
 import type { Attempt } from './delivery.ts';
-import { httpFailure, invalidTarget } from './notifyError.ts';
-import { targetProblem } from './notifyTarget.ts';
+import { httpFailure } from './notifyError.ts';
 import { IDEMPOTENCY_HEADER, type Notification } from './payload.ts';
 
 const FC_API_VERSION = '2023-03-30';
-/** 202 is FC's answer to an accepted asynchronous invocation; 200 and 204 are taken as delivered too. */
+/** 202 is FC's response to an accepted asynchronous invocation; 200 and 204 are taken as delivered too. */
 const DELIVERED = new Set([200, 202, 204]);
 /** Account ids and regions become host name labels. */
 const HOST_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i;
@@ -69,13 +69,8 @@ function str(value: unknown): string | undefined {
  * `{ErrorCode, ErrorMessage, RequestId}`. Either is read; anything else is reported by status alone.
  */
 function fcRefusal(target: NotifyTarget, status: number, headers: Headers, text: string) {
-  let body: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null) body = parsed as Record<string, unknown>;
-  } catch {
-    // Not JSON (a proxy's error page, say): the status says enough.
-  }
+  // Not a JSON object (a proxy's error page, say): the status says enough.
+  const body = parseJsonObject(text) ?? {};
   return httpFailure(
     target,
     status,
@@ -95,8 +90,6 @@ export async function invokeFunction(
   attempt: Attempt,
   deps: FcInvokeDeps,
 ): Promise<void> {
-  const problem = targetProblem(target);
-  if (problem) throw invalidTarget(target, problem);
   const credentials = await deps.credentials();
   // The path is signed as sent: encoded once, here (only a migrated name's `$` changes, to %24).
   const pathname = `/${FC_API_VERSION}/functions/${percentEncode(target.name)}/invocations`;

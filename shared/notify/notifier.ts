@@ -4,19 +4,19 @@
  * The target is the job's own (`POST /jobs` `notify`), else the deployment's default (`NOTIFY_FUNCTION`
  * / `NOTIFY_URL`), else nobody. Each kind sends the same JSON payload (payload.ts): an FC 3.0 function
  * through an asynchronous InvokeFunction (fcInvoke.ts), an FC 2.0 function through `@alicloud/fc2`
- * (fc2Invoke.ts), a webhook as a signed POST (webhook.ts). Every kind is retried alike (delivery.ts).
+ * (fc2Invoke.ts), a webhook as a signed POST (webhook.ts). Every kind is tried once, bounded in time, and
+ * its failure told alike (delivery.ts).
  *
  * The notifier keeps no state: when `notify` throws, the sweeper records the `NotifyError` on the job
- * and tries again on a later sweep (unless the error is `final`). By default a call makes one try of at
- * most `NOTIFY_ATTEMPT_TIMEOUT_MS`: a target that never answers holds the sweep's notification lane
- * for that long, once per sweep, and the sweeper's own backoff (NOTIFY_RETRY_SECONDS) spaces the tries.
+ * and tries again on a later sweep (unless the error is `final`). A call makes one try of at most
+ * `NOTIFY_ATTEMPT_TIMEOUT_MS`: a target that never responds holds the sweep's notification lane for that
+ * long, once per sweep, and the sweeper's own backoff (NOTIFY_RETRY_SECONDS) spaces the tries.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as wait } from 'node:timers/promises';
-import { DEFAULT_RETRY, type RetryPolicy } from '#shared/aicontent/client.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
+import type { Notifier } from '#shared/jobs/sweep.ts';
 import type { Resolve } from '#shared/net/checkedPost.ts';
 import { type Attempt, deliver } from './delivery.ts';
 import { type Fc2ClientFactory, fc2Client, invokeFc2 } from './fc2Invoke.ts';
@@ -42,7 +42,7 @@ export interface NotifierOptions {
   fcEndpoint?: string | undefined;
   /** Signs FC invocations: the invocation's STS credentials, asked for on every attempt. */
   credentials: CredentialsProvider;
-  /** The deployment's target, from `notifyTargetFromConfig`; used for jobs without their own. */
+  /** The deployment's target, from `defaultNotifyTarget`; used for jobs without their own. */
   defaultTarget?: NotifyTarget | null | undefined;
   /** Signs webhooks; webhook targets fail without it. At least 16 characters. */
   webhookSecret?: string | undefined;
@@ -56,39 +56,13 @@ export interface NotifierOptions {
   webhookCa?: string | undefined;
   /** The per-job targets allowed (`NOTIFY_TARGETS_ALLOWED`); none when absent. The default always is. */
   allowedTargets?: TargetAllowlist | undefined;
-  /** Tries per call and the waits between them; one try by default (the sweeper retries on later sweeps). */
-  retry?: Partial<RetryPolicy> | undefined;
-  /** Longest wait for one attempt (default `NOTIFY_ATTEMPT_TIMEOUT_MS`); the caller's deadline can cut it shorter. */
+  /** Longest wait for the one try (default `NOTIFY_ATTEMPT_TIMEOUT_MS`); the caller's deadline can cut it shorter. */
   attemptTimeoutMs?: number | undefined;
   fetch?: typeof fetch;
   now?: () => number;
-  random?: () => number;
   nonce?: () => string;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Builds the `@alicloud/fc2` client; tests inject a fake. */
   fc2ClientFactory?: Fc2ClientFactory;
-}
-
-export interface NotifyOptions {
-  /** Absolute time (epoch ms) after which no attempt runs and no wait ends. */
-  deadline?: number | undefined;
-  /** Abort the notification, retries included. */
-  signal?: AbortSignal | undefined;
-}
-
-export interface JobNotifier {
-  /** The job's own target, else the default, else null (nobody to tell). */
-  targetFor(job: TrackedJob): NotifyTarget | null;
-  /**
-   * Tells the job's target that it ended. Resolves once the target accepted the news (at least once:
-   * see the payload's `idempotencyKey`), and at once if there is no target; throws `NotifyError`.
-   */
-  notify(job: TrackedJob, options?: NotifyOptions): Promise<void>;
-}
-
-/** Waits, ending early (without error) if the signal aborts. */
-async function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  await wait(ms, undefined, { signal }).catch(() => undefined);
 }
 
 function checkWebhookSecret(options: NotifierOptions): string | undefined {
@@ -104,7 +78,12 @@ function checkWebhookSecret(options: NotifierOptions): string | undefined {
   return secret;
 }
 
-export function createNotifier(options: NotifierOptions): JobNotifier {
+/**
+ * The sweep's `Notifier`. `notify` resolves once the target accepted the news (at least once: see the
+ * payload's `idempotencyKey`), and at once if there is no target; it throws `NotifyError`, whose `final`
+ * says no later try can succeed. No try starts or runs past `deadline` (epoch ms).
+ */
+export function createNotifier(options: NotifierOptions): Notifier {
   const allowHttp = options.allowHttpWebhooks ?? false;
   const allowPrivateAddresses = options.allowPrivateAddresses ?? false;
   const defaultTarget = options.defaultTarget ?? null;
@@ -115,15 +94,16 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
   const internal = options.internal ?? true;
   const { accountId, region } = options;
   const endpoint = fcEndpoint({ accountId, region, internal, endpoint: options.fcEndpoint });
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 1, ...options.retry };
   const attemptTimeoutMs = options.attemptTimeoutMs ?? NOTIFY_ATTEMPT_TIMEOUT_MS;
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
-  const random = options.random ?? Math.random;
   const nonce = options.nonce ?? randomUUID;
-  const sleep = options.sleep ?? sleepFor;
   const credentials = options.credentials;
 
+  /**
+   * Sends by the target's kind. Every target was checked before it got here (`targetProblem`): the
+   * default one when the notifier was made, a job's own in `notify`, against the allowlist too.
+   */
   function send(target: NotifyTarget, notification: Notification, attempt: Attempt): Promise<void> {
     switch (target.type) {
       case 'function':
@@ -147,7 +127,6 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
       case 'webhook':
         return postWebhook(target, notification, attempt, {
           secret,
-          allowHttp,
           allowPrivateAddresses,
           resolve: options.resolve,
           ca: options.webhookCa,
@@ -160,7 +139,7 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
     return job.notify ?? defaultTarget;
   }
 
-  async function notify(job: TrackedJob, call: NotifyOptions = {}): Promise<void> {
+  async function notify(job: TrackedJob, call: Parameters<Notifier['notify']>[1] = {}): Promise<void> {
     const target = targetFor(job);
     if (!target) return;
     // A per-job target the allowlist no longer takes (changed since the job was tracked) is not sent to:
@@ -170,13 +149,10 @@ export function createNotifier(options: NotifierOptions): JobNotifier {
     const notification = buildNotification(job);
     try {
       await deliver(target, (attempt) => send(target, notification, attempt), {
-        retry,
         attemptTimeoutMs,
         deadline: call.deadline,
         signal: call.signal,
         now,
-        random,
-        sleep,
       });
     } catch (error) {
       // A caller's own webhook: how it failed is for the log, not for the job's lastError (notifyError.ts).

@@ -1,7 +1,8 @@
 /**
  * `NotifyError`: a notification that could not be delivered, with what the target said. The sweeper
- * records it on the job and tries again on a later sweep, unless it is `final`; `retryable` only says
- * whether trying again *within* this call may help (the notifier's own retries use it).
+ * records it on the job and tries again on a later sweep, unless it is `final`. `retryable` tells a
+ * passing failure (throttled, unavailable, no response, no connection) from a refusal that another try
+ * will meet again until somebody mends the target (a 4xx, a redirect, a bad target).
  *
  * Two texts: the message, with every detail, for the log; and the `summary`, a stable code and a
  * message of ours, for the job's `lastError` that `GET /jobs` shows. A failure of a caller's own
@@ -67,7 +68,7 @@ export class NotifyError extends AppError {
   override name = 'NotifyError';
   /** Which target failed, as `describeTarget` puts it (no URL query: it may hold a token). */
   readonly target: string;
-  /** The target's HTTP status, when it answered. */
+  /** The target's HTTP status, when it responded. */
   readonly httpStatus: number | undefined;
   /** FC's request id (`x-fc-request-id`), for a support ticket. */
   readonly requestId: string | undefined;
@@ -111,13 +112,12 @@ export class NotifyError extends AppError {
 }
 
 /**
- * The longest `Retry-After` taken from a notify target: one longer than the notifier's own backoff cap
- * ends its retries for this sweep anyway (the sweeper retries later, `NOTIFY_RETRY_SECONDS`), so this
- * only bounds what is recorded and logged.
+ * The longest `Retry-After` taken from a notify target: the sweeper's own backoff waits at most an hour
+ * between tries of a notification (NOTIFY_RETRY_SECONDS doubling), and so may a target's request.
  */
 const MAX_NOTIFY_RETRY_AFTER_MS = 3_600_000;
 
-/** A target that answered with a status we do not count as delivered, and its `Retry-After` header. */
+/** A target that responded with a status we do not count as delivered, and its `Retry-After` header. */
 export function httpFailure(
   target: NotifyTarget,
   httpStatus: number,
@@ -143,7 +143,7 @@ function reasonOf(cause: unknown): string {
   return cause.cause instanceof Error ? cause.cause.message : cause.message;
 }
 
-/** No answer at all: the attempt timed out, the caller gave up, or the connection failed. */
+/** No response at all: the attempt timed out, the caller gave up, or the connection failed. */
 export function transportFailure(target: NotifyTarget, kind: TransportFailure, cause: unknown): NotifyError {
   const reason = reasonOf(cause);
   const failures = {

@@ -8,14 +8,15 @@
  *
  * Safe by default: a per-job target has the sweeper invoke a function with its role, or POST a body
  * signed with the deployment's secret, so `POST /jobs` may name only the targets `NOTIFY_TARGETS_ALLOWED`
- * lists (none when it is empty; `targetAllowlistFromConfig`). Webhooks go to public addresses only: a
+ * lists (none when it is empty; `targetAllowlist`). Webhooks go to public addresses only: a
  * URL whose host is a literal address that is not public unicast (or `localhost`) is refused here, and
  * a host name is checked again, against every address it resolves to, when it is sent to
  * (shared/net/checkedPost.ts). `NOTIFY_ALLOW_PRIVATE_ADDRESSES` lifts the address check for local runs.
  */
-import { envString } from '#shared/config.ts';
+import type { DefaultTargetSettings } from '#shared/config.ts';
 import { ConfigError, InvalidInputError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+import { isRecord } from '#shared/json.ts';
 import { hostOf, isLocalhostName, kindOfAddress } from '#shared/net/address.ts';
 
 /**
@@ -45,7 +46,7 @@ export interface TargetRules {
   webhooksSigned?: boolean | undefined;
 }
 
-/** The per-job targets a deployment accepts; see `targetAllowlistFromConfig`. */
+/** The per-job targets a deployment accepts; see `targetAllowlist`. */
 export interface TargetAllowlist {
   /** The setting as given, for messages ('' when it allows nothing). */
   text: string;
@@ -169,15 +170,12 @@ function allowEntry(entry: string): Allow {
 }
 
 /**
- * The per-job targets `POST /jobs` may ask for, from `NOTIFY_TARGETS_ALLOWED`: comma-separated
+ * The per-job targets `POST /jobs` may ask for, from the text of `NOTIFY_TARGETS_ALLOWED`: comma-separated
  * `fn:on-job-done`, `fn:store-*`, `fc2:legacy/on-*`, `url:https://hooks.example.com/aicontent/`.
- * Unset or empty: none (see the top of this file). The deployment's default target needs no entry.
+ * Empty: none (see the top of this file). The deployment's default target needs no entry.
  * Throws `ConfigError` for an entry it cannot read.
  */
-export function targetAllowlistFromConfig(env: {
-  NOTIFY_TARGETS_ALLOWED?: string | undefined;
-}): TargetAllowlist {
-  const text = envString(env, 'NOTIFY_TARGETS_ALLOWED', '');
+export function targetAllowlist(text: string): TargetAllowlist {
   if (text === '') return NO_TARGETS;
   const rules = text
     .split(',')
@@ -231,10 +229,6 @@ export function describeTarget(target: NotifyTarget): string {
 
 function invalid(message: string): InvalidInputError {
   return new InvalidInputError(`notify: ${message}`, 'InvalidNotifyTarget');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function onlyKeys(input: Record<string, unknown>, allowed: readonly string[], where: string): void {
@@ -304,27 +298,16 @@ export function parseNotifyTarget(input: unknown, rules: TargetRules = {}): Noti
   return canonical(target);
 }
 
-/** A type alias, not an interface: it must pass as the plain record config.ts's helpers read. */
-export type NotifyConfigEnv = {
-  /** An FC 3.0 function to invoke; with `NOTIFY_FC2_SERVICE`, a function in that FC 2.0 service. */
-  NOTIFY_FUNCTION?: string | undefined;
-  NOTIFY_FUNCTION_QUALIFIER?: string | undefined;
-  NOTIFY_FC2_SERVICE?: string | undefined;
-  /** A webhook URL; exclusive with `NOTIFY_FUNCTION`. */
-  NOTIFY_URL?: string | undefined;
-};
-
 /**
  * The deployment's default target, from `NOTIFY_FUNCTION` (plus `NOTIFY_FUNCTION_QUALIFIER`, and
  * `NOTIFY_FC2_SERVICE` for an FC 2.0 function) or `NOTIFY_URL`; null when neither is set. Throws
  * `ConfigError` for both at once, for a qualifier or service without a function, and for a bad value.
  */
-export function notifyTargetFromConfig(env: NotifyConfigEnv, rules: TargetRules = {}): NotifyTarget | null {
-  const read = (name: keyof NotifyConfigEnv) => envString(env, name, '') || undefined;
-  const name = read('NOTIFY_FUNCTION');
-  const qualifier = read('NOTIFY_FUNCTION_QUALIFIER');
-  const service = read('NOTIFY_FC2_SERVICE');
-  const url = read('NOTIFY_URL');
+export function defaultNotifyTarget(
+  settings: DefaultTargetSettings,
+  rules: TargetRules = {},
+): NotifyTarget | null {
+  const { function: name, qualifier, fc2Service: service, url } = settings;
   if (name && url) {
     throw new ConfigError('set NOTIFY_FUNCTION or NOTIFY_URL, not both: a job is notified in one place');
   }

@@ -11,7 +11,7 @@
  * }
  * ```
  *
- * Delivery is at least once (a retry after a lost answer sends it again), so receivers should drop a
+ * Delivery is at least once (a retry after a lost response sends it again), so receivers should drop a
  * notification whose `idempotencyKey` they have already handled; it is also sent as the
  * `x-aicontent-jobs-idempotency-key` header, percent-encoded where it is not printable ASCII (see
  * `headerValue`). Job ids travel in the body, as they are; headers carry only ASCII.
@@ -28,7 +28,7 @@ export type EndedState = Exclude<TrackedState, 'pending'>;
 export interface NotificationPayload {
   jobId: string;
   state: EndedState;
-  /** The upstream `jobStatus` last seen ('' when the job was given up before any answer). */
+  /** The upstream `jobStatus` last seen ('' when the job was given up before aicontent said anything of it). */
   status: string;
   /** Resource ids of the generated images; cut short when they would not fit, see `imagesTruncated`. */
   images: string[];

@@ -38,10 +38,15 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
-import { AddressRefusedError, checkedPost, type PostAnswer, type Resolve } from '#shared/net/checkedPost.ts';
+import {
+  AddressRefusedError,
+  checkedPost,
+  type PostResponse,
+  type Resolve,
+} from '#shared/net/checkedPost.ts';
 import type { Attempt } from './delivery.ts';
-import { httpFailure, invalidTarget, NotifyError } from './notifyError.ts';
-import { canonicalWebhookUrl, targetProblem } from './notifyTarget.ts';
+import { httpFailure, NotifyError } from './notifyError.ts';
+import { canonicalWebhookUrl } from './notifyTarget.ts';
 import { IDEMPOTENCY_HEADER, type Notification } from './payload.ts';
 
 export const TIMESTAMP_HEADER = 'x-aicontent-jobs-timestamp';
@@ -100,7 +105,6 @@ export function verifyWebhookSignature(
 export interface WebhookDeps {
   /** The shared secret; webhooks are never sent unsigned. */
   secret: string | undefined;
-  allowHttp: boolean;
   /** Send to any address (local runs); otherwise public unicast only, checked at send time. */
   allowPrivateAddresses: boolean;
   /** Resolves host names (default: the system resolver); every address it gives is checked. */
@@ -117,11 +121,6 @@ export async function postWebhook(
   attempt: Attempt,
   deps: WebhookDeps,
 ): Promise<void> {
-  const problem = targetProblem(target, {
-    allowHttp: deps.allowHttp,
-    allowPrivateAddresses: deps.allowPrivateAddresses,
-  });
-  if (problem) throw invalidTarget(target, problem);
   if (!deps.secret) {
     throw new NotifyError({
       target,
@@ -133,9 +132,9 @@ export async function postWebhook(
   }
   const timestamp = Math.floor(deps.now() / 1000);
   const url = canonicalWebhookUrl(target.url);
-  let answer: PostAnswer;
+  let response: PostResponse;
   try {
-    answer = await checkedPost(new URL(url), {
+    response = await checkedPost(new URL(url), {
       headers: {
         'content-type': 'application/json',
         [TIMESTAMP_HEADER]: String(timestamp),
@@ -159,7 +158,7 @@ export async function postWebhook(
     });
   }
   // A redirect is not followed (a 3xx fails for good): the signed body goes only where it was addressed.
-  if (answer.status < 200 || answer.status > 299) {
-    throw httpFailure(target, answer.status, {}, answer.header('retry-after'));
+  if (response.status < 200 || response.status > 299) {
+    throw httpFailure(target, response.status, {}, response.header('retry-after'));
   }
 }

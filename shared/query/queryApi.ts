@@ -1,42 +1,37 @@
 /**
  * The query function's logic, for HTTP and for direct invocation (chaining):
  *
- * | HTTP                        | direct invocation payload                          | answer |
+ * | HTTP                        | direct invocation payload                          | reply  |
  * |-----------------------------|----------------------------------------------------|--------|
  * | `GET /jobs/{id}`            | `{"inferenceJobId"}`                               | `{job, terminal, retryAfterSeconds, tracking?}` |
  * | `POST /jobs` `{inferenceJobId, notify?}` | `{"action":"track", "inferenceJobId", "notify"?}` | 202 `{tracking, created}` |
  * | `GET /jobs?state=&limit=&cursor=` | `{"action":"list", "state", "limit"?, "cursor"?}` | `{jobs, cursor}` |
  * | `DELETE /jobs/{id}`         | `{"action":"untrack", "inferenceJobId"}`           | 204 (`{untracked: true}`) |
  * | `POST /jobs/{id}/notify`    | `{"action":"notify", "inferenceJobId"}`            | 202 `{tracking}` |
- * | `GET /stats`                | `{"action":"stats"}`                               | the stats (shared/jobs/stats.ts) |
+ * | `GET /stats`                | `{"action":"stats"}`                               | the stats (`statsView`, shared/jobs/stats.ts) |
  *
  * `/jobs/` is `/jobs`. A list is of one state: without `state` it is a 400 `InvalidState` saying so.
  * Every method the function does not serve on a path is a 405 `MethodNotAllowed` in our envelope (s.yaml
  * lets every method FC's triggers know through to the function).
  *
  * A query of a pending job that is not tracked yet starts tracking it when `trackOnQuery` is on; the
- * answer carries the job's `tracking` when it is tracked.
+ * reply carries the job's `tracking` when it is tracked.
  * `POST /jobs` of a job not tracked yet asks aicontent about it once first: an id aicontent does not
- * know is answered 404 `JobNotFound` and not tracked (it would cost a signed poll every sweep).
+ * know gets 404 `JobNotFound` and is not tracked (it would cost a signed poll every sweep).
  */
 import type { AicontentClient } from '#shared/aicontent/client.ts';
 import { type Job, validateJobId } from '#shared/aicontent/job.ts';
 import { AppError, InvalidInputError } from '#shared/errors.ts';
 import type { FcEvent, HttpRequest } from '#shared/fc/event.ts';
-import type { Reply } from '#shared/fc/reply.ts';
+import type { FunctionReply } from '#shared/fc/reply.ts';
 import { type JobStore, type NotifyTarget, TRACKED_STATES, type TrackedJob } from '#shared/jobs/jobStore.ts';
-import { statsReply } from '#shared/jobs/stats.ts';
-import {
-  listTracked,
-  parseListInput,
-  resendReply,
-  trackingView,
-  trackReply,
-  untrackReply,
-} from '#shared/jobs/tracking.ts';
+import { parseListInput, trackingView } from '#shared/jobs/tracking.ts';
+import { isRecord } from '#shared/json.ts';
 import type { Logger } from '#shared/log.ts';
+import { listReply, resendReply, statsReply, trackReply, untrackReply } from './trackingReplies.ts';
 
-export interface JobAnswer {
+/** The body of the reply for a job (`GET /jobs/{id}`, `{"inferenceJobId"}`). */
+export interface JobReplyBody {
   job: Job;
   terminal: boolean;
   /** When asking again makes sense; 0 once the job is terminal. */
@@ -47,7 +42,7 @@ export interface JobAnswer {
 
 export interface QueryRequest {
   client: AicontentClient;
-  /** The job store, opened on first use; absent when tracking is not configured. */
+  /** The job store, opened on first use. */
   store: () => Promise<JobStore>;
   /** Validates a user-supplied notify target (`POST /jobs`). */
   parseNotify: (input: unknown) => NotifyTarget | null;
@@ -85,12 +80,12 @@ export class MethodNotAllowedError extends AppError {
 }
 
 /**
- * The answer for a job. A terminal job never changes, so its answer may be cached, unless it carries the
+ * The reply for a job. A terminal job never changes, so its reply may be cached, unless it carries the
  * job's tracking, which does (its notification goes out, an operator re-sends it); pending ones not.
  */
-export function jobReply(job: Job, pollHintSeconds: number, tracked?: TrackedJob | null): Reply {
+export function jobReply(job: Job, pollHintSeconds: number, tracked?: TrackedJob | null): FunctionReply {
   const retryAfterSeconds = job.terminal ? 0 : pollHintSeconds;
-  const body: JobAnswer = {
+  const body: JobReplyBody = {
     job,
     terminal: job.terminal,
     retryAfterSeconds,
@@ -102,7 +97,7 @@ export function jobReply(job: Job, pollHintSeconds: number, tracked?: TrackedJob
   return { statusCode: 200, body, headers };
 }
 
-async function answerJob(id: unknown, request: QueryRequest): Promise<Reply> {
+async function replyWithJob(id: unknown, request: QueryRequest): Promise<FunctionReply> {
   const jobId = validateJobId(id);
   const { job } = await request.client.queryJob(jobId, {
     deadline: request.deadline,
@@ -128,7 +123,7 @@ async function trackingOf(jobId: string, request: QueryRequest): Promise<Tracked
 /**
  * Starts tracking a queried job, without a target: its owner's `POST /jobs` may still bring one; the job
  * as tracked, or null. A convenience here: neither a store problem nor a full store costs the caller the
- * answer.
+ * reply.
  */
 async function trackQueried(jobId: string, request: QueryRequest): Promise<TrackedJob | null> {
   try {
@@ -149,7 +144,7 @@ async function trackQueried(jobId: string, request: QueryRequest): Promise<Track
 }
 
 /**
- * Asks aicontent once about a job before it is tracked: an answer that the id is wrong (404 JobNotFound,
+ * Asks aicontent once about a job before it is tracked: its word that the id is wrong (404 JobNotFound,
  * 400 InvalidJobId) is the caller's. Any other failure (throttled, unavailable, slow) does not stop the
  * tracking: the sweeper gives up a job aicontent keeps not knowing, after confirming it.
  */
@@ -165,7 +160,7 @@ async function askBeforeTracking(id: string, request: QueryRequest): Promise<voi
   }
 }
 
-async function track(input: Record<string, unknown>, request: QueryRequest): Promise<Reply> {
+async function track(input: Record<string, unknown>, request: QueryRequest): Promise<FunctionReply> {
   const id = validateJobId(input.inferenceJobId);
   const notify = request.parseNotify(input.notify);
   const store = await request.store();
@@ -174,7 +169,7 @@ async function track(input: Record<string, unknown>, request: QueryRequest): Pro
 }
 
 /**
- * What to list: the jobs of one state. Without a state the answer is an error that names `state`, not
+ * What to list: the jobs of one state. Without a state the reply is an error that names `state`, not
  * every state at once: a page mixing states would have no order an operator could page through.
  */
 function listInput(input: Record<string, unknown>) {
@@ -198,27 +193,27 @@ function jsonBody(request: HttpRequest): Record<string, unknown> {
   } catch {
     throw new InvalidInputError('the body must be JSON like {"inferenceJobId": "…"}', 'InvalidBody');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isRecord(parsed)) {
     throw new InvalidInputError('the body must be a JSON object like {"inferenceJobId": "…"}', 'InvalidBody');
   }
-  return parsed as Record<string, unknown>;
+  return parsed;
 }
 
-async function untrack(id: unknown, request: QueryRequest): Promise<Reply> {
+async function untrack(id: unknown, request: QueryRequest): Promise<FunctionReply> {
   return untrackReply(await request.store(), validateJobId(id));
 }
 
-async function resend(id: unknown, request: QueryRequest): Promise<Reply> {
+async function resend(id: unknown, request: QueryRequest): Promise<FunctionReply> {
   return resendReply(await request.store(), validateJobId(id), request.now());
 }
 
 const NOTIFY_SUFFIX = '/notify';
 
-async function answerHttp(http: HttpRequest, request: QueryRequest): Promise<Reply> {
+async function replyToHttp(http: HttpRequest, request: QueryRequest): Promise<FunctionReply> {
   const method = http.method === 'HEAD' ? 'GET' : http.method;
   if (http.path === '/jobs' || http.path === '/jobs/') {
     if (method === 'POST') return track(jsonBody(http), request);
-    if (method === 'GET') return listTracked(await request.store(), listInput(http.query));
+    if (method === 'GET') return listReply(await request.store(), listInput(http.query));
     throw new MethodNotAllowedError(http.method, 'GET, POST');
   }
   if (http.path === '/stats') {
@@ -229,28 +224,28 @@ async function answerHttp(http: HttpRequest, request: QueryRequest): Promise<Rep
   // Everything after the prefix, so ids holding `/` work too: `POST …/notify` is the only route below
   // a job, and a POST to the job itself is none, so the method tells the two apart.
   const rest = http.path.slice('/jobs/'.length);
-  if (method === 'GET') return answerJob(rest, request);
+  if (method === 'GET') return replyWithJob(rest, request);
   if (method === 'DELETE') return untrack(rest, request);
   const toNotify = rest.endsWith(NOTIFY_SUFFIX);
   if (method === 'POST' && toNotify) return resend(rest.slice(0, -NOTIFY_SUFFIX.length), request);
   throw new MethodNotAllowedError(http.method, toNotify ? 'GET, DELETE, POST' : 'GET, DELETE');
 }
 
-async function answerInvocation(payload: unknown, request: QueryRequest): Promise<Reply> {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+async function replyToInvocation(payload: unknown, request: QueryRequest): Promise<FunctionReply> {
+  if (!isRecord(payload)) {
     throw new InvalidInputError('expected a JSON payload like {"inferenceJobId": "…"}', 'InvalidPayload');
   }
-  const input = payload as Record<string, unknown>;
+  const input = payload;
   switch (input.action ?? 'query') {
     case 'query':
       if (!('inferenceJobId' in input)) {
         throw new InvalidInputError('expected a JSON payload like {"inferenceJobId": "…"}', 'InvalidPayload');
       }
-      return answerJob(input.inferenceJobId, request);
+      return replyWithJob(input.inferenceJobId, request);
     case 'track':
       return track(input, request);
     case 'list':
-      return listTracked(await request.store(), listInput(input));
+      return listReply(await request.store(), listInput(input));
     case 'untrack':
       return untrack(input.inferenceJobId, request);
     case 'notify':
@@ -265,10 +260,10 @@ async function answerInvocation(payload: unknown, request: QueryRequest): Promis
   }
 }
 
-export async function answerQuery(event: FcEvent, request: QueryRequest): Promise<Reply> {
+export async function replyToQuery(event: FcEvent, request: QueryRequest): Promise<FunctionReply> {
   if (event.kind === 'timer')
     throw new InvalidInputError('the query function has no timer trigger', 'InvalidEvent');
   return event.kind === 'http'
-    ? answerHttp(event.request, request)
-    : answerInvocation(event.payload, request);
+    ? replyToHttp(event.request, request)
+    : replyToInvocation(event.payload, request);
 }

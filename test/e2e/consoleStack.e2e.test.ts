@@ -1,25 +1,14 @@
-/**
- * `npm start`'s stack serves the operator console for its own query function: the page, and the
- * page's calls forwarded to the real HTTP trigger (the list of tracked jobs, already served there).
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_HEADER } from '#local/console/page/contract.ts';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
+import { startTestStack } from '#test/helpers/testStack.ts';
 
 let stack: LocalStack;
 let closed = false;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    emulatorPort: 0,
+  stack = await startTestStack('e2e-console-stack', {
     consolePort: 0,
-    timers: false,
-    jobStoreUrl: `file:${mkdtempSync(join(tmpdir(), 'e2e-console-stack-'))}/jobs.db`,
-    log: () => {},
   });
 }, 60_000);
 
@@ -55,14 +44,9 @@ describe('the local stack with consolePort', () => {
 
 describe('the local stack with consolePort and HTTP_AUTH_TYPE=function', () => {
   it('signs the console’s calls with the local AccessKey: the trigger serves them', async () => {
-    const signed = await startLocalStack({
-      port: 0,
-      emulatorPort: 0,
+    const signed = await startTestStack('e2e-console-signed', {
       consolePort: 0,
-      timers: false,
       httpAuthType: 'function',
-      jobStoreUrl: `file:${mkdtempSync(join(tmpdir(), 'e2e-console-signed-'))}/jobs.db`,
-      log: () => {},
     });
     try {
       // Unsigned, the trigger refuses; through the console, it serves.

@@ -1,15 +1,8 @@
-/**
- * An outside caller of the FC 3.0 API: the official SDK (`@alicloud/fc20230330`) invokes the query
- * function as deployed (the bundle), run by the local runtime against the emulator, signing with the
- * local AccessKey (the emulator's fake pair), as a user's own chaining code would against `npm start`.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvocationRecord } from '#local/runtime/invocations.ts';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
 import { type Fc3Client, type Fc3SdkError, fc3Client, invokeWithSdk } from '#test/helpers/fc3Sdk.ts';
+import { startTestStack } from '#test/helpers/testStack.ts';
 
 const QUERY = 'aicontent-jobs-query';
 let stack: LocalStack;
@@ -17,12 +10,7 @@ let client: Fc3Client;
 const records: InvocationRecord[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    emulatorPort: 0,
-    timers: false,
-    jobStoreUrl: `file:${mkdtempSync(join(tmpdir(), 'e2e-fc3-sdk-'))}/jobs.db`,
-    log: () => {},
+  stack = await startTestStack('e2e-fc3-sdk', {
     onInvocation: (record) => records.push(record),
   });
   const { emulator, runtime } = stack;
@@ -37,12 +25,12 @@ afterAll(async () => {
 });
 
 describe('the official FC 3.0 SDK against the local runtime', () => {
-  it('invokes the query function synchronously and gets its answer', async () => {
+  it('invokes the query function synchronously and gets its response', async () => {
     const id = stack.emulator.createJob({ schedule: { waitScheduleMs: 60_000 } });
-    const answer = await invokeWithSdk(client, QUERY, { body: JSON.stringify({ inferenceJobId: id }) });
-    expect(answer.status).toBe(200);
-    expect(answer.headers['x-fc-request-id']).toMatch(/^1-/);
-    expect(JSON.parse(answer.text)).toMatchObject({
+    const response = await invokeWithSdk(client, QUERY, { body: JSON.stringify({ inferenceJobId: id }) });
+    expect(response.status).toBe(200);
+    expect(response.headers['x-fc-request-id']).toMatch(/^1-/);
+    expect(JSON.parse(response.text)).toMatchObject({
       job: { id, state: 'pending' },
       terminal: false,
       retryAfterSeconds: 10,
@@ -51,21 +39,21 @@ describe('the official FC 3.0 SDK against the local runtime', () => {
 
   it('invokes with a qualifier', async () => {
     const id = stack.emulator.createJob();
-    const answer = await invokeWithSdk(client, QUERY, {
+    const response = await invokeWithSdk(client, QUERY, {
       body: JSON.stringify({ inferenceJobId: id }),
       qualifier: 'LATEST',
     });
-    expect(JSON.parse(answer.text)).toMatchObject({ job: { id } });
+    expect(JSON.parse(response.text)).toMatchObject({ job: { id } });
   });
 
   it('invokes asynchronously: 202 at once, the invocation afterwards', async () => {
     const id = stack.emulator.createJob();
-    const answer = await invokeWithSdk(client, QUERY, {
+    const response = await invokeWithSdk(client, QUERY, {
       body: JSON.stringify({ action: 'track', inferenceJobId: id }),
       async: true,
     });
-    expect(answer.status).toBe(202);
-    const requestId = answer.headers['x-fc-request-id'];
+    expect(response.status).toBe(202);
+    const requestId = response.headers['x-fc-request-id'];
     await expect
       .poll(() => records.find((record) => record.requestId === requestId))
       .toMatchObject({ functionName: QUERY, async: true, outcome: { ok: true } });

@@ -1,14 +1,8 @@
-/**
- * The query function as deployed (the built bundle), run by the local FC runtime against the aicontent
- * emulator, over real HTTP: every status code of its API, a direct invocation and an fc2 invocation.
- */
-import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IssuedCredentials } from '#local/runtime/credentials.ts';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { LocalStack } from '#local/stack.ts';
+import { startTestStack } from '#test/helpers/testStack.ts';
 
 let stack: LocalStack;
 let api: string;
@@ -17,12 +11,7 @@ const handedOut: IssuedCredentials[] = [];
 let expired = false;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    emulatorPort: 0,
-    timers: false,
-    jobStoreUrl: `file:${mkdtempSync(join(tmpdir(), 'e2e-query-'))}/jobs.db`,
-    log: () => {},
+  stack = await startTestStack('e2e-query', {
     env: { AICONTENT_MAX_ATTEMPTS: '2' },
     credentials: (emulator) => async () => {
       const credentials = emulator.mintStsCredentials(expired ? -60_000 : undefined);

@@ -1,24 +1,13 @@
-/**
- * `HTTP_AUTH_TYPE=function npm start`: the query function's trigger checks signatures as the deployed
- * one does, and `npm run call` (the smoke test after `s deploy`) gets through with the local AccessKey.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCallCli } from '#local/cli/call.ts';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
 import { ConfigError } from '#shared/errors.ts';
+import { startTestStack } from '#test/helpers/testStack.ts';
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    emulatorPort: 0,
-    timers: false,
+  stack = await startTestStack('e2e-signed', {
     httpAuthType: 'function',
-    jobStoreUrl: `file:${mkdtempSync(join(tmpdir(), 'e2e-signed-'))}/jobs.db`,
-    log: () => {},
   });
 }, 60_000);
 afterAll(async () => {

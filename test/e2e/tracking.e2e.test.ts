@@ -1,25 +1,14 @@
-/**
- * The whole loop, as deployed, on one machine: 200 jobs of mixed fates are registered through the
- * query function, the sweeper is fired with overlapping ticks (two at a time, one instance each),
- * and on-job-done must hear of every job exactly once, in the right terminal state.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobSpec } from '#local/emulator/job-spec.ts';
-import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import type { JobSpec } from '#local/emulator/jobSpec.ts';
+import type { LocalStack } from '#local/stack.ts';
+import { startTestStack } from '#test/helpers/testStack.ts';
 
 let stack: LocalStack;
 const notifications: { jobId: string; state: string; status: string; idempotencyKey: string }[] = [];
 const sweeps: Record<string, number>[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    emulatorPort: 0,
-    timers: false,
-    jobStoreUrl: `file:${mkdtempSync(join(tmpdir(), 'e2e-tracking-'))}/jobs.db`,
+  stack = await startTestStack('e2e-tracking', {
     env: {
       POLL_INTERVAL_SECONDS: '1',
       MAX_POLL_INTERVAL_SECONDS: '1',

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ADD_ACTIONS, API_VERSION, QUERY_ACTION, QUERY_PATH } from '#local/emulator/api.ts';
 import type { Emulator } from '#local/emulator/emulator.ts';
+import { parseJsonObject } from '#shared/json.ts';
 import { type Credentials, canonicalQuery, formatAcsDate, sign } from '#shared/signing/acs3.ts';
 
 export interface EmulatorCall {
@@ -107,12 +108,6 @@ export async function admin(
 
 async function readResponse(response: Response): Promise<EmulatorResponse> {
   const text = await response.text();
-  let body: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null) body = parsed as Record<string, unknown>;
-  } catch {
-    // Not JSON (a malformed-body fault): `text` has it.
-  }
-  return { status: response.status, headers: response.headers, text, body };
+  // Not a JSON object (a malformed-body fault): `text` has it.
+  return { status: response.status, headers: response.headers, text, body: parseJsonObject(text) ?? {} };
 }

@@ -270,10 +270,10 @@ export async function startFakeOperatorApi(options: FakeOperatorApiOptions = {})
     const url = new URL(request.url ?? '/', 'http://fake');
     const method = request.method ?? 'GET';
     requests.push({ method, path: `${url.pathname}${url.search}`, headers: request.headers, body });
-    const answer = route(method, url);
+    const routed = route(method, url);
     const delay = delays.get(`${method} ${url.pathname}`) ?? 0;
     delays.delete(`${method} ${url.pathname}`);
-    setTimeout(() => reply(response, answer.status, answer.body), delay);
+    setTimeout(() => reply(response, routed.status, routed.body), delay);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

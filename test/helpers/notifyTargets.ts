@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { newTrackedJob, type TrackedJob } from '#shared/jobs/jobStore.ts';
 import type { Resolve } from '#shared/net/checkedPost.ts';
 import { createNotifier, type NotifierOptions } from '#shared/notify/notifier.ts';
-import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
 import type { Credentials } from '#shared/signing/acs3.ts';
 import type { ScriptedServer, Step } from '#test/helpers/scriptedServer.ts';
 
@@ -93,13 +93,11 @@ export function forbidSystemDns(): void {
 
 /**
  * A notifier for `server`: it is the FC endpoint, webhooks may use http and reach loopback, any function
- * and any webhook on `server` may be a job's own target, host names resolve only through a stub, three
- * tries per call (to test the delivery loop; the notifier's default is one), waits are recorded rather
- * than slept, and the clock, jitter and nonce are fixed unless `options` says otherwise.
+ * and any webhook on `server` may be a job's own target, host names resolve only through a stub, and the
+ * clock and nonce are fixed unless `options` says otherwise.
  */
 export function notifierFor(server: ScriptedServer, options: Partial<NotifierOptions> = {}) {
   const recorder = recordingFetch();
-  const delays: number[] = [];
   const notifier = createNotifier({
     accountId: '1234567890123456',
     region: 'cn-shanghai',
@@ -107,22 +105,15 @@ export function notifierFor(server: ScriptedServer, options: Partial<NotifierOpt
     credentials: () => STS,
     webhookSecret: WEBHOOK_SECRET,
     allowHttpWebhooks: true,
-    retry: { maxAttempts: 3 },
     allowPrivateAddresses: true,
-    allowedTargets: targetAllowlistFromConfig({
-      NOTIFY_TARGETS_ALLOWED: `fn:*, fc2:*/*, url:${server.url}/`,
-    }),
+    allowedTargets: targetAllowlist(`fn:*, fc2:*/*, url:${server.url}/`),
     resolve: stubResolver(),
     fetch: recorder.fetch,
     now: () => T0,
-    random: () => 0.5,
     nonce: () => 'fixed-nonce',
-    sleep: async (ms) => {
-      delays.push(ms);
-    },
     ...options,
   });
-  return { notifier, bodies: recorder.bodies, delays };
+  return { notifier, bodies: recorder.bodies };
 }
 
 /** FC's answer to an accepted asynchronous invocation: 202, no body. */

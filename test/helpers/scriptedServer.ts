@@ -1,7 +1,7 @@
 /**
- * A loopback HTTP server that answers from a script, one step per request, and records what it got
+ * A loopback HTTP server that responds from a script, one step per request, and records what it got
  * (method, URL, headers and body).
- * For client tests that need an exact answer (a given status, header, body, or a dropped connection);
+ * For client tests that need an exact response (a given status, header, body, or a dropped connection);
  * tests that need a faithful aicontent use the emulator instead.
  */
 import { createHash } from 'node:crypto';
@@ -25,7 +25,7 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
-  /** The body as UTF-8, complete once the answer was sent. */
+  /** The body as UTF-8, complete once the response was sent. */
   body: string;
 }
 
@@ -87,8 +87,8 @@ export function scriptedServers(): typeof startScriptedServer {
   };
 }
 
-/** The envelope aicontent answers a query with. */
-export function jobAnswer(data: object, requestId = 'REQ-OK'): Step {
+/** The envelope aicontent responds to a query with. */
+export function jobResponse(data: object, requestId = 'REQ-OK'): Step {
   return {
     status: 200,
     headers: { 'x-acs-request-id': requestId },

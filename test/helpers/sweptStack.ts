@@ -1,18 +1,7 @@
-/**
- * `npm start`'s stack (`startLocalStack`) with emulator jobs of every fate tracked through the query
- * function and swept by the sweeper, so that the operator API's numbers are real ones: jobs that
- * succeeded, failed, were given up (MAX_POLL_ATTEMPTS), and pending ones whose only poll aicontent
- * throttled (asked to wait 5 minutes: they stay pending, not due, while a test runs; aicontent answers
- * about them again from then on). Timers are off:
- * nothing changes but what the test does. Calls are signed when the trigger wants it
- * (`httpAuthType: 'function'`), with the local AccessKey.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { callTrigger } from '#local/cli/triggerClient.ts';
-import type { JobSpec } from '#local/emulator/job-spec.ts';
-import { type LocalStack, type LocalStackOptions, startLocalStack } from '#local/stack.ts';
+import type { JobSpec } from '#local/emulator/jobSpec.ts';
+import type { LocalStack, LocalStackOptions } from '#local/stack.ts';
+import { startTestStack } from '#test/helpers/testStack.ts';
 
 export type Fate = 'succeeded' | 'failed' | 'gaveUp' | 'throttled';
 
@@ -44,12 +33,7 @@ export async function startSweptStack(
   counts: Record<Fate, number>,
   options: Partial<LocalStackOptions> = {},
 ): Promise<SweptStack> {
-  const stack = await startLocalStack({
-    port: 0,
-    emulatorPort: 0,
-    timers: false,
-    jobStoreUrl: `file:${mkdtempSync(join(tmpdir(), 'swept-stack-'))}/jobs.db`,
-    log: () => {},
+  const stack = await startTestStack('swept-stack', {
     ...options,
     emulator: { faults: { throttle: { count: 0, retryAfterMs: THROTTLED_RETRY_AFTER_MS } } },
     env: {
@@ -75,7 +59,7 @@ export async function startSweptStack(
       : undefined;
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const answer = await callTrigger(
+    const response = await callTrigger(
       {
         method,
         url: new URL(`${url}${path}`),
@@ -84,10 +68,10 @@ export async function startSweptStack(
       },
       { credentials },
     );
-    if (answer.status < 200 || answer.status > 299) {
-      throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
+    if (response.status < 200 || response.status > 299) {
+      throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
     }
-    return (answer.text ? JSON.parse(answer.text) : undefined) as T;
+    return (response.text ? JSON.parse(response.text) : undefined) as T;
   }
 
   const ids: Record<Fate, string[]> = { succeeded: [], failed: [], gaveUp: [], throttled: [] };

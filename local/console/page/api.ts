@@ -6,8 +6,8 @@
 import {
   CONSOLE_HEADER,
   type ErrorBody,
-  type JobAnswer,
   type JobPage,
+  type JobReplyBody,
   type JobState,
   type Stats,
   type Tracking,
@@ -18,7 +18,7 @@ export class ApiError extends Error {
   constructor(
     /** `DELETE /jobs/20`, say. */
     readonly request: string,
-    /** 0 when no answer came back at all. */
+    /** 0 when no response came back at all. */
     readonly status: number,
     readonly code: string,
     message: string,
@@ -54,7 +54,7 @@ async function call<T>(method: string, path: string): Promise<T> {
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new ApiError(request, response.status, 'InvalidAnswer', `not JSON: ${text.slice(0, 300)}`);
+    throw new ApiError(request, response.status, 'InvalidResponse', `not JSON: ${text.slice(0, 300)}`);
   }
 }
 
@@ -66,7 +66,7 @@ export const api = {
     const query = new URLSearchParams({ state, limit: String(limit), ...(cursor ? { cursor } : {}) });
     return call<JobPage>('GET', `/jobs?${query}`);
   },
-  job: (id: string) => call<JobAnswer>('GET', jobPath(id)),
+  job: (id: string) => call<JobReplyBody>('GET', jobPath(id)),
   untrack: (id: string) => call<undefined>('DELETE', jobPath(id)),
   resendNotification: (id: string) => call<{ tracking: Tracking }>('POST', `${jobPath(id)}/notify`),
 };

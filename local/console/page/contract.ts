@@ -1,6 +1,6 @@
 /**
  * The operator API of the query function, as the console reads it: the tracking view of a job, a page
- * of tracked jobs, `GET /stats`, and the error envelope every route answers with.
+ * of tracked jobs, `GET /stats`, and the error envelope every route responds with.
  */
 
 /** Sent with every call of the page: the console server forwards nothing without it (see ../server.ts). */
@@ -48,7 +48,7 @@ export interface UpstreamJob {
 }
 
 /** `GET /jobs/{id}`. */
-export interface JobAnswer {
+export interface JobReplyBody {
   job: UpstreamJob;
   terminal: boolean;
   retryAfterSeconds: number;
@@ -100,7 +100,7 @@ export interface Stats {
   sweeps: SweepSummary[];
 }
 
-/** Every error answer's body. */
+/** Every error response's body. */
 export interface ErrorBody {
   error: { code: string; message: string; requestId?: string };
 }

@@ -5,7 +5,7 @@
 
 import { clearAlert, showError, showNotice } from './alerts.ts';
 import { api } from './api.ts';
-import type { JobAnswer, Tracking } from './contract.ts';
+import type { JobReplyBody, Tracking } from './contract.ts';
 import { byId, h, timeElement } from './dom.ts';
 import { formatRelative, formatSeconds, formatTime, stateLabel } from './format.ts';
 import { notificationBadge, timeToFinishSeconds } from './jobs.ts';
@@ -41,7 +41,7 @@ export class DetailView {
     private readonly selected: (id: string | null) => void,
   ) {}
 
-  /** Shows `id`: the list's row at once if there is one, then the query function's answer. */
+  /** Shows `id`: the list's row at once if there is one, then the query function's reply. */
   async open(id: string, row?: Tracking): Promise<void> {
     this.id = id;
     this.selected(id);
@@ -50,9 +50,9 @@ export class DetailView {
     if (row) this.render(id, row, undefined);
     const key = `job-${id}`;
     try {
-      const answer = await api.job(id);
+      const jobReply = await api.job(id);
       clearAlert(key);
-      if (this.id === id) this.render(id, answer.tracking, answer);
+      if (this.id === id) this.render(id, jobReply.tracking, jobReply);
     } catch (error) {
       showError(key, error);
       if (this.id === id && !row)
@@ -60,7 +60,7 @@ export class DetailView {
     }
   }
 
-  private render(id: string, tracking: Tracking | undefined, answer: JobAnswer | undefined): void {
+  private render(id: string, tracking: Tracking | undefined, jobReply: JobReplyBody | undefined): void {
     const now = Date.now();
     const heading = byId('detail-heading');
     heading.replaceChildren(
@@ -114,9 +114,9 @@ export class DetailView {
           ...row('notify', tracking.notify ?? "the deployment's default target", 'notify'),
           ...row('notification', notificationBadge(tracking), 'notification'),
           ...row('images', tracking.images.length ? tracking.images.join(', ') : '—', 'images'),
-          ...(answer?.job.modelId ? row('model', answer.job.modelId, 'modelId') : []),
-          ...(answer?.job.progress !== undefined
-            ? row('progress', `${Math.round(answer.job.progress * 100)} %`, 'progress')
+          ...(jobReply?.job.modelId ? row('model', jobReply.job.modelId, 'modelId') : []),
+          ...(jobReply?.job.progress !== undefined
+            ? row('progress', `${Math.round(jobReply.job.progress * 100)} %`, 'progress')
             : []),
         ),
       );

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { envBool, envEnum, envInt, envString, readQueryConfig, readSweeperConfig } from '#shared/config.ts';
+import {
+  credentialsFromEnv,
+  envBool,
+  envEnum,
+  envInt,
+  envString,
+  readQueryConfig,
+  readSweeperConfig,
+} from '#shared/config.ts';
 import { ConfigError } from '#shared/errors.ts';
 
 describe('env getters', () => {
@@ -57,7 +65,22 @@ describe('readQueryConfig', () => {
       allowHttpWebhooks: false,
       embeddedStoreAllowed: true,
       allowPrivateAddresses: false,
+      notifyTargetsAllowed: '',
       webhooksSigned: false,
+    });
+  });
+
+  it('reads the notify settings as given, for notifyTarget.ts to check', () => {
+    const env = {
+      NOTIFY_TARGETS_ALLOWED: ' fn:store-*, url:https://hooks.example.com/ ',
+      NOTIFY_FUNCTION: 'on-done',
+      NOTIFY_FUNCTION_QUALIFIER: 'LIVE',
+      NOTIFY_FC2_SERVICE: ' ',
+    };
+    expect(readQueryConfig(env).notifyTargetsAllowed).toBe('fn:store-*, url:https://hooks.example.com/');
+    expect(readSweeperConfig(env)).toMatchObject({
+      notifyTargetsAllowed: 'fn:store-*, url:https://hooks.example.com/',
+      defaultTarget: { function: 'on-done', qualifier: 'LIVE', fc2Service: undefined, url: undefined },
     });
   });
 
@@ -105,6 +128,26 @@ describe('readQueryConfig', () => {
   it('rejects a bad LOG_LEVEL', () => {
     expect(() => readQueryConfig({ LOG_LEVEL: 'loud' })).toThrow(
       /LOG_LEVEL must be one of debug, info, warn, error/,
+    );
+  });
+});
+
+describe('credentialsFromEnv', () => {
+  it('reads the standard variables at every call', async () => {
+    const env: NodeJS.ProcessEnv = {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'id1',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's1',
+    };
+    const provider = credentialsFromEnv(env);
+    expect(await provider()).toEqual({ accessKeyId: 'id1', accessKeySecret: 's1', securityToken: undefined });
+    env.ALIBABA_CLOUD_SECURITY_TOKEN = 'tok';
+    expect(await provider()).toMatchObject({ securityToken: 'tok' });
+  });
+
+  it('says which variables to set when they are missing', () => {
+    expect(() => credentialsFromEnv({})()).toThrow(ConfigError);
+    expect(() => credentialsFromEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'x' })()).toThrow(
+      /ALIBABA_CLOUD_ACCESS_KEY_SECRET/,
     );
   });
 });

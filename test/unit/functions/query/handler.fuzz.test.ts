@@ -1,6 +1,6 @@
 /**
  * Throws thousands of malformed events at the real query handler: bad JSON, wrong base64, huge
- * bodies, odd paths, methods and headers, wrong field types. Every answer must be a 4xx carrying a
+ * bodies, odd paths, methods and headers, wrong field types. Every output must be a 4xx carrying a
  * JSON error, never a crash and never a 5xx. Upstream answers every job it is asked about with 404.
  */
 import { mkdtempSync } from 'node:fs';
@@ -93,17 +93,17 @@ const oddInvocation = fc.oneof(
   oddString.map((s) => Buffer.from(s)),
 );
 
-interface Answer {
+interface HandlerOutput {
   statusCode?: number;
   body?: string;
   error?: { code: string; message: string; requestId: string };
 }
 
-function errorOf(answer: Answer): Answer['error'] {
-  if (answer.statusCode === undefined) return answer.error;
-  expect(answer.statusCode).toBeGreaterThanOrEqual(400);
-  expect(answer.statusCode).toBeLessThan(500);
-  return JSON.parse(answer.body ?? '').error;
+function errorOf(output: HandlerOutput): HandlerOutput['error'] {
+  if (output.statusCode === undefined) return output.error;
+  expect(output.statusCode).toBeGreaterThanOrEqual(400);
+  expect(output.statusCode).toBeLessThan(500);
+  return JSON.parse(output.body ?? '').error;
 }
 
 describe('query handler under malformed input', () => {
@@ -112,8 +112,8 @@ describe('query handler under malformed input', () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(oddHttpEvent, oddTimerEvent, oddInvocation), async (event) => {
         count++;
-        const answer = (await handler(event, fcContext())) as Answer;
-        const error = errorOf(answer);
+        const output = (await handler(event, fcContext())) as HandlerOutput;
+        const error = errorOf(output);
         expect(error).toMatchObject({
           code: expect.any(String),
           message: expect.any(String),

@@ -8,10 +8,11 @@ import { createSqliteStore } from '#shared/stores/sqliteStore.ts';
 import { FAKE_CREDENTIALS, fcContext, httpEvent, invokeEvent, timerEvent } from '#test/helpers/fc.ts';
 import {
   gatewayError,
-  jobAnswer,
+  jobResponse,
   type ScriptedServer,
   startScriptedServer,
 } from '#test/helpers/scriptedServer.ts';
+import { sampleSweep } from '#test/helpers/sweepRecord.ts';
 
 let server: ScriptedServer;
 let handler: FcHandler;
@@ -70,7 +71,7 @@ async function get(path: string, method = 'GET'): Promise<HttpResult & { json: R
 
 describe('query function over HTTP', () => {
   it('answers a pending job with a poll hint and no caching', async () => {
-    server.script.push(jobAnswer(pending));
+    server.script.push(jobResponse(pending));
     const result = await get('/jobs/20');
     expect(result.statusCode).toBe(200);
     expect(result.isBase64Encoded).toBe(false);
@@ -84,7 +85,7 @@ describe('query function over HTTP', () => {
   });
 
   it('answers a finished job as immutable', async () => {
-    server.script.push(jobAnswer({ ...finished, id: 'done-untracked' }));
+    server.script.push(jobResponse({ ...finished, id: 'done-untracked' }));
     const result = await get('/jobs/done-untracked');
     expect(result.headers['cache-control']).toContain('immutable');
     expect(result.headers['retry-after']).toBeUndefined();
@@ -96,7 +97,7 @@ describe('query function over HTTP', () => {
   });
 
   it('passes ids with slashes and spaces through', async () => {
-    server.script.push(jobAnswer(pending));
+    server.script.push(jobResponse(pending));
     await get('/jobs/a b/c');
     expect(server.requests[0]?.url).toContain('inferenceJobId=a%20b%2Fc');
   });
@@ -190,7 +191,7 @@ describe('query function over HTTP', () => {
 
 describe('query function by direct invocation', () => {
   it('returns the same body without an HTTP envelope', async () => {
-    server.script.push(jobAnswer(finished));
+    server.script.push(jobResponse(finished));
     const result = await handler(invokeEvent({ inferenceJobId: '20' }), fcContext());
     expect(result).toMatchObject({
       job: { id: '20', state: 'succeeded' },
@@ -226,7 +227,7 @@ describe('query function by direct invocation', () => {
 
 describe('query function per invocation', () => {
   it('signs with the credentials of the current invocation', async () => {
-    server.script.push(jobAnswer(pending), jobAnswer(pending));
+    server.script.push(jobResponse(pending), jobResponse(pending));
     await handler(invokeEvent({ inferenceJobId: '20' }), fcContext());
     const rotated = {
       accessKeyId: 'STS.ROTATEDFAKE',
@@ -242,7 +243,7 @@ describe('query function per invocation', () => {
   });
 
   it('logs one JSON line per invocation with requestId, function and trigger, and no secrets', async () => {
-    server.script.push(jobAnswer(pending));
+    server.script.push(jobResponse(pending));
     await get('/jobs/20');
     const lines = logLines.map((line) => JSON.parse(line));
     expect(lines.at(-1)).toMatchObject({
@@ -275,7 +276,7 @@ describe('query function per invocation', () => {
   });
 
   it('answers before FC kills it when upstream is slower than the function timeout', async () => {
-    server.script.push({ ...(jobAnswer(pending) as object), delayMs: 3000 } as never);
+    server.script.push({ ...(jobResponse(pending) as object), delayMs: 3000 } as never);
     const started = Date.now();
     const context = fcContext({ function: { name: 'q', handler: 'index.handler', memory: 128, timeout: 2 } });
     const result = (await handler(httpEvent({ path: '/jobs/20' }), context)) as HttpResult;
@@ -291,7 +292,7 @@ describe('query function tracking jobs', () => {
   }
 
   it('POST /jobs registers a job (202) once aicontent knows it, idempotently', async () => {
-    server.script.push(jobAnswer({ ...pending, id: 'track-1' }));
+    server.script.push(jobResponse({ ...pending, id: 'track-1' }));
     const first = await post(
       JSON.stringify({ inferenceJobId: 'track-1', notify: { function: 'on-job-done' } }),
     );
@@ -338,7 +339,7 @@ describe('query function tracking jobs', () => {
   });
 
   it('POST /jobs gives its target to a job a query started tracking, and refuses another target with 409', async () => {
-    server.script.push(jobAnswer({ ...pending, id: 'owned-1' }));
+    server.script.push(jobResponse({ ...pending, id: 'owned-1' }));
     await get('/jobs/owned-1'); // someone looks first: the job is tracked, without a target
     const mine = { function: 'on-job-done' };
     const owner = await post(JSON.stringify({ inferenceJobId: 'owned-1', notify: mine }));
@@ -355,7 +356,7 @@ describe('query function tracking jobs', () => {
   });
 
   it('tracks by direct invocation too, and lists tracked jobs by state', async () => {
-    server.script.push(jobAnswer({ ...pending, id: 'track-2' }));
+    server.script.push(jobResponse({ ...pending, id: 'track-2' }));
     expect(
       await handler(invokeEvent({ action: 'track', inferenceJobId: 'track-2' }), fcContext()),
     ).toMatchObject({
@@ -380,7 +381,7 @@ describe('query function tracking jobs', () => {
   });
 
   it('starts tracking a pending job when it is queried', async () => {
-    server.script.push(jobAnswer({ ...pending, id: 'seen-1' }), jobAnswer({ ...finished, id: 'seen-2' }));
+    server.script.push(jobResponse({ ...pending, id: 'seen-1' }), jobResponse({ ...finished, id: 'seen-2' }));
     await get('/jobs/seen-1');
     await get('/jobs/seen-2');
     const listed = (await handler(
@@ -502,7 +503,7 @@ describe('query function operating tracked jobs', () => {
     await swept('op-1', {
       lastError: 'UpstreamThrottled: aicontent is throttling requests (Throttling.User)',
     });
-    server.script.push(jobAnswer({ ...pending, id: 'op-1' }));
+    server.script.push(jobResponse({ ...pending, id: 'op-1' }));
     const result = await get('/jobs/op-1');
     expect(result.json).toMatchObject({
       job: { id: 'op-1', state: 'pending' },
@@ -541,7 +542,7 @@ describe('query function operating tracked jobs', () => {
 
   it('GET /jobs/{id} of an ended tracked job is not cacheable (its tracking changes); untracked, no tracking', async () => {
     await swept('op-2', { state: 'succeeded', status: 'FINISHED', finishedAt: Date.now(), nextPollAt: null });
-    server.script.push(jobAnswer({ ...finished, id: 'op-2' }), jobAnswer({ ...finished, id: 'op-2' }));
+    server.script.push(jobResponse({ ...finished, id: 'op-2' }), jobResponse({ ...finished, id: 'op-2' }));
     const tracked = await get('/jobs/op-2');
     expect(tracked.headers['cache-control']).toBe('no-store');
     expect(tracked.json).toMatchObject({
@@ -599,19 +600,7 @@ describe('query function operating tracked jobs', () => {
   });
 
   it('GET /stats answers the numbers of the store', async () => {
-    await store.recordSweep({
-      startedAt: Date.now() - 1_000,
-      durationMs: 812,
-      claimed: 3,
-      succeeded: 1,
-      failed: 0,
-      gaveUp: 0,
-      rescheduled: 2,
-      notified: 1,
-      notifyFailed: 0,
-      throttled: 1,
-      errors: { UpstreamThrottled: 1 },
-    });
+    await store.recordSweep(sampleSweep(Date.now() - 1_000));
     const result = await call('GET', '/stats');
     expect(result.statusCode).toBe(200);
     expect(result.headers['cache-control']).toBe('no-store');

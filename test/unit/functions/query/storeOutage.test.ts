@@ -11,13 +11,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { FcHandler } from '#shared/fc/handler.ts';
 import { fcContext, httpEvent, invokeEvent } from '#test/helpers/fc.ts';
 import { startRedis } from '#test/helpers/redisServer.ts';
-import { jobAnswer, type ScriptedServer, startScriptedServer } from '#test/helpers/scriptedServer.ts';
+import { jobResponse, type ScriptedServer, startScriptedServer } from '#test/helpers/scriptedServer.ts';
 
 let aicontent: ScriptedServer;
 let logLines: string[];
 
 beforeAll(async () => {
-  aicontent = await startScriptedServer([], jobAnswer({ id: 'x', jobStatus: 'INFERRING' }));
+  aicontent = await startScriptedServer([], jobResponse({ id: 'x', jobStatus: 'INFERRING' }));
 });
 afterAll(async () => {
   await aicontent.close();

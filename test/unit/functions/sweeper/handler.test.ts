@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FcHandler } from '#shared/fc/handler.ts';
 import { fcContext, timerEvent } from '#test/helpers/fc.ts';
-import { jobAnswer, type ScriptedServer, startScriptedServer } from '#test/helpers/scriptedServer.ts';
+import { jobResponse, type ScriptedServer, startScriptedServer } from '#test/helpers/scriptedServer.ts';
 
 let server: ScriptedServer;
 let handler: FcHandler;
@@ -54,7 +54,7 @@ describe('sweeper function', () => {
     });
     await store.track({ id: '20', now: Date.now() - 1_000 });
     await store.close?.();
-    server.script.push(jobAnswer({ id: '20', jobStatus: 'INFERRING' }));
+    server.script.push(jobResponse({ id: '20', jobStatus: 'INFERRING' }));
     await handler(timerEvent('sweep'), context());
     expect(logLines.map((line) => line.msg)).toEqual(['sweep done', 'invocation done']);
     expect(logLines[0]).toMatchObject({ claimed: 1, rescheduled: 1, errorsByCode: {} });

@@ -7,13 +7,14 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCallCli } from '#local/cli/call.ts';
 import { freePort } from '#local/cli/cliSupport.ts';
+import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from '#local/emulator/emulator.ts';
 import type { Credentials } from '#shared/signing/acs3.ts';
 import { type FixtureRuntime, startFixtureRuntime } from '#test/helpers/localRuntime.ts';
 import { tsxProcesses } from '#test/helpers/tsxProcess.ts';
 
 const LOCAL_KEY = {
-  ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tEMULATORFAKEKEY0',
-  ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'EmulatorFakeSecretNotARealKey000',
+  ALIBABA_CLOUD_ACCESS_KEY_ID: FAKE_ACCESS_KEY_ID,
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: FAKE_ACCESS_KEY_SECRET,
 };
 
 let fixture: FixtureRuntime;

@@ -1,6 +1,6 @@
 /** What `npm run jobs` prints for answers the stack seldom gives: nothing to list, no sweep yet, a job on its way. */
 import { describe, expect, it } from 'vitest';
-import { formatJobAnswer, formatJobPage, formatStats } from '#local/cli/jobsOutput.ts';
+import { formatJobPage, formatJobReply, formatStats } from '#local/cli/jobsOutput.ts';
 import { statsView } from '#shared/jobs/stats.ts';
 
 const NOW = Date.parse('2026-12-02T03:00:00.000Z');
@@ -41,12 +41,12 @@ describe('npm run jobs output', () => {
   });
 
   it('shows a job that is not tracked, and its images', () => {
-    const answer = {
+    const reply = {
       job: { id: '20', status: 'FINISHED', state: 'succeeded', terminal: true, images: ['0000.png'] },
       terminal: true,
       retryAfterSeconds: 0,
     };
-    expect(formatJobAnswer(answer, NOW)).toEqual([
+    expect(formatJobReply(reply, NOW)).toEqual([
       'Job 20: FINISHED (succeeded)',
       '  images: 0000.png',
       'Not tracked: the sweeper does not poll it.',

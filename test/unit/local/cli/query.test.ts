@@ -3,7 +3,7 @@ import { freePort } from '#local/cli/cliSupport.ts';
 import { runQueryCli } from '#local/cli/query.ts';
 import {
   gatewayError,
-  jobAnswer,
+  jobResponse,
   type ScriptedServer,
   type Step,
   scriptedServers,
@@ -33,7 +33,9 @@ const creds = {
 
 describe('npm run query', () => {
   it('prints the normalized job as JSON', async () => {
-    server = await startServer([jobAnswer({ id: '7', jobStatus: 'FINISHED', resultImageUrl: ['0000.png'] })]);
+    server = await startServer([
+      jobResponse({ id: '7', jobStatus: 'FINISHED', resultImageUrl: ['0000.png'] }),
+    ]);
     const result = await run(['7'], { ...creds, AICONTENT_ENDPOINT: server.url });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.out)).toMatchObject({
@@ -60,7 +62,7 @@ describe('npm run query', () => {
   });
 
   it('names the host when it does not answer in time', async () => {
-    server = await startServer([{ ...(jobAnswer({ id: '7' }) as Exclude<Step, 'drop'>), delayMs: 2_000 }]);
+    server = await startServer([{ ...(jobResponse({ id: '7' }) as Exclude<Step, 'drop'>), delayMs: 2_000 }]);
     const out: string[] = [];
     const err: string[] = [];
     const code = await runQueryCli(

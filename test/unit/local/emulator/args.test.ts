@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PORT, parseEmulatorArgs, UsageError } from '#local/emulator/args.ts';
+import { UsageError } from '#local/cli/cliSupport.ts';
+import { DEFAULT_PORT, parseEmulatorArgs } from '#local/emulator/args.ts';
 import { startupBanner } from '#local/emulator/banner.ts';
 import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from '#local/emulator/emulator.ts';
 

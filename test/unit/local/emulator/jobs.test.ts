@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCHEDULE, JobSpecError } from '#local/emulator/job-spec.ts';
+import { DEFAULT_SCHEDULE, JobSpecError } from '#local/emulator/jobSpec.ts';
 import { createTime, JobTable, jobData } from '#local/emulator/jobs.ts';
 
 const t0 = Date.parse('2024-07-12T06:44:19.362Z');

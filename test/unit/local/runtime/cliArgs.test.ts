@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PORT, parseRuntimeArgs, UsageError } from '#local/runtime/cliArgs.ts';
+import { UsageError } from '#local/cli/cliSupport.ts';
+import { DEFAULT_PORT, parseRuntimeArgs } from '#local/runtime/cliArgs.ts';
 
 describe('parseRuntimeArgs', () => {
   it('defaults: port 9000, bundle mode, ./s.yaml, no emulator', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { httpTriggerReply } from '#local/runtime/httpResponse.ts';
+import { httpTriggerResponse } from '#local/runtime/httpResponse.ts';
 import type { HandlerResult } from '#local/runtime/outcome.ts';
 
 const requestId = '1-req';
-const ok = (result: HandlerResult) => httpTriggerReply({ requestId, ok: true, result });
+const ok = (result: HandlerResult) => httpTriggerResponse({ requestId, ok: true, result });
 const json = (value: unknown) => ok({ type: 'json', json: JSON.stringify(value) });
 
 describe('mapping a handler result to the HTTP response', () => {
@@ -18,12 +18,12 @@ describe('mapping a handler result to the HTTP response', () => {
   });
 
   it('decodes a base64 body', () => {
-    const reply = json({
+    const response = json({
       statusCode: 200,
       isBase64Encoded: true,
       body: Buffer.from([0, 255]).toString('base64'),
     });
-    expect(reply.body).toEqual(Buffer.from([0, 255]));
+    expect(response.body).toEqual(Buffer.from([0, 255]));
   });
 
   it('defaults headers and body', () => {
@@ -31,7 +31,7 @@ describe('mapping a handler result to the HTTP response', () => {
   });
 
   it('drops the headers a function may not set', () => {
-    const reply = json({
+    const response = json({
       statusCode: 200,
       headers: {
         'X-Fc-Anything': 'no',
@@ -44,7 +44,7 @@ describe('mapping a handler result to the HTTP response', () => {
       },
       body: '',
     });
-    expect(reply.headers).toEqual({ 'x-kept': 'yes' });
+    expect(response.headers).toEqual({ 'x-kept': 'yes' });
   });
 
   it.each([
@@ -53,10 +53,10 @@ describe('mapping a handler result to the HTTP response', () => {
     [42, 'application/json', '42'],
     [null, 'application/json', 'null'],
   ])('answers 200 JSON for %j', (value, type, body) => {
-    const reply = json(value);
-    expect(reply.status).toBe(200);
-    expect(reply.headers['content-type']).toBe(type);
-    expect(reply.body.toString()).toBe(body);
+    const response = json(value);
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe(type);
+    expect(response.body.toString()).toBe(body);
   });
 
   it('answers 200 text for a string, octets for a Buffer, empty for nothing', () => {
@@ -79,9 +79,9 @@ describe('mapping a handler result to the HTTP response', () => {
     [{ statusCode: 200, headers: { 'x-bad': 'line\nbreak' } }, /bad response header "x-bad"/],
     [{ statusCode: 200, headers: { 'bad name': 'x' } }, /bad response header "bad name"/],
   ])('answers 502 BadResponse for %j', (value, message) => {
-    const reply = json(value);
-    expect(reply.status).toBe(502);
-    const body = JSON.parse(reply.body.toString());
+    const response = json(value);
+    expect(response.status).toBe(502);
+    const body = JSON.parse(response.body.toString());
     expect(body).toEqual({
       Code: 'BadResponse',
       Message: expect.stringMatching(message),
@@ -91,9 +91,9 @@ describe('mapping a handler result to the HTTP response', () => {
 
   it("answers 502 with FC's error body when the function failed", () => {
     const error = { errorMessage: 'boom', errorType: 'TypeError', stackTrace: ['at x'] };
-    const reply = httpTriggerReply({ requestId, ok: false, error });
-    expect(reply.status).toBe(502);
-    expect(reply.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
-    expect(JSON.parse(reply.body.toString())).toEqual(error);
+    const response = httpTriggerResponse({ requestId, ok: false, error });
+    expect(response.status).toBe(502);
+    expect(response.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
+    expect(JSON.parse(response.body.toString())).toEqual(error);
   });
 });

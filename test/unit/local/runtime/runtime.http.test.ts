@@ -3,7 +3,7 @@
  * with the v1 event it got (or, under /shape/, with each kind of return value).
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,24 @@ interface RawResponse {
   json(): Record<string, unknown>;
 }
 
+/** A response read whole. */
+function readWhole(response: IncomingMessage): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('error', reject);
+    response.on('end', () => {
+      const body = Buffer.concat(chunks);
+      resolve({
+        status: response.statusCode ?? 0,
+        headers: response.headers,
+        body,
+        json: () => JSON.parse(body.toString()),
+      });
+    });
+  });
+}
+
 /** A request written exactly as given (repeated headers stay repeated), with node:http. */
 function send(
   path: string,
@@ -42,19 +60,7 @@ function send(
       headers: options.headers,
     });
     request.on('error', reject);
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          body,
-          json: () => JSON.parse(body.toString()),
-        });
-      });
-    });
+    request.on('response', (response) => readWhole(response).then(resolve, reject));
     request.end(options.body);
   });
 }
@@ -269,20 +275,12 @@ describe('refusals', () => {
         headers: { 'content-length': 32 * 1024 * 1024 + 1 },
       });
       request.on('error', reject);
-      request.on('response', (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-        incoming.on('end', () => {
+      request.on('response', (incoming) =>
+        readWhole(incoming).then((response) => {
           request.destroy();
-          const body = Buffer.concat(chunks);
-          resolve({
-            status: incoming.statusCode ?? 0,
-            headers: incoming.headers,
-            body,
-            json: () => JSON.parse(body.toString()),
-          });
-        });
-      });
+          resolve(response);
+        }, reject),
+      );
       request.write('x');
     });
     expectError(response, 400, 'EntityTooLarge');

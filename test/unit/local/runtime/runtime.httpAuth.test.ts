@@ -4,15 +4,13 @@
  * pair) or with STS credentials the runtime handed out are served; others get FC's refusal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from '#local/emulator/emulator.ts';
 import type { Credentials } from '#shared/signing/acs3.ts';
 import { signHttpTriggerRequest } from '#shared/signing/httpTrigger.ts';
 import { type FixtureRuntime, runtimeNotices, startFixtureRuntime } from '#test/helpers/localRuntime.ts';
 import { OpenApiUtil } from '#test/helpers/officialClient.ts';
 
-const LOCAL_KEY = {
-  accessKeyId: 'LTAI5tEMULATORFAKEKEY0',
-  accessKeySecret: 'EmulatorFakeSecretNotARealKey000',
-};
+const LOCAL_KEY = { accessKeyId: FAKE_ACCESS_KEY_ID, accessKeySecret: FAKE_ACCESS_KEY_SECRET };
 
 let fixture: FixtureRuntime;
 /** Credentials the runtime handed to an invocation. */
@@ -61,24 +59,24 @@ const eventOf = (text: string) =>
 
 describe('served', () => {
   it('a request signed with the local AccessKey', async () => {
-    const answer = await signedCall('/jobs/42?state=pending&cursor=a%20b');
-    expect(answer.status).toBe(200);
-    expect(eventOf(answer.text)).toMatchObject({
+    const response = await signedCall('/jobs/42?state=pending&cursor=a%20b');
+    expect(response.status).toBe(200);
+    expect(eventOf(response.text)).toMatchObject({
       rawPath: '/jobs/42',
       queryParameters: { state: 'pending', cursor: 'a b' },
     });
   });
 
   it('a request signed with STS credentials the runtime handed to a function', async () => {
-    const answer = await signedCall('/jobs', { method: 'POST', body: '{"x":1}', credentials: handedOut });
-    expect(answer.status).toBe(200);
-    expect(eventOf(answer.text).body).toBe('{"x":1}');
+    const response = await signedCall('/jobs', { method: 'POST', body: '{"x":1}', credentials: handedOut });
+    expect(response.status).toBe(200);
+    expect(eventOf(response.text).body).toBe('{"x":1}');
   });
 
   it('under /http/{functionName}/ too: the signature covers the path as called', async () => {
-    const answer = await signedCall('/http/fixture-echo/jobs/1');
-    expect(answer.status).toBe(200);
-    expect(eventOf(answer.text).rawPath).toBe('/jobs/1');
+    const response = await signedCall('/http/fixture-echo/jobs/1');
+    expect(response.status).toBe(200);
+    expect(eventOf(response.text).rawPath).toBe('/jobs/1');
   });
 
   it("a request signed exactly as FC's Node.js example does it (official helper, millisecond date)", async () => {
@@ -114,33 +112,33 @@ describe('served', () => {
 
 describe("refused with FC's codes", () => {
   const expectRefusal = (
-    answer: { status: number; requestId: string | null; text: string },
+    response: { status: number; requestId: string | null; text: string },
     status: number,
     code: string,
   ) => {
-    expect(answer.status).toBe(status);
-    expect(JSON.parse(answer.text)).toEqual({
+    expect(response.status).toBe(status);
+    expect(JSON.parse(response.text)).toEqual({
       Code: code,
       Message: expect.any(String),
-      RequestId: answer.requestId,
+      RequestId: response.requestId,
     });
   };
 
   it('400 MissingRequiredHeader for an unsigned request', async () => {
-    const response = await fetch(`${fixture.runtime.url}/jobs/1`);
-    const answer = {
-      status: response.status,
-      requestId: response.headers.get('x-fc-request-id'),
-      text: await response.text(),
+    const fetched = await fetch(`${fixture.runtime.url}/jobs/1`);
+    const response = {
+      status: fetched.status,
+      requestId: fetched.headers.get('x-fc-request-id'),
+      text: await fetched.text(),
     };
-    expectRefusal(answer, 400, 'MissingRequiredHeader');
-    expect(JSON.parse(answer.text).Message).toBe('required HTTP header authorization was not specified');
+    expectRefusal(response, 400, 'MissingRequiredHeader');
+    expect(JSON.parse(response.text).Message).toBe('required HTTP header authorization was not specified');
   });
 
   it('403 SignatureNotMatch for a wrong secret, without quoting the token', async () => {
-    const answer = await signedCall('/jobs/1', { credentials: { ...handedOut, accessKeySecret: 'wrong' } });
-    expectRefusal(answer, 403, 'SignatureNotMatch');
-    expect(answer.text).not.toContain(handedOut.securityToken ?? 'no token');
+    const response = await signedCall('/jobs/1', { credentials: { ...handedOut, accessKeySecret: 'wrong' } });
+    expectRefusal(response, 403, 'SignatureNotMatch');
+    expect(response.text).not.toContain(handedOut.securityToken ?? 'no token');
   });
 
   it.each([
@@ -149,15 +147,15 @@ describe("refused with FC's codes", () => {
     ['another path', { sentPath: '/jobs/2' }, 'SignatureNotMatch'],
     ['another method', { sentMethod: 'PUT' }, 'SignatureNotMatch'],
   ] as const)('403 for %s', async (_, change, code) => {
-    const answer = await signedCall('/jobs/1?state=pending', change);
-    expectRefusal(answer, 403, code);
+    const response = await signedCall('/jobs/1?state=pending', change);
+    expectRefusal(response, 403, code);
   });
 
   it('403 InvalidAccessKeyID for a permanent AccessKey other than the local one', async () => {
-    const answer = await signedCall('/jobs/1', {
+    const response = await signedCall('/jobs/1', {
       credentials: { accessKeyId: 'LTAI5tOTHER', accessKeySecret: 'x' },
     });
-    expectRefusal(answer, 403, 'InvalidAccessKeyID');
+    expectRefusal(response, 403, 'InvalidAccessKeyID');
   });
 
   it('403 InvalidSecurityToken for STS credentials never handed out, or without their token', async () => {
@@ -168,8 +166,8 @@ describe("refused with FC's codes", () => {
   });
 
   it('403 RequestTimeTooSkewed for a date more than 15 minutes off', async () => {
-    const answer = await signedCall('/jobs/1', { date: new Date(Date.now() - 16 * 60_000) });
-    expectRefusal(answer, 403, 'RequestTimeTooSkewed');
+    const response = await signedCall('/jobs/1', { date: new Date(Date.now() - 16 * 60_000) });
+    expectRefusal(response, 403, 'RequestTimeTooSkewed');
   });
 });
 

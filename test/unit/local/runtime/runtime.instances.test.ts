@@ -46,7 +46,7 @@ function resultOf<T = Record<string, unknown>>(outcome: InvocationOutcome): T {
   return JSON.parse(outcome.result.json) as T;
 }
 
-interface EchoAnswer {
+interface EchoResult {
   context: Record<string, unknown> & { credentials: { accessKeyId: string } };
   env: Record<string, unknown>;
   calls: number;
@@ -55,8 +55,8 @@ interface EchoAnswer {
 describe('the context', () => {
   it('is FC-shaped, with fresh credentials from the source for each invocation', async () => {
     const before = issued.length;
-    const first = resultOf<EchoAnswer>(await runtime.invoke('echo', '1'));
-    const second = resultOf<EchoAnswer>(await runtime.invoke('echo', '2'));
+    const first = resultOf<EchoResult>(await runtime.invoke('echo', '1'));
+    const second = resultOf<EchoResult>(await runtime.invoke('echo', '2'));
     expect(first.context).toEqual({
       requestId: expect.stringMatching(/^1-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{12}$/),
       credentials: {
@@ -100,7 +100,7 @@ describe('the context', () => {
 
 describe('isolation', () => {
   it('gives each function its own environment: FC variables, s.yaml, overrides, nothing else', async () => {
-    const echo = resultOf<EchoAnswer>(await runtime.invoke('echo', 'x'));
+    const echo = resultOf<EchoResult>(await runtime.invoke('echo', 'x'));
     expect(echo.env).toEqual({
       MARKER: 'echo',
       LEAK: 'set by echo',
@@ -132,8 +132,8 @@ describe('isolation', () => {
   });
 
   it('keeps module state on a warm instance', async () => {
-    const { calls } = resultOf<EchoAnswer>(await runtime.invoke('echo', 'a'));
-    expect(resultOf<EchoAnswer>(await runtime.invoke('echo', 'b')).calls).toBe(calls + 1);
+    const { calls } = resultOf<EchoResult>(await runtime.invoke('echo', 'a'));
+    expect(resultOf<EchoResult>(await runtime.invoke('echo', 'b')).calls).toBe(calls + 1);
   });
 });
 

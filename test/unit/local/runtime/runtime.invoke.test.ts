@@ -46,16 +46,16 @@ beforeAll(async () => {
 });
 afterAll(() => fixture.runtime.close());
 
-interface EchoAnswer {
+interface EchoResult {
   event: string;
   context: { requestId: string; credentials: Credentials };
 }
 
-async function echoInvocation(payload: string): Promise<EchoAnswer> {
+async function echoInvocation(payload: string): Promise<EchoResult> {
   const outcome = await fixture.runtime.invoke(ECHO, payload);
   if (!outcome.ok || outcome.result.type !== 'json')
     throw new Error(`echo failed: ${JSON.stringify(outcome)}`);
-  return JSON.parse(outcome.result.json) as EchoAnswer;
+  return JSON.parse(outcome.result.json) as EchoResult;
 }
 
 const ended = (requestId: string | null) =>
@@ -92,14 +92,14 @@ describe('POST /invoke/{name}', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
-    const answer = (await response.json()) as EchoAnswer;
-    expect(answer.event).toBe('ünïcode ✓');
-    expect(answer.context.requestId).toBe(response.headers.get('x-fc-request-id'));
+    const echoed = (await response.json()) as EchoResult;
+    expect(echoed.event).toBe('ünïcode ✓');
+    expect(echoed.context.requestId).toBe(response.headers.get('x-fc-request-id'));
   });
 
   it('takes the resource name too', async () => {
     const response = await fetch(`${fixture.runtime.url}/invoke/echo`, { method: 'POST', body: 'x' });
-    expect(((await response.json()) as EchoAnswer).event).toBe('x');
+    expect(((await response.json()) as EchoResult).event).toBe('x');
   });
 
   it('runs async: 202 at once, the invocation afterwards', async () => {
@@ -150,7 +150,7 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
       query: { qualifier: 'LATEST' },
     });
     expect(response.status).toBe(200);
-    expect(((await response.json()) as EchoAnswer).event).toBe('{"inferenceJobId":"j-1"}');
+    expect(((await response.json()) as EchoResult).event).toBe('{"inferenceJobId":"j-1"}');
   });
 
   it('runs async', async () => {
@@ -177,7 +177,7 @@ describe('FC 3.0 InvokeFunction (ACS3-signed)', () => {
       },
     });
     expect(response.status).toBe(200);
-    expect(((await response.json()) as EchoAnswer).event).toBe('from outside');
+    expect(((await response.json()) as EchoResult).event).toBe('from outside');
   });
 
   it('404 for an unknown function, once the signature is good', async () => {
@@ -306,8 +306,8 @@ function fakeSts(): Credentials {
 describe('FC 2.0 path, with the real @alicloud/fc2 client', () => {
   it('invokes sync and gets the result (JSON-parsed by fc2)', async () => {
     const { data, headers } = await fc2Client(handedOut).invokeFunction('any-service', ECHO, 'via fc2');
-    expect((data as EchoAnswer).event).toBe('via fc2');
-    expect(headers['x-fc-request-id']).toBe((data as EchoAnswer).context.requestId);
+    expect((data as EchoResult).event).toBe('via fc2');
+    expect(headers['x-fc-request-id']).toBe((data as EchoResult).context.requestId);
   });
 
   it('invokes async, with a qualifier', async () => {
@@ -412,7 +412,7 @@ describe('a function migrated from FC 2.0 (named <service>$<function>)', () => {
   it('is reached by fc2 as service svc, function legacy-echo', async () => {
     const outcome = await migrated.runtime.invoke('echo', 'who');
     if (!outcome.ok || outcome.result.type !== 'json') throw new Error('echo failed');
-    const { credentials } = (JSON.parse(outcome.result.json) as EchoAnswer).context;
+    const { credentials } = (JSON.parse(outcome.result.json) as EchoResult).context;
     const client = new FCClient('1234567890123456', {
       accessKeyID: credentials.accessKeyId,
       accessKeySecret: credentials.accessKeySecret,
@@ -421,6 +421,6 @@ describe('a function migrated from FC 2.0 (named <service>$<function>)', () => {
       endpoint: migrated.runtime.url,
     });
     const { data } = await client.invokeFunction('svc', 'legacy-echo', 'migrated');
-    expect((data as EchoAnswer).event).toBe('migrated');
+    expect((data as EchoResult).event).toBe('migrated');
   });
 });

@@ -11,7 +11,7 @@ import { ConfigError, InvalidInputError } from '#shared/errors.ts';
 import {
   expectedAcs3Signature,
   gatewayError,
-  jobAnswer,
+  jobResponse,
   type RecordedRequest,
   type ScriptedServer,
   type Step,
@@ -64,7 +64,7 @@ describe('resolveEndpoint', () => {
 
 describe('queryJob', () => {
   it('sends a correctly signed GET and returns the normalized job', async () => {
-    const { client, server } = await clientFor([jobAnswer(pending, 'REQ-1')], {
+    const { client, server } = await clientFor([jobResponse(pending, 'REQ-1')], {
       now: () => Date.UTC(2025, 2, 14, 9, 26, 53, 500),
       nonce: () => 'fixed-nonce',
     });
@@ -87,7 +87,7 @@ describe('queryJob', () => {
   });
 
   it('sends what signedQuery signs (the sweep bench floor signs with it)', async () => {
-    const { client, server } = await clientFor([jobAnswer(pending)], {
+    const { client, server } = await clientFor([jobResponse(pending)], {
       credentials: () => STS,
       now: () => Date.UTC(2025, 2, 14, 9, 26, 53, 500),
       nonce: () => 'fixed-nonce',
@@ -112,7 +112,7 @@ describe('queryJob', () => {
   });
 
   it('adds the STS headers when the credentials carry a token', async () => {
-    const { client, server } = await clientFor([jobAnswer(pending)], { credentials: () => STS });
+    const { client, server } = await clientFor([jobResponse(pending)], { credentials: () => STS });
     await client.queryJob('20');
     expect(server.requests[0]?.headers['x-acs-security-token']).toBe(STS.securityToken);
     expect(server.requests[0]?.headers['x-acs-accesskey-id']).toBe(STS.accessKeyId);
@@ -120,14 +120,16 @@ describe('queryJob', () => {
 
   it('asks the credentials provider on every call', async () => {
     const provider = vi.fn(() => AK);
-    const { client } = await clientFor([jobAnswer(pending), jobAnswer(pending)], { credentials: provider });
+    const { client } = await clientFor([jobResponse(pending), jobResponse(pending)], {
+      credentials: provider,
+    });
     await client.queryJob('20');
     await client.queryJob('20');
     expect(provider).toHaveBeenCalledTimes(2);
   });
 
   it('reuses one keep-alive connection across calls', async () => {
-    const { client, server } = await clientFor(Array.from({ length: 10 }, () => jobAnswer(pending)));
+    const { client, server } = await clientFor(Array.from({ length: 10 }, () => jobResponse(pending)));
     for (let i = 0; i < 10; i++) await client.queryJob('20');
     // undici hands a socket back to its pool a tick after the body is read, so a call made at once
     // may open a second one; after that they are reused.
@@ -218,7 +220,7 @@ describe('queryJob errors', () => {
       [
         gatewayError(400, 'Throttling.User', { 'x-acs-retry-after': '1500' }),
         gatewayError(503, 'ServiceUnavailable'),
-        jobAnswer(pending),
+        jobResponse(pending),
       ],
       {
         now: () => {
@@ -244,7 +246,7 @@ describe('queryJob errors', () => {
         { status: 200, body: '{"truncated' },
         { status: 500, body: { success: false, errCode: 'UNKNOWN_ERROR', errMessage: '未知错误' } },
         'drop',
-        jobAnswer(pending),
+        jobResponse(pending),
       ],
       { retry: { maxAttempts: 5 } },
     );
@@ -259,7 +261,7 @@ describe('queryJob errors', () => {
     // must not be the same signed request, or it comes back SignatureNonceUsed instead of the job.
     let clock = Date.parse('2026-11-25T00:00:00Z');
     let n = 0;
-    const { client, server } = await clientFor([jobAnswer(pending), 'drop', jobAnswer(pending)], {
+    const { client, server } = await clientFor([jobResponse(pending), 'drop', jobResponse(pending)], {
       now: () => (clock += 1_000),
       nonce: () => `nonce-${++n}`,
     });
@@ -275,7 +277,7 @@ describe('queryJob errors', () => {
 
   it('gives up after maxAttempts with the last error, 429 for throttling', async () => {
     const throttled = gatewayError(400, 'Throttling.Api', { 'x-acs-retry-after': '250' });
-    const { client, server } = await clientFor([throttled, throttled, throttled, jobAnswer(pending)]);
+    const { client, server } = await clientFor([throttled, throttled, throttled, jobResponse(pending)]);
     await expect(client.queryJob('20')).rejects.toMatchObject({
       code: 'UpstreamThrottled',
       statusCode: 429,
@@ -287,7 +289,7 @@ describe('queryJob errors', () => {
 
   it('bounds x-acs-retry-after (5 min unless told) and leaves a wait beyond its cap to the caller', async () => {
     const huge = gatewayError(400, 'Throttling.User', { 'x-acs-retry-after': '1000000000000000' });
-    const { client, delays, server } = await clientFor([huge, jobAnswer(pending)]);
+    const { client, delays, server } = await clientFor([huge, jobResponse(pending)]);
     await expect(client.queryJob('20')).rejects.toMatchObject({ retryAfterMs: 300_000 });
     expect(delays).toEqual([]); // 5 min is beyond the 2 s cap: no early retry within the call
     expect(server.requests).toHaveLength(1);
@@ -326,7 +328,7 @@ describe('queryJob errors', () => {
   });
 
   it('times an attempt out and reports it (504)', async () => {
-    const { client } = await clientFor([{ ...(jobAnswer(pending) as object), delayMs: 500 } as Step], {
+    const { client } = await clientFor([{ ...(jobResponse(pending) as object), delayMs: 500 } as Step], {
       attemptTimeoutMs: 50,
       retry: { maxAttempts: 1 },
     });
@@ -345,7 +347,7 @@ describe('queryJob errors', () => {
   });
 
   it('cuts a slow attempt at the deadline', async () => {
-    const { client } = await clientFor([{ ...(jobAnswer(pending) as object), delayMs: 1000 } as Step]);
+    const { client } = await clientFor([{ ...(jobResponse(pending) as object), delayMs: 1000 } as Step]);
     const started = Date.now();
     await expect(client.queryJob('20', { deadline: started + 100 })).rejects.toMatchObject({
       kind: 'timeout',
@@ -356,7 +358,7 @@ describe('queryJob errors', () => {
   it('stops at once when the caller aborts', async () => {
     const controller = new AbortController();
     const { client, server } = await clientFor([
-      { ...(jobAnswer(pending) as object), delayMs: 1000 } as Step,
+      { ...(jobResponse(pending) as object), delayMs: 1000 } as Step,
     ]);
     setTimeout(() => controller.abort(), 50);
     await expect(client.queryJob('20', { signal: controller.signal })).rejects.toMatchObject({
@@ -370,7 +372,7 @@ describe('queryJob errors', () => {
       options?.refresh ? { ...STS, securityToken: 'fresh-token' } : STS,
     );
     const { client, server, delays } = await clientFor(
-      [gatewayError(403, 'InvalidSecurityToken.Expired'), jobAnswer(pending)],
+      [gatewayError(403, 'InvalidSecurityToken.Expired'), jobResponse(pending)],
       { credentials: provider },
     );
     await expect(client.queryJob('20')).resolves.toMatchObject({ attempts: 2 });
@@ -383,7 +385,7 @@ describe('queryJob errors', () => {
     const { client, server } = await clientFor([
       gatewayError(403, 'InvalidSecurityToken.Expired'),
       gatewayError(403, 'InvalidSecurityToken.Expired'),
-      jobAnswer(pending),
+      jobResponse(pending),
     ]);
     await expect(client.queryJob('20')).rejects.toMatchObject({
       upstreamCode: 'InvalidSecurityToken.Expired',

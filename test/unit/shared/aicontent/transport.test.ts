@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HttpProtocolError } from '#shared/aicontent/httpAnswer.ts';
+import { HttpProtocolError } from '#shared/aicontent/httpResponse.ts';
 import {
   createHttpTransport,
   requestHead,
@@ -75,8 +75,8 @@ interface RawRequest {
   index: number;
 }
 
-/** A node:net server that hands each request head to `answer`, which writes whatever bytes it likes. */
-async function rawServer(answer: (socket: Socket, request: RawRequest) => void) {
+/** A node:net server that hands each request head to `respond`, which writes whatever bytes it likes. */
+async function rawServer(respond: (socket: Socket, request: RawRequest) => void) {
   const requests: RawRequest[] = [];
   const server = createNetServer((socket) => {
     let buffered = '';
@@ -92,7 +92,7 @@ async function rawServer(answer: (socket: Socket, request: RawRequest) => void) 
         };
         buffered = buffered.slice(end + 4);
         requests.push(request);
-        answer(socket, request);
+        respond(socket, request);
       }
     });
   });
@@ -168,7 +168,7 @@ describe('requestHead', () => {
 });
 
 describe('createHttpTransport', () => {
-  it('returns the status, the header fields and the UTF-8 text of the answer', async () => {
+  it('returns the status, the header fields and the UTF-8 text of the response', async () => {
     const body = Buffer.from('{"message":"任务已完成 ✓"}', 'utf8');
     const loopback = await httpServer((_, res) => {
       res.writeHead(202, { 'Content-Type': 'application/json', 'X-Acs-Request-Id': 'REQ-FAKE-1' });
@@ -176,12 +176,12 @@ describe('createHttpTransport', () => {
       res.write(body.subarray(0, 14));
       res.end(body.subarray(14));
     });
-    const answer = await get(createHttpTransport(), loopback.origin);
-    expect(answer.status).toBe(202);
-    expect(answer.header('content-type')).toBe('application/json');
-    expect(answer.header('x-acs-request-id')).toBe('REQ-FAKE-1');
-    expect(answer.header('x-not-sent')).toBeUndefined();
-    expect(answer.text).toBe('{"message":"任务已完成 ✓"}');
+    const response = await get(createHttpTransport(), loopback.origin);
+    expect(response.status).toBe(202);
+    expect(response.header('content-type')).toBe('application/json');
+    expect(response.header('x-acs-request-id')).toBe('REQ-FAKE-1');
+    expect(response.header('x-not-sent')).toBeUndefined();
+    expect(response.text).toBe('{"message":"任务已完成 ✓"}');
   });
 
   it('sends a GET for the path with the given headers and the origin as host', async () => {
@@ -211,10 +211,10 @@ describe('createHttpTransport', () => {
 
   describe('connection reuse', () => {
     it('sends sequential requests on one connection', async () => {
-      const loopback = await httpServer((req, res) => res.end(`answer to ${req.url}`));
+      const loopback = await httpServer((req, res) => res.end(`response to ${req.url}`));
       const transport = createHttpTransport();
       for (const path of ['/1', '/2', '/3']) {
-        expect((await get(transport, loopback.origin, { path })).text).toBe(`answer to ${path}`);
+        expect((await get(transport, loopback.origin, { path })).text).toBe(`response to ${path}`);
       }
       expect(loopback.requests).toHaveLength(3);
       expect(loopback.connections).toBe(1);
@@ -227,7 +227,7 @@ describe('createHttpTransport', () => {
       expect(loopback.connections).toBe(2);
     });
 
-    it('does not reuse a connection after a `connection: close` answer', async () => {
+    it('does not reuse a connection after a `connection: close` response', async () => {
       const loopback = await httpServer((_, res) => {
         res.setHeader('connection', 'close');
         res.end('bye');
@@ -253,7 +253,7 @@ describe('createHttpTransport', () => {
       expect(loopback.connections).toBe(1);
     });
 
-    it('does not reuse a connection whose answer was framed by its end', async () => {
+    it('does not reuse a connection whose response was framed by its end', async () => {
       const loopback = await rawServer((socket) => socket.end('HTTP/1.1 200 OK\r\n\r\nuntil the end'));
       const transport = createHttpTransport();
       expect((await get(transport, loopback.origin)).text).toBe('until the end');
@@ -309,7 +309,7 @@ describe('createHttpTransport', () => {
       expect(loopback.connections).toBe(2);
     });
 
-    it('does not reuse a connection whose answer had bytes left over', async () => {
+    it('does not reuse a connection whose response had bytes left over', async () => {
       const loopback = await rawServer((socket) =>
         socket.write(Buffer.concat([ok('ok'), Buffer.from('extra')])),
       );
@@ -334,15 +334,15 @@ describe('createHttpTransport', () => {
     });
 
     it('sends again, on a new connection, a request the server closed a reused connection on', async () => {
-      // The server ends each connection right after its answer, though the answer allows reuse: the
+      // The server ends each connection right after its response, though the response allows reuse: the
       // next request, sent at once, goes out on a connection whose end has not been read yet.
       const loopback = await rawServer((socket, request) => {
-        if (request.onConnection === 0) socket.end(ok(`answer ${request.index}`));
+        if (request.onConnection === 0) socket.end(ok(`response ${request.index}`));
       });
       const transport = createHttpTransport();
-      expect((await get(transport, loopback.origin)).text).toBe('answer 0');
+      expect((await get(transport, loopback.origin)).text).toBe('response 0');
       const second = await get(transport, loopback.origin);
-      expect(second.text).toMatch(/^answer [12]$/);
+      expect(second.text).toMatch(/^response [12]$/);
       expect(loopback.connections).toBe(2);
     });
 
@@ -386,7 +386,7 @@ describe('createHttpTransport', () => {
       expect(loopback.connections).toBe(1);
     });
 
-    it('does not send again a request whose answer was cut after it began', async () => {
+    it('does not send again a request whose response was cut after it began', async () => {
       const loopback = await rawServer((socket, request) => {
         if (request.index === 0) socket.write(ok('first'));
         else socket.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npart');
@@ -412,7 +412,7 @@ describe('createHttpTransport', () => {
       expect(loopback.connections).toBe(2);
     });
 
-    it('times out an answer whose body stops coming', async () => {
+    it('times out a response whose body stops coming', async () => {
       const loopback = await rawServer((socket) =>
         socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhalf'),
       );
@@ -529,8 +529,8 @@ describe('createHttpTransport', () => {
         [
           `import { createHttpTransport } from ${JSON.stringify(transportUrl)};`,
           'const transport = createHttpTransport();',
-          'const answer = await transport({ origin: new URL(process.argv[2]), path: "/", headers: {}, timeoutMs: 5000 });',
-          'console.log(answer.status, answer.text);',
+          'const response = await transport({ origin: new URL(process.argv[2]), path: "/", headers: {}, timeoutMs: 5000 });',
+          'console.log(response.status, response.text);',
         ].join('\n'),
       );
       const probe = runTsx([script, loopback.origin.href]);

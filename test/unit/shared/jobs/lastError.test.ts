@@ -11,11 +11,12 @@ import { parseJob } from '#shared/aicontent/job.ts';
 import { readSweepPolicy } from '#shared/config.ts';
 import type { NotifyTarget, TrackedJob } from '#shared/jobs/jobStore.ts';
 import { sweep } from '#shared/jobs/sweep.ts';
-import { listTracked, trackingView } from '#shared/jobs/tracking.ts';
+import { trackingView } from '#shared/jobs/tracking.ts';
 import { createLogger } from '#shared/log.ts';
 import { createNotifier } from '#shared/notify/notifier.ts';
 import { WEBHOOK_FAILED } from '#shared/notify/notifyError.ts';
-import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
+import { listReply } from '#shared/query/trackingReplies.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 import { forbidSystemDns, STS, stubResolver, WEBHOOK_SECRET } from '#test/helpers/notifyTargets.ts';
 
@@ -77,10 +78,9 @@ async function sweepOnce(jobs: Record<string, NotifyTarget | undefined>, default
     webhookSecret: WEBHOOK_SECRET,
     allowHttpWebhooks: true,
     allowPrivateAddresses: true,
-    allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: allowlistOf(Object.values(jobs)) }),
+    allowedTargets: targetAllowlist(allowlistOf(Object.values(jobs))),
     resolve: stubResolver({}),
     attemptTimeoutMs: 300,
-    retry: { maxAttempts: 1 },
   });
   const summary = await sweep(
     {
@@ -148,7 +148,7 @@ describe('tracking views', () => {
     const { job } = await store.track({ id: 'j1', notify, now: 0 });
     if (!job) throw new Error('not tracked');
     expect(trackingView(job).notify).toBe('webhook https://hooks.example.test/done');
-    const listed = await listTracked(store, { state: 'pending', limit: 10 });
+    const listed = await listReply(store, { state: 'pending', limit: 10 });
     expect(JSON.stringify(listed.body)).not.toContain('secret-token');
     expect(trackingView({ ...job, notify: { type: 'function', name: 'f' } }).notify).toBe('function f');
   });

@@ -12,7 +12,7 @@ import type { TrackedJob } from '#shared/jobs/jobStore.ts';
 import { sweep } from '#shared/jobs/sweep.ts';
 import { createLogger } from '#shared/log.ts';
 import { createNotifier } from '#shared/notify/notifier.ts';
-import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 
 interface Tarpit {
@@ -72,9 +72,9 @@ describe('a sweep with silent webhook receivers', () => {
       webhookSecret: 'test-webhook-secret-0123456789',
       allowHttpWebhooks: true,
       allowPrivateAddresses: true,
-      allowedTargets: targetAllowlistFromConfig({
-        NOTIFY_TARGETS_ALLOWED: silent.map((tarpit) => `url:${new URL('/', tarpit.url).href}`).join(','),
-      }),
+      allowedTargets: targetAllowlist(
+        silent.map((tarpit) => `url:${new URL('/', tarpit.url).href}`).join(','),
+      ),
     });
     const query = async (id: string) => {
       await new Promise((resolve) => setTimeout(resolve, 20)); // aicontent answers in 20 ms

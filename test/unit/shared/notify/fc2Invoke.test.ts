@@ -59,24 +59,25 @@ describe('FC 2.0 through the real @alicloud/fc2 client', () => {
     expect((error as Error).message).toContain('function on-done does not exist');
   });
 
-  it('retries a 503 and a dropped connection', async () => {
+  it('tells a 503 and a dropped connection as worth another try, one request per call', async () => {
     server = await startServer([
       { status: 503, body: { ErrorCode: 'ServiceUnavailable', ErrorMessage: 'busy' } },
       'drop',
       fcAccepted,
     ]);
-    const { notifier, delays } = notifierFor(server);
+    const { notifier } = notifierFor(server);
+    await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'ServiceUnavailable', retryable: true });
+    await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'NetworkError', retryable: true });
     await notifier.notify(job);
     expect(server.requests).toHaveLength(3);
-    expect(delays).toHaveLength(2);
   });
 
   it('times an attempt out', async () => {
     const slow: Step = { ...fcAccepted, delayMs: 300 };
-    server = await startServer([slow, slow]);
-    const { notifier } = notifierFor(server, { attemptTimeoutMs: 50, retry: { maxAttempts: 2 } });
+    server = await startServer([slow]);
+    const { notifier } = notifierFor(server, { attemptTimeoutMs: 50 });
     await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'Timeout', retryable: true });
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(1);
   });
 });
 
@@ -145,7 +146,7 @@ describe('FC 2.0 with an injected client', () => {
     server = await startServer([]);
     const { notifier } = notifierFor(server, { fc2ClientFactory: fake.factory });
     await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'NetworkError', retryable: true });
-    expect(fake.made).toHaveLength(3);
+    expect(fake.made).toHaveLength(1);
   });
 
   it('stops waiting for the client when the caller aborts', async () => {

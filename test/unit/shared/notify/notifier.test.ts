@@ -4,7 +4,7 @@ import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import type { Notifier } from '#shared/jobs/sweep.ts';
 import { createNotifier, NOTIFY_ATTEMPT_TIMEOUT_MS, type NotifierOptions } from '#shared/notify/notifier.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
-import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
 import { endedJob, fcAccepted, notifierFor, STS } from '#test/helpers/notifyTargets.ts';
 import { type ScriptedServer, scriptedServers } from '#test/helpers/scriptedServer.ts';
 
@@ -41,7 +41,7 @@ describe('createNotifier', () => {
 
   it('does not send to a job’s own target that NOTIFY_TARGETS_ALLOWED no longer allows; the default needs no entry', async () => {
     server = await startServer([fcAccepted, fcAccepted]);
-    const allowedTargets = targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'fn:store-*' });
+    const allowedTargets = targetAllowlist('fn:store-*');
     const { notifier } = notifierFor(server, { defaultTarget: fallback, allowedTargets });
     const refused = notifier.notify(endedJob({ notify: { type: 'function', name: 'own-target' } }));
     await expect(refused).rejects.toBeInstanceOf(NotifyError);
@@ -79,7 +79,7 @@ describe('createNotifier', () => {
       webhookSecret: 'test-webhook-secret-0123456789',
       allowHttpWebhooks: true,
       allowPrivateAddresses: true,
-      allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:${server.url}/` }),
+      allowedTargets: targetAllowlist(`url:${server.url}/`),
     });
     const job = endedJob({ notify: { type: 'webhook', url: `${server.url}/hook` } });
     await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'Http503' });
@@ -88,7 +88,7 @@ describe('createNotifier', () => {
   });
 
   it('calls final the failures no later try can mend', async () => {
-    const allowedTargets = targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'fn:store-*' });
+    const allowedTargets = targetAllowlist('fn:store-*');
     const notifier = createNotifier({ ...base, allowedTargets, allowHttpWebhooks: true });
     const notAllowed = notifier.notify(endedJob({ notify: { type: 'function', name: 'own-target' } }));
     await expect(notAllowed).rejects.toMatchObject({ code: 'InvalidNotifyTarget', final: true });
@@ -96,7 +96,7 @@ describe('createNotifier', () => {
       ...base,
       allowHttpWebhooks: true,
       allowPrivateAddresses: true,
-      allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'url:http://127.0.0.1:1/' }),
+      allowedTargets: targetAllowlist('url:http://127.0.0.1:1/'),
     }).notify(endedJob({ notify: { type: 'webhook', url: 'http://127.0.0.1:1/h' } }));
     await expect(unsigned).rejects.toMatchObject({ code: 'WebhookSecretMissing', final: true });
     server = await startServer([{ status: 404, body: '' }]);
@@ -150,7 +150,7 @@ describe('createNotifier', () => {
     expect(() => createNotifier({ ...base, ...options })).toThrow(message);
   });
 
-  it('fails at once, without retrying, when the credentials cannot be had', async () => {
+  it('tells credentials that cannot be had as not worth another try, asking once', async () => {
     server = await startServer([]);
     let asked = 0;
     const { notifier } = notifierFor(server, {

@@ -1,16 +1,25 @@
 import { describe, expect, it } from 'vitest';
+import { type Env, readDefaultTargetSettings, readTrackingConfig } from '#shared/config.ts';
 import { ConfigError, InvalidInputError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import {
+  defaultNotifyTarget,
   describeTarget,
-  notifyTargetFromConfig,
   parseNotifyTarget,
-  targetAllowlistFromConfig,
+  type TargetRules,
+  targetAllowlist,
 } from '#shared/notify/notifyTarget.ts';
+
+/** The allowlist as the functions build it: its setting read by config.ts, then parsed. */
+const allowlistFromEnv = (env: Env) => targetAllowlist(readTrackingConfig(env).notifyTargetsAllowed);
+
+/** The default target as the sweeper builds it: its settings read by config.ts, then checked. */
+const defaultTargetFromEnv = (env: Env, rules?: TargetRules) =>
+  defaultNotifyTarget(readDefaultTargetSettings(env), rules);
 
 /** Rules that allow any function and any webhook on example.com. */
 const open = {
-  allowed: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'fn:*, fc2:*/*, url:https://example.com/' }),
+  allowed: targetAllowlist('fn:*, fc2:*/*, url:https://example.com/'),
 };
 
 describe('parseNotifyTarget', () => {
@@ -86,7 +95,7 @@ describe('parseNotifyTarget', () => {
     const local = {
       allowHttp: true,
       allowPrivateAddresses: true,
-      allowed: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: 'url:http://127.0.0.1:9000/' }),
+      allowed: targetAllowlist('url:http://127.0.0.1:9000/'),
     };
     expect(parseNotifyTarget({ url: 'http://127.0.0.1:9000/hook' }, local)).toEqual({
       type: 'webhook',
@@ -104,7 +113,7 @@ describe('parseNotifyTarget', () => {
       expect(() => parseNotifyTarget(input)).toThrow(
         /accepts no per-job notify target.*NOTIFY_TARGETS_ALLOWED/,
       );
-      expect(() => parseNotifyTarget(input, { allowed: targetAllowlistFromConfig({}) })).toThrow(
+      expect(() => parseNotifyTarget(input, { allowed: allowlistFromEnv({}) })).toThrow(
         /leave notify out to use its default target/,
       );
     }
@@ -136,7 +145,7 @@ describe('parseNotifyTarget', () => {
     '[2001:db8::1]',
   ])('refuses a webhook to %s, however it is spelt, unless private addresses are allowed', (host) => {
     const rules = {
-      allowed: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:https://${host}/` }),
+      allowed: targetAllowlist(`url:https://${host}/`),
     };
     const input = { url: `https://${host}/hook` };
     expect(() => parseNotifyTarget(input, rules)).toThrow(
@@ -149,9 +158,7 @@ describe('parseNotifyTarget', () => {
 
   it('takes a webhook to a public address or a host name (checked again when sent)', () => {
     const rules = {
-      allowed: targetAllowlistFromConfig({
-        NOTIFY_TARGETS_ALLOWED: 'url:https://8.8.8.8/, url:https://hooks.example.com/',
-      }),
+      allowed: targetAllowlist('url:https://8.8.8.8/, url:https://hooks.example.com/'),
     };
     expect(parseNotifyTarget({ url: 'https://8.8.8.8/hook' }, rules)).toMatchObject({ type: 'webhook' });
     expect(parseNotifyTarget({ url: 'https://hooks.example.com/hook' }, rules)).toMatchObject({
@@ -178,7 +185,7 @@ describe('parseNotifyTarget', () => {
       type: 'webhook',
       url: 'https://example.com/a%20b?x=1',
     });
-    expect(notifyTargetFromConfig({ NOTIFY_URL: 'https://Example.com' })).toEqual({
+    expect(defaultTargetFromEnv({ NOTIFY_URL: 'https://Example.com' })).toEqual({
       type: 'webhook',
       url: 'https://example.com/',
     });
@@ -191,9 +198,9 @@ describe('parseNotifyTarget', () => {
   });
 });
 
-describe('targetAllowlistFromConfig (NOTIFY_TARGETS_ALLOWED)', () => {
+describe('targetAllowlist (NOTIFY_TARGETS_ALLOWED)', () => {
   const allowlist = (text: string) => {
-    const read = targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: text });
+    const read = targetAllowlist(text);
     if (!read) throw new Error('expected an allowlist');
     return read;
   };
@@ -202,7 +209,7 @@ describe('targetAllowlistFromConfig (NOTIFY_TARGETS_ALLOWED)', () => {
 
   it('allows no target when unset or empty', () => {
     for (const env of [{}, { NOTIFY_TARGETS_ALLOWED: '' }, { NOTIFY_TARGETS_ALLOWED: ' ' }]) {
-      const allowed = targetAllowlistFromConfig(env);
+      const allowed = allowlistFromEnv(env);
       expect([fn('on-job-done'), hook('https://hooks.example.test/')].some(allowed.allows)).toBe(false);
     }
   });
@@ -251,12 +258,8 @@ describe('targetAllowlistFromConfig (NOTIFY_TARGETS_ALLOWED)', () => {
     'url:/relative/',
     'email:a@b.test',
   ])('refuses the entry %j with a ConfigError naming the setting', (entry) => {
-    expect(() => targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `fn:ok,${entry}` })).toThrow(
-      ConfigError,
-    );
-    expect(() => targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: entry })).toThrow(
-      /NOTIFY_TARGETS_ALLOWED/,
-    );
+    expect(() => targetAllowlist(`fn:ok,${entry}`)).toThrow(ConfigError);
+    expect(() => targetAllowlist(entry)).toThrow(/NOTIFY_TARGETS_ALLOWED/);
   });
 
   it('makes parseNotifyTarget refuse (400) a target it does not allow, saying which setting', () => {
@@ -269,35 +272,33 @@ describe('targetAllowlistFromConfig (NOTIFY_TARGETS_ALLOWED)', () => {
   });
 });
 
-describe('notifyTargetFromConfig', () => {
+describe('defaultNotifyTarget (NOTIFY_FUNCTION, NOTIFY_URL…)', () => {
   it('reads each kind of target', () => {
-    expect(notifyTargetFromConfig({ NOTIFY_FUNCTION: 'on-done' })).toEqual({
+    expect(defaultTargetFromEnv({ NOTIFY_FUNCTION: 'on-done' })).toEqual({
       type: 'function',
       name: 'on-done',
     });
-    expect(notifyTargetFromConfig({ NOTIFY_FUNCTION: 'on-done', NOTIFY_FUNCTION_QUALIFIER: 'LIVE' })).toEqual(
-      {
-        type: 'function',
-        name: 'on-done',
-        qualifier: 'LIVE',
-      },
-    );
+    expect(defaultTargetFromEnv({ NOTIFY_FUNCTION: 'on-done', NOTIFY_FUNCTION_QUALIFIER: 'LIVE' })).toEqual({
+      type: 'function',
+      name: 'on-done',
+      qualifier: 'LIVE',
+    });
     expect(
-      notifyTargetFromConfig({
+      defaultTargetFromEnv({
         NOTIFY_FUNCTION: 'on-done',
         NOTIFY_FC2_SERVICE: 'legacy',
         NOTIFY_FUNCTION_QUALIFIER: '2',
       }),
     ).toEqual({ type: 'fc2', service: 'legacy', name: 'on-done', qualifier: '2' });
-    expect(notifyTargetFromConfig({ NOTIFY_URL: ' https://example.com/h ' })).toEqual({
+    expect(defaultTargetFromEnv({ NOTIFY_URL: ' https://example.com/h ' })).toEqual({
       type: 'webhook',
       url: 'https://example.com/h',
     });
   });
 
   it('gives null when nothing is configured (blank counts as unset)', () => {
-    expect(notifyTargetFromConfig({})).toBeNull();
-    expect(notifyTargetFromConfig({ NOTIFY_FUNCTION: ' ', NOTIFY_URL: '' })).toBeNull();
+    expect(defaultTargetFromEnv({})).toBeNull();
+    expect(defaultTargetFromEnv({ NOTIFY_FUNCTION: ' ', NOTIFY_URL: '' })).toBeNull();
   });
 
   it.each([
@@ -308,13 +309,13 @@ describe('notifyTargetFromConfig', () => {
     [{ NOTIFY_FUNCTION: 'f', NOTIFY_FC2_SERVICE: 'le$gacy' }, /^NOTIFY_FUNCTION: FC 2.0 service name/],
     [{ NOTIFY_URL: 'http://example.com' }, /^NOTIFY_URL: the webhook URL must use https:/],
   ])('refuses %j with a configuration error', (env, message) => {
-    expect(() => notifyTargetFromConfig(env)).toThrow(ConfigError);
-    expect(() => notifyTargetFromConfig(env)).toThrow(message);
+    expect(() => defaultTargetFromEnv(env)).toThrow(ConfigError);
+    expect(() => defaultTargetFromEnv(env)).toThrow(message);
   });
 
   it('takes an http URL to loopback when allowed', () => {
     expect(
-      notifyTargetFromConfig(
+      defaultTargetFromEnv(
         { NOTIFY_URL: 'http://127.0.0.1:9000/h' },
         { allowHttp: true, allowPrivateAddresses: true },
       ),
@@ -324,11 +325,11 @@ describe('notifyTargetFromConfig', () => {
   });
 
   it('refuses a default webhook to an address that is not public unless allowed', () => {
-    expect(() => notifyTargetFromConfig({ NOTIFY_URL: 'https://10.0.0.5/h' })).toThrow(
+    expect(() => defaultTargetFromEnv({ NOTIFY_URL: 'https://10.0.0.5/h' })).toThrow(
       /^NOTIFY_URL: the webhook URL's host 10.0.0.5 is a private address.*NOTIFY_ALLOW_PRIVATE_ADDRESSES/,
     );
     expect(
-      notifyTargetFromConfig({ NOTIFY_URL: 'https://10.0.0.5/h' }, { allowPrivateAddresses: true }),
+      defaultTargetFromEnv({ NOTIFY_URL: 'https://10.0.0.5/h' }, { allowPrivateAddresses: true }),
     ).toMatchObject({ type: 'webhook' });
   });
 });

@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { NotifierOptions } from '#shared/notify/notifier.ts';
 import { NotifyError, WEBHOOK_FAILED } from '#shared/notify/notifyError.ts';
-import { targetAllowlistFromConfig } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
 import { buildNotification } from '#shared/notify/payload.ts';
 import { verifyWebhookSignature, webhookSignature } from '#shared/notify/webhook.ts';
 import {
@@ -86,49 +86,39 @@ describe('webhook delivery', () => {
   });
 
   it.each([
-    ['503', [{ status: 503, body: 'busy' }, ok]],
-    ['429', [{ status: 429, body: '' }, ok]],
-    ['a dropped connection', ['drop', ok]],
-    ['a timeout', [{ status: 204, body: '', delayMs: 800 }, ok]],
-  ] satisfies [string, Step[]][])('retries after %s, signing the new attempt afresh', async (_, script) => {
-    const { server, job } = await webhookJob(script);
-    let clock = T0;
-    const { notifier, delays } = notifierFor(server, { attemptTimeoutMs: 300, now: () => (clock += 1000) });
-    await notifier.notify(job);
-    expect(server.requests).toHaveLength(2);
-    expect(delays).toHaveLength(1);
-    const timestamps = server.requests.map((r) => r.headers['x-aicontent-jobs-timestamp']);
-    expect(timestamps[0]).not.toBe(timestamps[1]);
-  });
-
-  it('honours Retry-After when it asks for longer than the backoff', async () => {
-    const { server, job } = await webhookJob([
-      { status: 503, body: '', headers: { 'retry-after': '1' } },
-      ok,
-    ]);
-    const { notifier, delays } = notifierFor(server);
-    await notifier.notify(job);
-    expect(delays).toEqual([1000]);
-  });
-
-  it.each([
-    ['3', 3000],
-    ['99999999999999999999', 3_600_000],
-  ])(
-    'stops retrying when Retry-After %s is beyond its cap, leaving it to a later sweep',
-    async (value, ms) => {
-      const { server, job } = await webhookJob([
-        { status: 503, body: '', headers: { 'retry-after': value } },
-        ok,
-      ]);
-      const { notifier, delays } = notifierFor(server);
-      await expect(notifier.notify(job)).rejects.toMatchObject({ retryAfterMs: ms, retryable: true });
-      expect(delays).toEqual([]);
-      expect(server.requests).toHaveLength(1);
+    ['503', 'Http503', { status: 503, body: 'busy' }],
+    ['429', 'Http429', { status: 429, body: '' }],
+    ['a dropped connection', 'NetworkError', 'drop'],
+    ['a timeout', 'Timeout', { status: 204, body: '', delayMs: 800 }],
+  ] satisfies [string, string, Step][])(
+    'tells %s as worth another try, and signs the next try afresh',
+    async (_, code, failure) => {
+      const { server, job } = await webhookJob([failure, ok]);
+      let clock = T0;
+      const { notifier } = notifierFor(server, { attemptTimeoutMs: 300, now: () => (clock += 1000) });
+      await expect(notifier.notify(job)).rejects.toMatchObject({ code, retryable: true });
+      await notifier.notify(job);
+      expect(server.requests).toHaveLength(2);
+      const timestamps = server.requests.map((r) => r.headers['x-aicontent-jobs-timestamp']);
+      expect(timestamps[0]).not.toBe(timestamps[1]);
     },
   );
 
-  it.each([400, 401, 404, 410])('does not retry %i', async (status) => {
+  it.each([
+    ['1', 1000],
+    ['3', 3000],
+    ['99999999999999999999', 3_600_000],
+  ])('carries Retry-After %s on the error (at most an hour), for the sweeper to wait', async (value, ms) => {
+    const { server, job } = await webhookJob([
+      { status: 503, body: '', headers: { 'retry-after': value } },
+      ok,
+    ]);
+    const { notifier } = notifierFor(server);
+    await expect(notifier.notify(job)).rejects.toMatchObject({ retryAfterMs: ms, retryable: true });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it.each([400, 401, 404, 410])('tells %i as a refusal, not worth another try', async (status) => {
     const { server, job } = await webhookJob([{ status, body: 'no' }, ok]);
     const { notifier } = notifierFor(server);
     const error = await notifier.notify(job).catch((e: unknown) => e);
@@ -145,25 +135,24 @@ describe('webhook delivery', () => {
     await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'Http308', retryable: false });
   });
 
-  it('reports a timeout as such once the tries run out, and never names the URL query', async () => {
+  it('reports a timeout as such, and never names the URL query', async () => {
     const slow: Step = { status: 204, body: '', delayMs: 300 };
-    const { server, job } = await webhookJob([slow, slow, slow], '/hook?token=secret-token');
+    const { server, job } = await webhookJob([slow], '/hook?token=secret-token');
     const { notifier } = notifierFor(server, { attemptTimeoutMs: 50 });
     const error = await notifier.notify(job).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'Timeout', retryable: true, target: `webhook ${server.url}/hook` });
     expect(String((error as Error).message)).not.toContain('secret-token');
-    expect(server.requests).toHaveLength(3);
+    expect(server.requests).toHaveLength(1);
   });
 
-  it('gives up at the deadline: the attempt is cut short and no retry starts after it', async () => {
+  it('gives up at the deadline: the attempt is cut short', async () => {
     const { server, job } = await webhookJob([{ status: 204, body: '', delayMs: 500 }, ok]);
-    const { notifier, delays } = notifierFor(server, { now: Date.now });
+    const { notifier } = notifierFor(server, { now: Date.now });
     const started = Date.now();
     const error = await notifier.notify(job, { deadline: started + 100 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'Timeout' });
     expect(Date.now() - started).toBeLessThan(400);
     expect(server.requests).toHaveLength(1);
-    expect(delays).toHaveLength(0);
   });
 
   it('does not start when the deadline has passed', async () => {
@@ -176,7 +165,7 @@ describe('webhook delivery', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('stops when the caller aborts, without retrying', async () => {
+  it('stops when the caller aborts', async () => {
     const { server, job } = await webhookJob([{ status: 204, body: '', delayMs: 500 }, ok]);
     const { notifier } = notifierFor(server);
     const error = await notifier.notify(job, { signal: AbortSignal.timeout(50) }).catch((e: unknown) => e);
@@ -295,7 +284,7 @@ describe('webhook addresses', () => {
     const resolve = stubResolver(names);
     const { notifier } = notifierFor(server, {
       resolve,
-      allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:http://${HOST}:${port}/` }),
+      allowedTargets: targetAllowlist(`url:http://${HOST}:${port}/`),
       ...options,
     });
     return { server, resolve, notifier, job: endedJob({ notify: { type: 'webhook', url } }) };
@@ -340,7 +329,7 @@ describe('webhook addresses', () => {
 
   it('reports a host that does not resolve as a network failure, without connecting', async () => {
     const connects = forbidConnections();
-    const { notifier, job } = await hostJob({}, { retry: { maxAttempts: 1 } });
+    const { notifier, job } = await hostJob({});
     await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'NetworkError', retryable: true });
     expect(connects).not.toHaveBeenCalled();
   });
@@ -350,8 +339,7 @@ describe('webhook addresses', () => {
     const { notifier } = notifierFor(server, {
       resolve: () => new Promise(() => {}),
       attemptTimeoutMs: 100,
-      retry: { maxAttempts: 1 },
-      allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:http://${HOST}/` }),
+      allowedTargets: targetAllowlist(`url:http://${HOST}/`),
     });
     const started = Date.now();
     const job = endedJob({ notify: { type: 'webhook', url: `http://${HOST}/hook` } });
@@ -362,6 +350,7 @@ describe('webhook addresses', () => {
   it('connects to the address it resolved, once per attempt, with the host name in Host', async () => {
     const { server, notifier, job, resolve } = await hostJob({ [HOST]: ['127.0.0.1'] });
     server.script.unshift({ status: 503, body: '' });
+    await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'Http503' });
     await notifier.notify(job);
     expect(server.requests).toHaveLength(2);
     const port = new URL(server.url).port;
@@ -398,7 +387,7 @@ describe('webhook addresses', () => {
       const { notifier } = notifierFor(server, {
         resolve,
         webhookCa: tls.cert,
-        allowedTargets: targetAllowlistFromConfig({ NOTIFY_TARGETS_ALLOWED: `url:https://${HOST}:${port}/` }),
+        allowedTargets: targetAllowlist(`url:https://${HOST}:${port}/`),
       });
       await notifier.notify(endedJob({ notify: { type: 'webhook', url: `https://${HOST}:${port}/hook` } }));
       expect(seen).toEqual([{ servername: HOST, host: `${HOST}:${port}` }]);
@@ -411,10 +400,7 @@ describe('webhook addresses', () => {
       const { notifier } = notifierFor(server, {
         resolve: stubResolver({ [other]: ['127.0.0.1'] }),
         webhookCa: tls.cert,
-        retry: { maxAttempts: 1 },
-        allowedTargets: targetAllowlistFromConfig({
-          NOTIFY_TARGETS_ALLOWED: `url:https://${other}:${port}/`,
-        }),
+        allowedTargets: targetAllowlist(`url:https://${other}:${port}/`),
       });
       const job = endedJob({ notify: { type: 'webhook', url: `https://${other}:${port}/hook` } });
       await expect(notifier.notify(job)).rejects.toMatchObject({ code: 'NetworkError' });

@@ -3,7 +3,7 @@ import type { AicontentClient } from '#shared/aicontent/client.ts';
 import { parseJob } from '#shared/aicontent/job.ts';
 import { errorReply } from '#shared/fc/reply.ts';
 import { createLogger } from '#shared/log.ts';
-import { answerQuery, type QueryRequest } from '#shared/query/queryApi.ts';
+import { type QueryRequest, replyToQuery } from '#shared/query/queryApi.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 
 const lines: Record<string, unknown>[] = [];
@@ -34,23 +34,23 @@ function request(overrides: Partial<QueryRequest> = {}): QueryRequest {
   };
 }
 
-describe('answerQuery', () => {
+describe('replyToQuery', () => {
   it('still answers a query when tracking it fails, and logs why', async () => {
-    const reply = await answerQuery({ kind: 'invoke', payload: { inferenceJobId: 'a' } }, request());
+    const reply = await replyToQuery({ kind: 'invoke', payload: { inferenceJobId: 'a' } }, request());
     expect(reply).toMatchObject({ statusCode: 200, body: { terminal: false, retryAfterSeconds: 5 } });
     expect(lines.at(-1)).toMatchObject({ msg: 'could not start tracking a queried job', jobId: 'a' });
   });
 
   it('tracks nothing when TRACK_ON_QUERY is off, and answers without tracking when the store cannot say', async () => {
     const store = createMemoryStore();
-    const reply = await answerQuery(
+    const reply = await replyToQuery(
       { kind: 'invoke', payload: { inferenceJobId: 'a' } },
       request({ trackOnQuery: false, store: async () => store }),
     );
     expect(reply.body).not.toHaveProperty('tracking');
     expect(await store.get('a')).toBeNull();
     lines.length = 0;
-    const down = await answerQuery(
+    const down = await replyToQuery(
       { kind: 'invoke', payload: { inferenceJobId: 'a' } },
       request({ trackOnQuery: false }),
     );
@@ -60,7 +60,7 @@ describe('answerQuery', () => {
 
   it('fails a track request when the store is down (the caller must know)', async () => {
     await expect(
-      answerQuery({ kind: 'invoke', payload: { action: 'track', inferenceJobId: 'a' } }, request()),
+      replyToQuery({ kind: 'invoke', payload: { action: 'track', inferenceJobId: 'a' } }, request()),
     ).rejects.toThrow('redis is down');
   });
 });
@@ -73,7 +73,7 @@ describe('MAX_TRACKED_JOBS', () => {
   }
 
   it('refuses to track one more job with 503 TooManyTrackedJobs and Retry-After: 60', async () => {
-    const error = await answerQuery(
+    const error = await replyToQuery(
       { kind: 'invoke', payload: { action: 'track', inferenceJobId: 'c' } },
       await full(),
     ).catch((e: unknown) => e);
@@ -88,7 +88,7 @@ describe('MAX_TRACKED_JOBS', () => {
   it('still answers a query past it, tracking nothing, and says so in the log', async () => {
     lines.length = 0;
     const full2 = await full();
-    const reply = await answerQuery({ kind: 'invoke', payload: { inferenceJobId: 'c' } }, full2);
+    const reply = await replyToQuery({ kind: 'invoke', payload: { inferenceJobId: 'c' } }, full2);
     expect(reply).toMatchObject({ statusCode: 200 });
     expect(await (await full2.store()).get('c')).toBeNull();
     expect(lines.at(-1)).toMatchObject({ msg: 'not tracking a queried job: MAX_TRACKED_JOBS are pending' });

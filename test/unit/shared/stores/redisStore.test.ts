@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, ConfigError } from '#shared/errors.ts';
-import type { JobChanges, JobStore, SweepRecord, TrackedJob, TrackedState } from '#shared/jobs/jobStore.ts';
+import type { JobChanges, JobStore, TrackedJob, TrackedState } from '#shared/jobs/jobStore.ts';
 import { NOTIFICATION_STATES, type StoreUnavailableError, TRACKED_STATES } from '#shared/jobs/jobStore.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 import {
@@ -28,22 +28,11 @@ import {
   startRedis,
   uniquePrefix,
 } from '#test/helpers/redisServer.ts';
+import { sampleSweep } from '#test/helpers/sweepRecord.ts';
 
 const T0 = Date.UTC(2026, 10, 25);
 const LEASE = 60_000;
-const SWEEP: SweepRecord = {
-  startedAt: T0,
-  durationMs: 812,
-  claimed: 3,
-  succeeded: 1,
-  failed: 0,
-  gaveUp: 0,
-  rescheduled: 2,
-  notified: 1,
-  notifyFailed: 0,
-  throttled: 1,
-  errors: { UpstreamThrottled: 1 },
-};
+const SWEEP = sampleSweep(T0);
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {

@@ -1,44 +1,44 @@
-/** The HTTP/1.1 answer reader on its own: bytes in, one answer (or an HttpProtocolError) out. */
+/** The HTTP/1.1 response reader on its own: bytes in, one response (or an HttpProtocolError) out. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_CHUNKS,
-  type HttpAnswer,
-  HttpAnswerReader,
   HttpProtocolError,
-} from '#shared/aicontent/httpAnswer.ts';
+  type HttpResponse,
+  HttpResponseReader,
+} from '#shared/aicontent/httpResponse.ts';
 
 const bytes = (text: string | Buffer) => (typeof text === 'string' ? Buffer.from(text, 'latin1') : text);
 
 /** Pushes `text` whole; with `end`, then ends the connection. Throws what the reader throws. */
 function read(text: string | Buffer, options: { end?: boolean; maxBodyBytes?: number } = {}) {
-  const reader = new HttpAnswerReader(options.maxBodyBytes);
-  const answer = reader.push(bytes(text));
+  const reader = new HttpResponseReader(options.maxBodyBytes);
+  const response = reader.push(bytes(text));
   if (options.end) {
-    expect(answer).toBeUndefined();
+    expect(response).toBeUndefined();
     return reader.end();
   }
-  if (!answer) throw new Error('the answer is not complete');
-  return answer;
+  if (!response) throw new Error('the response is not complete');
+  return response;
 }
 
-/** What an answer says, in a form `toEqual` compares: headers as an object, the body as text. */
-function plain(answer: HttpAnswer) {
+/** What a response says, in a form `toEqual` compares: headers as an object, the body as text. */
+function plain(response: HttpResponse) {
   return {
-    status: answer.status,
-    headers: Object.fromEntries(answer.headers),
-    body: answer.body.toString('utf8'),
-    keepAlive: answer.keepAlive,
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: response.body.toString('utf8'),
+    keepAlive: response.keepAlive,
   };
 }
 
 const head = (...lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
 
-describe('HttpAnswerReader: bodies', () => {
+describe('HttpResponseReader: bodies', () => {
   it('reads a body framed by content-length', () => {
-    const answer = read(`${head('HTTP/1.1 200 OK', 'Content-Type: text/plain', 'Content-Length: 5')}hello`);
-    expect(plain(answer)).toEqual({
+    const response = read(`${head('HTTP/1.1 200 OK', 'Content-Type: text/plain', 'Content-Length: 5')}hello`);
+    expect(plain(response)).toEqual({
       status: 200,
       headers: { 'content-type': 'text/plain', 'content-length': '5' },
       body: 'hello',
@@ -47,30 +47,30 @@ describe('HttpAnswerReader: bodies', () => {
   });
 
   it('waits for the whole content-length before answering', () => {
-    const reader = new HttpAnswerReader();
+    const reader = new HttpResponseReader();
     expect(reader.push(bytes(head('HTTP/1.1 200 OK', 'content-length: 10')))).toBeUndefined();
     expect(reader.push(bytes('01234'))).toBeUndefined();
     expect(reader.push(bytes('56789'))?.body.toString()).toBe('0123456789');
   });
 
   it('reads an empty body of content-length 0 at once', () => {
-    const answer = read(head('HTTP/1.1 200 OK', 'content-length: 0'));
-    expect(answer.body).toHaveLength(0);
-    expect(answer.keepAlive).toBe(true);
+    const response = read(head('HTTP/1.1 200 OK', 'content-length: 0'));
+    expect(response.body).toHaveLength(0);
+    expect(response.keepAlive).toBe(true);
   });
 
   it('reads a chunked body, with chunk extensions, upper-case hex sizes and trailers', () => {
-    const answer = read(
+    const response = read(
       head('HTTP/1.1 200 OK', 'Transfer-Encoding: chunked') +
         '5;name=value\r\nhello\r\n' +
         '1 ; odd="ext"\r\n \r\n' +
         'A\r\n0123456789\r\n' +
         '0\r\nx-checksum: fake\r\nx-other: also-fake\r\n\r\n',
     );
-    expect(answer.status).toBe(200);
-    expect(answer.body.toString()).toBe('hello 0123456789');
-    expect(answer.headers.get('transfer-encoding')).toBe('chunked');
-    expect(answer.keepAlive).toBe(true);
+    expect(response.status).toBe(200);
+    expect(response.body.toString()).toBe('hello 0123456789');
+    expect(response.headers.get('transfer-encoding')).toBe('chunked');
+    expect(response.keepAlive).toBe(true);
   });
 
   it('reads a chunked body without trailers, and an empty one', () => {
@@ -83,43 +83,45 @@ describe('HttpAnswerReader: bodies', () => {
   });
 
   it('reads chunked when chunked is the last coding (gzip, chunked)', () => {
-    const answer = read(`${head('HTTP/1.1 200 OK', 'transfer-encoding: gzip, chunked')}2\r\nxy\r\n0\r\n\r\n`);
-    expect(answer.body.toString()).toBe('xy');
-    expect(answer.keepAlive).toBe(true);
+    const response = read(
+      `${head('HTTP/1.1 200 OK', 'transfer-encoding: gzip, chunked')}2\r\nxy\r\n0\r\n\r\n`,
+    );
+    expect(response.body.toString()).toBe('xy');
+    expect(response.keepAlive).toBe(true);
   });
 
   it('reads a body framed by the end of the connection', () => {
-    const reader = new HttpAnswerReader();
+    const reader = new HttpResponseReader();
     expect(reader.push(bytes(head('HTTP/1.1 200 OK', 'content-type: text/plain')))).toBeUndefined();
     expect(reader.push(bytes('first part, '))).toBeUndefined();
     expect(reader.push(bytes('second part'))).toBeUndefined();
-    const answer = reader.end();
-    expect(answer.status).toBe(200);
-    expect(answer.body.toString()).toBe('first part, second part');
-    expect(answer.keepAlive).toBe(false);
+    const response = reader.end();
+    expect(response.status).toBe(200);
+    expect(response.body.toString()).toBe('first part, second part');
+    expect(response.keepAlive).toBe(false);
   });
 
   it('reads to the end of the connection when the last coding is not chunked', () => {
-    const answer = read(`${head('HTTP/1.1 200 OK', 'transfer-encoding: chunked, gzip')}raw bytes`, {
+    const response = read(`${head('HTTP/1.1 200 OK', 'transfer-encoding: chunked, gzip')}raw bytes`, {
       end: true,
     });
-    expect(answer.body.toString()).toBe('raw bytes');
-    expect(answer.keepAlive).toBe(false);
+    expect(response.body.toString()).toBe('raw bytes');
+    expect(response.keepAlive).toBe(false);
   });
 
   it('keeps the body as bytes: UTF-8 split across pushes is intact', () => {
     const text = Buffer.from('中文内容', 'utf8');
-    const reader = new HttpAnswerReader();
+    const reader = new HttpResponseReader();
     reader.push(bytes(head('HTTP/1.1 200 OK', `content-length: ${text.length}`)));
     expect(reader.push(text.subarray(0, 4))).toBeUndefined();
     expect(reader.push(text.subarray(4))?.body.toString('utf8')).toBe('中文内容');
   });
 
   it.each([204, 304])('reads no body for %i, whatever the headers say', (status) => {
-    const answer = read(head(`HTTP/1.1 ${status} No Body`, 'content-length: 100'));
-    expect(answer.status).toBe(status);
-    expect(answer.body).toHaveLength(0);
-    expect(answer.keepAlive).toBe(true);
+    const response = read(head(`HTTP/1.1 ${status} No Body`, 'content-length: 100'));
+    expect(response.status).toBe(status);
+    expect(response.body).toHaveLength(0);
+    expect(response.keepAlive).toBe(true);
   });
 
   it.each([
@@ -133,26 +135,26 @@ describe('HttpAnswerReader: bodies', () => {
   ])('copies what it keeps between pushes: the caller may reuse its buffer (%s)', (_, text, end) => {
     // As a socket's `onread` buffer is: every read lands in the same bytes.
     const shared = Buffer.alloc(text.length);
-    const reader = new HttpAnswerReader();
-    let answer: HttpAnswer | undefined;
+    const reader = new HttpResponseReader();
+    let response: HttpResponse | undefined;
     for (let at = 0; at < text.length; at += 7) {
       const piece = text.slice(at, at + 7);
       shared.fill('#');
       shared.write(piece, 'latin1');
-      answer = reader.push(shared.subarray(0, piece.length));
+      response = reader.push(shared.subarray(0, piece.length));
     }
-    if (end) answer = reader.end();
-    expect(answer?.body.toString('latin1')).toBe('0123456789');
+    if (end) response = reader.end();
+    expect(response?.body.toString('latin1')).toBe('0123456789');
   });
 
   it('skips interim 1xx answers and returns the final one', () => {
-    const answer = read(
+    const response = read(
       head('HTTP/1.1 100 Continue') +
         head('HTTP/1.1 103 Early Hints', 'link: </fake.css>; rel=preload') +
         head('HTTP/1.1 200 OK', 'content-length: 2', 'x-final: yes') +
         'ok',
     );
-    expect(plain(answer)).toEqual({
+    expect(plain(response)).toEqual({
       status: 200,
       headers: { 'content-length': '2', 'x-final': 'yes' },
       body: 'ok',
@@ -160,8 +162,8 @@ describe('HttpAnswerReader: bodies', () => {
     });
   });
 
-  it('waits after an interim answer for the final one', () => {
-    const reader = new HttpAnswerReader();
+  it('waits after an interim response for the final one', () => {
+    const reader = new HttpResponseReader();
     expect(reader.push(bytes(head('HTTP/1.1 100 Continue')))).toBeUndefined();
     expect(reader.push(bytes(`${head('HTTP/1.1 201 Created', 'content-length: 0')}`))?.status).toBe(201);
   });
@@ -178,12 +180,12 @@ describe('HttpAnswerReader: bodies', () => {
   });
 });
 
-describe('HttpAnswerReader: header fields', () => {
+describe('HttpResponseReader: header fields', () => {
   it('lower-cases names and trims values', () => {
-    const answer = read(
+    const response = read(
       head('HTTP/1.1 200 OK', 'X-Request-ID:   REQ-FAKE-1  ', 'CONTENT-LENGTH:0', 'Empty:'),
     );
-    expect(Object.fromEntries(answer.headers)).toEqual({
+    expect(Object.fromEntries(response.headers)).toEqual({
       'x-request-id': 'REQ-FAKE-1',
       'content-length': '0',
       empty: '',
@@ -191,7 +193,7 @@ describe('HttpAnswerReader: header fields', () => {
   });
 
   it('joins a field sent more than once with ", "', () => {
-    const answer = read(
+    const response = read(
       head(
         'HTTP/1.1 200 OK',
         'Vary: accept',
@@ -201,17 +203,17 @@ describe('HttpAnswerReader: header fields', () => {
         'content-length: 0',
       ),
     );
-    expect(answer.headers.get('vary')).toBe('accept, origin');
-    expect(answer.headers.get('set-cookie')).toBe('a=1, b=2');
+    expect(response.headers.get('vary')).toBe('accept, origin');
+    expect(response.headers.get('set-cookie')).toBe('a=1, b=2');
   });
 
   it('keeps a colon inside the value', () => {
-    const answer = read(head('HTTP/1.1 200 OK', 'location: http://fake.test:8080/x', 'content-length: 0'));
-    expect(answer.headers.get('location')).toBe('http://fake.test:8080/x');
+    const response = read(head('HTTP/1.1 200 OK', 'location: http://fake.test:8080/x', 'content-length: 0'));
+    expect(response.headers.get('location')).toBe('http://fake.test:8080/x');
   });
 });
 
-describe('HttpAnswerReader: keepAlive', () => {
+describe('HttpResponseReader: keepAlive', () => {
   const keepAlive = (text: string, end = false) => read(text, { end }).keepAlive;
 
   it('is yes for HTTP/1.1 by default', () => {
@@ -233,24 +235,24 @@ describe('HttpAnswerReader: keepAlive', () => {
     expect(keepAlive(`${head('HTTP/1.0 200 OK', 'connection: keep-alive')}body`, true)).toBe(false);
   });
 
-  it('is no for an answer framed both by transfer-encoding and content-length, read by its chunks', () => {
-    const answer = read(
+  it('is no for a response framed both by transfer-encoding and content-length, read by its chunks', () => {
+    const response = read(
       `${head('HTTP/1.1 200 OK', 'content-length: 3', 'transfer-encoding: chunked')}5\r\nhello\r\n0\r\n\r\n`,
     );
-    expect(answer.body.toString()).toBe('hello');
-    expect(answer.keepAlive).toBe(false);
+    expect(response.body.toString()).toBe('hello');
+    expect(response.keepAlive).toBe(false);
   });
 
-  it('is no when bytes are left over after the answer', () => {
-    const answer = read(`${head('HTTP/1.1 200 OK', 'content-length: 2')}okHTTP/1.1 200 OK\r\n`);
-    expect(answer.body.toString()).toBe('ok');
-    expect(answer.keepAlive).toBe(false);
+  it('is no when bytes are left over after the response', () => {
+    const response = read(`${head('HTTP/1.1 200 OK', 'content-length: 2')}okHTTP/1.1 200 OK\r\n`);
+    expect(response.body.toString()).toBe('ok');
+    expect(response.keepAlive).toBe(false);
     const chunked = read(`${head('HTTP/1.1 200 OK', 'transfer-encoding: chunked')}0\r\n\r\nx`);
     expect(chunked.keepAlive).toBe(false);
   });
 });
 
-describe('HttpAnswerReader: errors', () => {
+describe('HttpResponseReader: errors', () => {
   const fails = (text: string | Buffer, options: { end?: boolean; maxBodyBytes?: number } = {}) =>
     expect(() => read(text, options)).toThrow(HttpProtocolError);
 
@@ -307,7 +309,7 @@ describe('HttpAnswerReader: errors', () => {
   );
 
   it('refuses a head over 64 KiB that has not ended', () => {
-    const reader = new HttpAnswerReader();
+    const reader = new HttpResponseReader();
     const start = bytes('HTTP/1.1 200 OK\r\nx-filler: ');
     expect(reader.push(start)).toBeUndefined();
     expect(reader.push(Buffer.alloc(64 * 1024 - start.length, 'a'))).toBeUndefined();
@@ -318,7 +320,7 @@ describe('HttpAnswerReader: errors', () => {
 
   it('refuses a head over 64 KiB also when it arrives in one piece', () => {
     const text = head('HTTP/1.1 200 OK', `x-filler: ${'f'.repeat(70 * 1024)}`, 'content-length: 0');
-    const inPieces = new HttpAnswerReader();
+    const inPieces = new HttpResponseReader();
     expect(() => inPieces.push(bytes(text.slice(0, 66 * 1024)))).toThrow(/head is too large/);
     fails(text);
   });
@@ -332,7 +334,7 @@ describe('HttpAnswerReader: errors', () => {
 
   describe('a body over maxBodyBytes', () => {
     it('is refused by its content-length, before the body arrives', () => {
-      const reader = new HttpAnswerReader(10);
+      const reader = new HttpResponseReader(10);
       expect(() => reader.push(bytes(head('HTTP/1.1 200 OK', 'content-length: 11')))).toThrow(
         /larger than 10 bytes/,
       );
@@ -342,7 +344,7 @@ describe('HttpAnswerReader: errors', () => {
     });
 
     it('is refused by its chunk sizes', () => {
-      const reader = new HttpAnswerReader(10);
+      const reader = new HttpResponseReader(10);
       reader.push(bytes(`${head('HTTP/1.1 200 OK', 'transfer-encoding: chunked')}6\r\n012345\r\n`));
       expect(() => reader.push(bytes('5\r\n'))).toThrow(/larger than 10 bytes/);
       const fits = `${head('HTTP/1.1 200 OK', 'transfer-encoding: chunked')}6\r\n012345\r\n4\r\n6789\r\n0\r\n\r\n`;
@@ -350,7 +352,7 @@ describe('HttpAnswerReader: errors', () => {
     });
 
     it('is refused when framed by the end of the connection', () => {
-      const reader = new HttpAnswerReader(10);
+      const reader = new HttpResponseReader(10);
       reader.push(bytes(head('HTTP/1.1 200 OK')));
       reader.push(bytes('0123456789'));
       expect(() => reader.push(bytes('!'))).toThrow(/larger than 10 bytes/);
@@ -362,7 +364,7 @@ describe('HttpAnswerReader: errors', () => {
     it('defaults to 8 MiB', () => {
       expect(DEFAULT_MAX_BODY_BYTES).toBe(8 * 1024 * 1024);
       fails(head('HTTP/1.1 200 OK', `content-length: ${8 * 1024 * 1024 + 1}`));
-      const reader = new HttpAnswerReader();
+      const reader = new HttpResponseReader();
       expect(
         reader.push(bytes(head('HTTP/1.1 200 OK', `content-length: ${8 * 1024 * 1024}`))),
       ).toBeUndefined();
@@ -384,7 +386,7 @@ describe('HttpAnswerReader: errors', () => {
   it('refuses a chunk line longer than 4 KiB, ended or not', () => {
     const prefix = head('HTTP/1.1 200 OK', 'transfer-encoding: chunked');
     fails(`${prefix}5;${'e'.repeat(5000)}\r\nhello\r\n0\r\n\r\n`);
-    const reader = new HttpAnswerReader();
+    const reader = new HttpResponseReader();
     reader.push(bytes(`${prefix}5;`));
     expect(() => reader.push(bytes('e'.repeat(5000)))).toThrow(/longer than allowed/);
     // At the limit itself the line is still read.
@@ -404,7 +406,7 @@ describe('HttpAnswerReader: errors', () => {
 
     it('is refused with one more, saying why (8 MiB in 1-byte chunks once cost 1 GB of memory)', () => {
       expect(() => read(chunked(DEFAULT_MAX_CHUNKS + 1))).toThrow(
-        new HttpProtocolError('the answer body comes in more than 16384 chunks'),
+        new HttpProtocolError('the response body comes in more than 16384 chunks'),
       );
     });
   });
@@ -414,7 +416,7 @@ describe('HttpAnswerReader: errors', () => {
     fails(`${head('HTTP/1.1 200 OK', 'transfer-encoding: chunked')}2\r\nok\r\n0\r\n${trailers}\r\n`);
   });
 
-  it('refuses end() before the answer is complete', () => {
+  it('refuses end() before the response is complete', () => {
     const cases = [
       '',
       'HTTP/1.1 200 OK\r\ncontent-le',
@@ -424,26 +426,26 @@ describe('HttpAnswerReader: errors', () => {
       head('HTTP/1.1 100 Continue'),
     ];
     for (const text of cases) {
-      const reader = new HttpAnswerReader();
+      const reader = new HttpResponseReader();
       if (text) expect(reader.push(bytes(text))).toBeUndefined();
-      expect(() => reader.end(), JSON.stringify(text)).toThrow(/closed before the answer was complete/);
+      expect(() => reader.end(), JSON.stringify(text)).toThrow(/closed before the response was complete/);
     }
   });
 
-  it('refuses bytes pushed after the answer is complete', () => {
-    const reader = new HttpAnswerReader();
+  it('refuses bytes pushed after the response is complete', () => {
+    const reader = new HttpResponseReader();
     expect(reader.push(bytes(`${head('HTTP/1.1 200 OK', 'content-length: 2')}ok`))).toBeDefined();
     expect(() => reader.push(bytes('more'))).toThrow(HttpProtocolError);
 
-    const closed = new HttpAnswerReader();
+    const closed = new HttpResponseReader();
     closed.push(bytes(`${head('HTTP/1.1 200 OK')}body`));
     closed.end();
-    expect(() => closed.push(bytes('more'))).toThrow(/after the answer was complete/);
+    expect(() => closed.push(bytes('more'))).toThrow(/after the response was complete/);
   });
 });
 
-describe('HttpAnswerReader: bytes in any pieces', () => {
-  /** Representative answers; `end` when the connection's end frames the body. */
+describe('HttpResponseReader: bytes in any pieces', () => {
+  /** Representative responses; `end` when the connection's end frames the body. */
   const samples: { name: string; text: Buffer; end: boolean }[] = [
     {
       name: 'content-length',
@@ -461,7 +463,7 @@ describe('HttpAnswerReader: bytes in any pieces', () => {
       end: false,
     },
     {
-      name: 'interim answer then UTF-8 body',
+      name: 'interim response then UTF-8 body',
       text: Buffer.concat([
         bytes(head('HTTP/1.1 100 Continue')),
         bytes(head('HTTP/1.1 404 Not Found', `content-length: ${Buffer.byteLength('找不到 ✓', 'utf8')}`)),
@@ -486,16 +488,16 @@ describe('HttpAnswerReader: bytes in any pieces', () => {
   type Outcome = ReturnType<typeof plain> | 'HttpProtocolError';
 
   function outcome(pieces: Buffer[], end: boolean): Outcome {
-    const reader = new HttpAnswerReader();
+    const reader = new HttpResponseReader();
     try {
-      let answer: HttpAnswer | undefined;
+      let response: HttpResponse | undefined;
       for (const [i, piece] of pieces.entries()) {
-        answer = reader.push(piece);
-        if (answer && i < pieces.length - 1) throw new Error('answered before the last byte');
+        response = reader.push(piece);
+        if (response && i < pieces.length - 1) throw new Error('answered before the last byte');
       }
-      if (end) answer = reader.end();
-      if (!answer) throw new Error('no answer');
-      return plain(answer);
+      if (end) response = reader.end();
+      if (!response) throw new Error('no response');
+      return plain(response);
     } catch (error) {
       if (error instanceof HttpProtocolError) return 'HttpProtocolError';
       throw error;
@@ -545,15 +547,15 @@ describe('HttpAnswerReader: bytes in any pieces', () => {
     ]);
     const expected = Buffer.concat(sizes.map((size) => body.subarray(0, size)));
     for (const readSize of [1, 3, 1000, 65_536]) {
-      const reader = new HttpAnswerReader();
+      const reader = new HttpResponseReader();
       const shared = Buffer.alloc(readSize);
-      let answer: HttpAnswer | undefined;
-      for (let at = 0; at < text.length && !answer; at += readSize) {
+      let response: HttpResponse | undefined;
+      for (let at = 0; at < text.length && !response; at += readSize) {
         const n = text.copy(shared, 0, at, at + readSize);
-        answer = reader.push(shared.subarray(0, n));
-        if (!answer) shared.fill(0xee); // what the socket's next read would do to it
+        response = reader.push(shared.subarray(0, n));
+        if (!response) shared.fill(0xee); // what the socket's next read would do to it
       }
-      expect(answer?.body.equals(expected), `reads of ${readSize}`).toBe(true);
+      expect(response?.body.equals(expected), `reads of ${readSize}`).toBe(true);
     }
   });
 

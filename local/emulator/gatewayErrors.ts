@@ -1,5 +1,5 @@
 /**
- * The errors the API gateway (POP) answers itself, before aicontent sees the request, with the gateway's
+ * The errors the API gateway (POP) responds with itself, before aicontent sees the request, with the gateway's
  * body `{RequestId, HostId, Code, Message, Recommend}`.
  *
  * Statuses follow the classic POP tables (docs/aicontent-api.md §5). Where the tables disagree or say
@@ -8,7 +8,7 @@
  */
 
 import { maskSecrets } from '#shared/log.ts';
-import { jsonReply, type Reply, type RequestContext } from './answer.ts';
+import { type EmulatorResponse, jsonResponse, type RequestContext } from './response.ts';
 
 const GATEWAY_ERRORS = {
   MissingParameter: [400, 'A parameter that is mandatory for processing this request is not supplied.'],
@@ -30,7 +30,7 @@ const GATEWAY_ERRORS = {
 export type GatewayCode = keyof typeof GATEWAY_ERRORS;
 
 /**
- * The gateway's error reply. `detail` is appended to the standard message (the real gateway does the
+ * The gateway's error response. `detail` is appended to the standard message (the real gateway does the
  * same for SignatureDoesNotMatch, where it prints its own string to sign).
  */
 export function gatewayError(
@@ -38,23 +38,23 @@ export function gatewayError(
   code: GatewayCode,
   detail?: string,
   headers?: Record<string, string>,
-): Reply {
+): EmulatorResponse {
   const [status, message] = GATEWAY_ERRORS[code];
-  return gatewayReply(ctx, status, code, detail ? `${message} ${detail}` : message, headers);
+  return gatewayResponse(ctx, status, code, detail ? `${message} ${detail}` : message, headers);
 }
 
 /** Any status and code: also used for injected 5xx (ServiceUnavailable, InternalError, ...). */
-export function gatewayReply(
+export function gatewayResponse(
   ctx: RequestContext,
   status: number,
   code: string,
   message: string,
   headers?: Record<string, string>,
-): Reply {
+): EmulatorResponse {
   const recommend =
     `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}` +
     `&product=aicontent&requestId=${ctx.requestId}`;
-  return jsonReply(
+  return jsonResponse(
     status,
     {
       RequestId: ctx.requestId,

@@ -1,11 +1,11 @@
 /**
- * The runtime's HTTP answers: FC's API errors, invocation results and errors, and the writing of any
- * of them to the socket (every answer carries `x-fc-request-id`).
+ * The runtime's HTTP responses: FC's API errors, invocation results and errors, and the writing of any
+ * of them to the socket (every response carries `x-fc-request-id`).
  *
  * Statuses and codes are FC's (its error code table, https://www.alibabacloud.com/help/en/functioncompute/error-codes,
  * and its HTTP trigger troubleshooting page); where it says nothing, the choice is ours:
  * - API errors are FC 3.0's `{Code, Message, RequestId}` (what the official FC 3.0 SDK reads); the FC 2.0
- *   path answers 2.0's `{ErrorCode, ErrorMessage, RequestId}`, which `@alicloud/fc2` reads (`fc2Dialect`).
+ *   path responds with 2.0's `{ErrorCode, ErrorMessage, RequestId}`, which `@alicloud/fc2` reads (`fc2Dialect`).
  *   400 InvalidArgument (header or path limits, bad path), MissingRequiredHeader (an unsigned request
  *   to a signed path), PathNotSupported (no function at the root; a method an invoke path does not
  *   take), EntityTooLarge; 403 for a failed signature check and for a method the HTTP trigger does not
@@ -19,7 +19,8 @@ import type { ServerResponse } from 'node:http';
 import { maskSecrets } from '#shared/log.ts';
 import { type InvocationError, type InvocationOutcome, resultPayload } from './outcome.ts';
 
-export interface Reply {
+/** What the local runtime writes back for one request. */
+export interface RuntimeResponse {
   status: number;
   headers: Record<string, string>;
   body: string | Buffer;
@@ -29,12 +30,12 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const ERROR_TYPE_HEADER = 'x-fc-error-type';
 const UNHANDLED_INVOCATION_ERROR = 'UnhandledInvocationError';
 
-/** An API error: the reply, and what it says, to render in the FC 2.0 dialect where needed. */
-export interface ApiErrorReply extends Reply {
+/** An API error: the response, and what it says, to render in the FC 2.0 dialect where needed. */
+export interface ApiErrorResponse extends RuntimeResponse {
   error: { code: string; message: string; requestId: string };
 }
 
-export function apiError(status: number, code: string, message: string, requestId: string): ApiErrorReply {
+export function apiError(status: number, code: string, message: string, requestId: string): ApiErrorResponse {
   const error = { code, message: maskSecrets(message), requestId };
   return {
     status,
@@ -44,18 +45,18 @@ export function apiError(status: number, code: string, message: string, requestI
   };
 }
 
-/** The same reply as the FC 2.0 API words it: `{ErrorCode, ErrorMessage, RequestId}` for an API error. */
-export function fc2Dialect(reply: Reply): Reply {
-  if (!('error' in reply)) return reply;
-  const { code, message, requestId } = (reply as ApiErrorReply).error;
+/** The same response as the FC 2.0 API words it: `{ErrorCode, ErrorMessage, RequestId}` for an API error. */
+export function fc2Dialect(response: RuntimeResponse): RuntimeResponse {
+  if (!('error' in response)) return response;
+  const { code, message, requestId } = (response as ApiErrorResponse).error;
   return {
-    status: reply.status,
-    headers: reply.headers,
+    status: response.status,
+    headers: response.headers,
     body: JSON.stringify({ ErrorCode: code, ErrorMessage: message, RequestId: requestId }),
   };
 }
 
-export function invocationErrorReply(status: number, error: InvocationError): Reply {
+export function invocationErrorResponse(status: number, error: InvocationError): RuntimeResponse {
   return {
     status,
     headers: { 'content-type': JSON_TYPE, [ERROR_TYPE_HEADER]: UNHANDLED_INVOCATION_ERROR },
@@ -63,25 +64,25 @@ export function invocationErrorReply(status: number, error: InvocationError): Re
   };
 }
 
-export function directInvocationReply(outcome: InvocationOutcome): Reply {
-  if (!outcome.ok) return invocationErrorReply(200, outcome.error);
+export function directInvocationResponse(outcome: InvocationOutcome): RuntimeResponse {
+  if (!outcome.ok) return invocationErrorResponse(200, outcome.error);
   const { body, contentType } = resultPayload(outcome.result);
   return { status: 200, headers: contentType ? { 'content-type': contentType } : {}, body };
 }
 
-export const ACCEPTED: Reply = { status: 202, headers: {}, body: '' };
+export const ACCEPTED: RuntimeResponse = { status: 202, headers: {}, body: '' };
 
-export function withHeaders(reply: Reply, headers: Record<string, string>): Reply {
-  return { ...reply, headers: { ...reply.headers, ...headers } };
+export function withHeaders(response: RuntimeResponse, headers: Record<string, string>): RuntimeResponse {
+  return { ...response, headers: { ...response.headers, ...headers } };
 }
 
 /** Statuses that carry no body, so no content-length either (RFC 9110 §8.6). */
 const BODILESS = new Set([204, 304]);
 
-export function send(response: ServerResponse, reply: Reply, requestId: string): void {
-  const length = BODILESS.has(reply.status)
+export function send(socket: ServerResponse, response: RuntimeResponse, requestId: string): void {
+  const length = BODILESS.has(response.status)
     ? {}
-    : { 'content-length': String(Buffer.byteLength(reply.body)) };
-  response.writeHead(reply.status, { ...reply.headers, ...length, 'x-fc-request-id': requestId });
-  response.end(reply.body);
+    : { 'content-length': String(Buffer.byteLength(response.body)) };
+  socket.writeHead(response.status, { ...response.headers, ...length, 'x-fc-request-id': requestId });
+  socket.end(response.body);
 }

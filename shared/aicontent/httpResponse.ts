@@ -1,10 +1,10 @@
 /**
- * Reads one HTTP/1.1 answer from the bytes of a connection as they arrive: the status line, the
+ * Reads one HTTP/1.1 response from the bytes of a connection as they arrive: the status line, the
  * header fields, and a body framed by `content-length`, by chunked transfer coding, or by the end of
- * the connection (RFC 9112 §6.3). No sockets here, so it is tested on answers cut at every byte.
+ * the connection (RFC 9112 §6.3). No sockets here, so it is tested on responses cut at every byte.
  *
- * Strict where leniency would let a bad answer pass for a good one: conflicting lengths, folded
- * header lines and malformed chunk sizes are errors, and an answer framed both ways is read by its
+ * Strict where leniency would let a bad response pass for a good one: conflicting lengths, folded
+ * header lines and malformed chunk sizes are errors, and a response framed both ways is read by its
  * chunks and its connection not reused (the request-smuggling guard of RFC 9112 §6.1).
  *
  * Bounded in what a server can make it spend: the head, each line, the trailers and the body have a
@@ -17,7 +17,7 @@ export class HttpProtocolError extends Error {
   override name = 'HttpProtocolError';
 }
 
-export interface HttpAnswer {
+export interface HttpResponse {
   status: number;
   /** Lower-case names; a field sent more than once has its values joined by `, `. */
   headers: Map<string, string>;
@@ -30,8 +30,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE_BYTES = 4 * 1024;
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 /**
- * Chunks in one body: 8 MiB in chunks of 512 bytes. aicontent's answers are a few KB in a chunk or a
- * few; a server that cuts its answer finer is refused rather than parsed chunk line by chunk line.
+ * Chunks in one body: 8 MiB in chunks of 512 bytes. aicontent's responses are a few KB in a chunk or a
+ * few; a server that cuts its response finer is refused rather than parsed chunk line by chunk line.
  */
 export const DEFAULT_MAX_CHUNKS = 16 * 1024;
 
@@ -43,11 +43,11 @@ const EMPTY = Buffer.alloc(0);
 type Phase = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'close' | 'done';
 
 /**
- * One reader per answer: `push` each chunk received; `end` when the connection ends. A chunk may be a
+ * One reader per response: `push` each chunk received; `end` when the connection ends. A chunk may be a
  * buffer that is overwritten once `push` returns (a socket's `onread` buffer): what the reader keeps
- * for later it copies, and the body of a complete answer is only valid until the next read.
+ * for later it copies, and the body of a complete response is only valid until the next read.
  */
-export class HttpAnswerReader {
+export class HttpResponseReader {
   #pending: Buffer = EMPTY;
   #phase: Phase = 'head';
   #status = 0;
@@ -72,12 +72,12 @@ export class HttpAnswerReader {
     this.#maxChunks = maxChunks;
   }
 
-  /** Takes the next bytes; returns the answer once it is complete, else undefined. Throws `HttpProtocolError`. */
-  push(chunk: Buffer): HttpAnswer | undefined {
-    if (this.#complete()) throw new HttpProtocolError('bytes after the answer was complete');
+  /** Takes the next bytes; returns the response once it is complete, else undefined. Throws `HttpProtocolError`. */
+  push(chunk: Buffer): HttpResponse | undefined {
+    if (this.#complete()) throw new HttpProtocolError('bytes after the response was complete');
     this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     while (this.#step()) {
-      if (this.#complete()) return this.#answer();
+      if (this.#complete()) return this.#response();
     }
     this.#keepForLater();
     return undefined;
@@ -109,20 +109,20 @@ export class HttpAnswerReader {
     this.#body = grown;
   }
 
-  /** The connection ended: the answer if its end was the body's end, else `HttpProtocolError`. */
-  end(): HttpAnswer {
+  /** The connection ended: the response if its end was the body's end, else `HttpProtocolError`. */
+  end(): HttpResponse {
     if (this.#phase !== 'close')
-      throw new HttpProtocolError('the connection closed before the answer was complete');
+      throw new HttpProtocolError('the connection closed before the response was complete');
     this.#phase = 'done';
-    return this.#answer();
+    return this.#response();
   }
 
   #complete(): boolean {
     return this.#phase === 'done';
   }
 
-  #answer(): HttpAnswer {
-    // Bytes past the answer belong to nothing we asked for: the connection cannot be trusted again.
+  #response(): HttpResponse {
+    // Bytes past the response belong to nothing we asked for: the connection cannot be trusted again.
     const keepAlive = this.#keepAlive && this.#pending.length === 0;
     const body = this.#view ?? this.#body.subarray(0, this.#bodyBytes);
     return { status: this.#status, headers: this.#headers, body, keepAlive };
@@ -163,7 +163,7 @@ export class HttpAnswerReader {
     const end = this.#pending.indexOf('\r\n\r\n');
     // Checked whether or not the head's end has come, so that how TCP cut the bytes does not matter.
     if (end > MAX_HEAD_BYTES || (end < 0 && this.#pending.length > MAX_HEAD_BYTES + 3)) {
-      throw new HttpProtocolError('the answer head is too large');
+      throw new HttpProtocolError('the response head is too large');
     }
     if (end < 0) return false;
     const lines = this.#pending.toString('latin1', 0, end).split('\r\n');
@@ -175,7 +175,7 @@ export class HttpAnswerReader {
     for (let i = 1; i < lines.length; i++) addField(headers, lines[i] as string);
     if (status < 200) {
       if (status === 101) throw new HttpProtocolError('the server switched protocols unasked');
-      return true; // an interim answer (100 Continue, 103 Early Hints): the real one follows
+      return true; // an interim response (100 Continue, 103 Early Hints): the real one follows
     }
     this.#status = status;
     this.#headers = headers;
@@ -227,7 +227,7 @@ export class HttpAnswerReader {
     this.#remaining = Number.parseInt(match[1] as string, 16);
     if (this.#bodyBytes + this.#remaining > this.#maxBodyBytes) throw this.#tooLarge();
     if (this.#remaining > 0 && ++this.#chunks > this.#maxChunks) {
-      throw new HttpProtocolError(`the answer body comes in more than ${this.#maxChunks} chunks`);
+      throw new HttpProtocolError(`the response body comes in more than ${this.#maxChunks} chunks`);
     }
     this.#phase = this.#remaining === 0 ? 'trailers' : 'chunk-data';
   }
@@ -262,7 +262,7 @@ export class HttpAnswerReader {
   }
 
   #tooLarge(): HttpProtocolError {
-    return new HttpProtocolError(`the answer body is larger than ${this.#maxBodyBytes} bytes`);
+    return new HttpProtocolError(`the response body is larger than ${this.#maxBodyBytes} bytes`);
   }
 }
 

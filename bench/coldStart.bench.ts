@@ -89,7 +89,7 @@ const dir = mkdtempSync(join(tmpdir(), 'cold-start-'));
 try {
   const variants = {
     ours: { entry: 'functions/query/handler.ts', outdir: join(dir, 'ours') },
-    sdk: { entry: 'bench/fixtures/query-with-sdk.ts', outdir: join(dir, 'sdk') },
+    sdk: { entry: 'bench/fixtures/queryWithSdk.ts', outdir: join(dir, 'sdk') },
   };
   const sizes: Record<string, BundleSizes> = {};
   for (const [name, variant] of Object.entries(variants))

@@ -130,8 +130,8 @@ describe('the official openapi-client against the emulator', () => {
     const id = emulator.createJob();
     const sts = emulator.mintStsCredentials();
     expect(sts.accessKeyId).toMatch(/^STS\.EMU/);
-    const answer = await query(sts, id);
-    expect(answer.body.data.id).toBe(id);
+    const response = await query(sts, id);
+    expect(response.body.data.id).toBe(id);
   });
 
   // The client sends these literally on the wire (`!'()*`) or encoded, and signs them strictly encoded.
