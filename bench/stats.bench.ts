@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { usageIfAsked } from '#local/cli/cliSupport.ts';
 import type { JobChanges, JobStore, TrackedJob } from '#shared/jobs/jobStore.ts';
-import { createRedisStore } from '#shared/stores/redisStore.ts';
+import { createRedisStore } from '#shared/stores/redis/store.ts';
 import { createSqliteStore } from '#shared/stores/sqliteStore.ts';
 import { startRedis, uniquePrefix } from '#test/helpers/redisServer.ts';
 

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { usageIfAsked } from '#local/cli/cliSupport.ts';
-import { createRedisStore } from '#shared/stores/redisStore.ts';
+import { createRedisStore } from '#shared/stores/redis/store.ts';
 import { startRedis, uniquePrefix } from '#test/helpers/redisServer.ts';
 import { bundle } from '../scripts/build.ts';
 

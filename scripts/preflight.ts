@@ -48,7 +48,7 @@ import {
   type Setting,
   type SettingName,
 } from '#shared/settings.ts';
-import { parseRedisUrl } from '#shared/stores/redisStore.ts';
+import { parseRedisUrl } from '#shared/stores/redis/url.ts';
 
 export interface Problem {
   /** The variable to set or change; `s.yaml` when the file itself must change. */

@@ -8,7 +8,7 @@ import { createAicontentClient } from '#shared/aicontent/client.ts';
 import { readSweepPolicy } from '#shared/config.ts';
 import { type Notifier, sweep } from '#shared/jobs/sweep.ts';
 import { createLogger } from '#shared/log.ts';
-import { createRedisStore } from '#shared/stores/redisStore.ts';
+import { createRedisStore } from '#shared/stores/redis/store.ts';
 import { benchSettings, serveSweeps } from './sweepingProcess.ts';
 
 const settings = benchSettings();

@@ -1,37 +1,50 @@
 /**
- * The sweep's commit window: commits asked for within COMMIT_WINDOW_MS of each other go to the store
- * together. The Redis store sends the commits started in one tick as one script call, one socket write
- * (ioredis's own auto-pipelining is off: it has nothing left to batch); the window gathers into one tick
- * the commits of the polls that end within a few milliseconds of each other. A socket write per job is a
- * large share of a sweep's CPU (bench/sweep.bench.ts).
+ * The commit window: commits asked for within COMMIT_WINDOW_MS of each other go to the store together.
+ * Why: a sweep commits every job it polls, and a socket write and a script call per job are a large
+ * share of a sweep's CPU (bench/sweep.bench.ts, README "Performance"). The polls of a sweep end a few
+ * milliseconds apart, so the Redis store (shared/stores/redis/store.ts) gathers the commits of each
+ * window into one script call. The memory and SQLite stores commit at once: they have no round trip to
+ * save. The bench's floor (bench/support/floorProcess.ts) stores in the same windows.
  *
- * All of the sweep's commit batching is here: `sweep` takes its commits from `coalescedCommit`, and the
- * bench's floor (bench/support/floorProcess.ts) uses the same window.
+ * Who waits for it: only the sweep commits (the query function tracks, untracks and requeues, which are
+ * not batched), and it does not wait for its commits as it polls, so the window costs a sweep at most
+ * COMMIT_WINDOW_MS at its end.
  */
-import type { JobStore } from './jobStore.ts';
+import { AppError } from '#shared/errors.ts';
 
 /** How long commits wait to go out together. */
 export const COMMIT_WINDOW_MS = 5;
 
-/** The store's `commit`, its calls gathered into COMMIT_WINDOW_MS windows. */
-export function coalescedCommit(store: JobStore): JobStore['commit'] {
-  return coalesce(store.commit.bind(store), COMMIT_WINDOW_MS);
-}
-
 /**
- * Wraps `run` so that calls made within `windowMs` of each other are all started in the same tick, each
- * with its own result (or rejection).
+ * Gathers the items added within `windowMs` of the first and hands them to `run` together when the
+ * window closes; each `add` gets the result at its item's index, or the batch's rejection.
  */
-export function coalesce<A extends unknown[], R>(run: (...args: A) => Promise<R>, windowMs: number) {
-  let waiting: { args: A; resolve: (value: Promise<R>) => void }[] = [];
+export function batchWindow<I, O>(
+  run: (items: I[]) => Promise<O[]>,
+  windowMs: number,
+): { add(item: I): Promise<O> } {
+  let waiting: { item: I; resolve: (result: O) => void; reject: (error: unknown) => void }[] = [];
   const flush = () => {
     const batch = waiting;
     waiting = [];
-    for (const { args, resolve } of batch) resolve(run(...args));
+    run(batch.map(({ item }) => item)).then(
+      (results) => {
+        batch.forEach(({ resolve, reject }, i) => {
+          if (i < results.length) resolve(results[i] as O);
+          else
+            reject(new AppError('JobStoreError', `a batch of ${batch.length} got ${results.length} answers`));
+        });
+      },
+      (error: unknown) => {
+        for (const { reject } of batch) reject(error);
+      },
+    );
   };
-  return (...args: A): Promise<R> =>
-    new Promise<R>((resolve) => {
-      if (waiting.length === 0) setTimeout(flush, windowMs);
-      waiting.push({ args, resolve });
-    });
+  return {
+    add: (item) =>
+      new Promise((resolve, reject) => {
+        if (waiting.length === 0) setTimeout(flush, windowMs);
+        waiting.push({ item, resolve, reject });
+      }),
+  };
 }

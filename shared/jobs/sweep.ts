@@ -25,7 +25,6 @@ import type { SweepPolicy } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
 import { describeTarget } from '#shared/notify/notifyTarget.ts';
-import { coalescedCommit } from './commitWindow.ts';
 import {
   decideNotification,
   decidePoll,
@@ -161,7 +160,6 @@ class SweepRun {
   };
   /** The sweep's polls and failures, to name the probable cause when most fail alike. */
   readonly polls = pollTally();
-  private readonly commit: JobStore['commit'];
   private readonly saving = new Set<Promise<void>>();
 
   constructor(deps: SweepDeps, policy: SweepPolicy, limits: SweepLimits) {
@@ -173,7 +171,6 @@ class SweepRun {
     this.random = deps.random ?? Math.random;
     this.startedAt = this.now();
     this.stopAt = limits.deadline - policy.safetyMarginMs;
-    this.commit = coalescedCommit(deps.store);
   }
 
   /** Whether there is time left to start something (a bound function: handed to the schedulers). */
@@ -192,11 +189,11 @@ class SweepRun {
 
   /**
    * Commits the job's changes under this sweep's lease. Not awaited by the workers (the next job need
-   * not wait for the store): `saved()` waits for them all. A commit that fails leaves the job to its
-   * lease's end.
+   * not wait for the store, which may hold a commit back to send it with others: commitWindow.ts):
+   * `saved()` waits for them all. A commit that fails leaves the job to its lease's end.
    */
   save(job: TrackedJob, changes: JobChanges): void {
-    const saved = this.commit(job, this.deps.owner, changes).then(
+    const saved = this.deps.store.commit(job, this.deps.owner, changes).then(
       (stored) => {
         if (stored === null) this.count('lostLeases');
       },

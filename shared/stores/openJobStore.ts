@@ -15,7 +15,7 @@ import type { JobStore } from '#shared/jobs/jobStore.ts';
 /** Each adapter is imported on demand: an instance loads only the one it uses (ioredis is large). */
 export async function openJobStore(config: TrackingConfig): Promise<JobStore> {
   if (/^rediss?:/i.test(config.jobStoreUrl)) {
-    const { createRedisStore } = await import('./redisStore.ts');
+    const { createRedisStore } = await import('./redis/store.ts');
     return createRedisStore({ url: config.jobStoreUrl, prefix: config.jobStorePrefix });
   }
   if (!config.embeddedStoreAllowed) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { createRedisStore } from '#shared/stores/redisStore.ts';
+import { createRedisStore } from '#shared/stores/redis/store.ts';
 import { deleteKeys, type RedisServer, startRedis, uniquePrefix } from '#test/helpers/redisServer.ts';
 import { describeJobStoreContract } from './jobStoreContract.ts';
 

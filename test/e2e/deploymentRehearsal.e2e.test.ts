@@ -35,7 +35,7 @@ import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '
 import { type FunctionDefinition, loadServerlessYaml } from '#local/runtime/serverlessYaml.ts';
 import type { JobStore } from '#shared/jobs/jobStore.ts';
 import { FC_PROVIDED, SETTINGS, type Setting } from '#shared/settings.ts';
-import { createRedisStore } from '#shared/stores/redisStore.ts';
+import { createRedisStore } from '#shared/stores/redis/store.ts';
 import { DEPLOYABLE_ENV, projectSYaml } from '#test/helpers/deployment.ts';
 import { acs3Invoke } from '#test/helpers/localRuntime.ts';
 import { type RedisServer, startRedis } from '#test/helpers/redisServer.ts';

@@ -1,59 +1,55 @@
 import { describe, expect, it } from 'vitest';
-import { COMMIT_WINDOW_MS, coalesce, coalescedCommit } from '#shared/jobs/commitWindow.ts';
-import type { JobStore } from '#shared/jobs/jobStore.ts';
-import { createMemoryStore } from '#shared/stores/memoryStore.ts';
+import { batchWindow, COMMIT_WINDOW_MS } from '#shared/jobs/commitWindow.ts';
 
-describe('coalesce', () => {
-  it('starts the calls made within the window together, each with its own result', async () => {
-    const started: number[][] = [];
-    let tick = 0;
-    const run = coalesce(async (n: number) => {
-      started.push([tick, n]);
-      return n * 2;
-    }, 5);
-    const results = Promise.all([run(1), run(2), run(3)]);
-    tick = 1;
-    expect(await results).toEqual([2, 4, 6]);
-    expect(started).toEqual([
-      [1, 1],
-      [1, 2],
-      [1, 3],
-    ]);
-  });
-
-  it('passes a rejection to its own caller only', async () => {
-    const run = coalesce(async (n: number) => {
-      if (n === 2) throw new Error('two');
-      return n;
-    }, 1);
-    const [one, two] = await Promise.allSettled([run(1), run(2)]);
-    expect(one).toEqual({ status: 'fulfilled', value: 1 });
-    expect(two).toMatchObject({ status: 'rejected', reason: new Error('two') });
-  });
-});
-
-describe('coalescedCommit', () => {
-  it("sends the store's commits of one window together, each to the store itself", async () => {
-    const store = createMemoryStore();
-    for (const id of ['a', 'b']) await store.track({ id, now: 0 });
-    const jobs = await store.claimDue({ owner: 'sweeper-1', now: 0, limit: 2, leaseMs: 60_000 });
-    const sentAt: number[] = [];
-    const commit = store.commit;
-    // A method that needs its store as `this`, as the adapters' do.
-    const watched: JobStore = Object.assign(Object.create(store), {
-      commit(this: JobStore, ...args: Parameters<JobStore['commit']>) {
-        expect(this).toBe(watched);
-        sentAt.push(performance.now());
-        return commit.apply(store, args);
-      },
-    });
-    const windowed = coalescedCommit(watched);
+describe('batchWindow', () => {
+  it('runs the items added within the window as one batch when it closes, each with its own result', async () => {
+    const batches: number[][] = [];
+    const ranAt: number[] = [];
+    const batcher = batchWindow(async (items: number[]) => {
+      batches.push(items);
+      ranAt.push(performance.now());
+      return items.map((n) => n * 2);
+    }, COMMIT_WINDOW_MS);
     const asked = performance.now();
-    const saved = await Promise.all(jobs.map((job) => windowed(job, 'sweeper-1', { lastError: 'x' })));
-    expect(saved.map((job) => job?.lastError)).toEqual(['x', 'x']);
-    expect(sentAt).toHaveLength(2);
-    // Both went out when the window closed, not as they were asked for.
-    expect(Math.min(...sentAt) - asked).toBeGreaterThanOrEqual(COMMIT_WINDOW_MS - 1);
-    expect(Math.max(...sentAt) - Math.min(...sentAt)).toBeLessThan(COMMIT_WINDOW_MS);
+    const results = Promise.all([batcher.add(1), batcher.add(2), batcher.add(3)]);
+    expect(batches).toEqual([]);
+    expect(await results).toEqual([2, 4, 6]);
+    expect(batches).toEqual([[1, 2, 3]]);
+    // The batch went out when the window closed, not as the items were added.
+    expect(Math.min(...ranAt) - asked).toBeGreaterThanOrEqual(COMMIT_WINDOW_MS - 1);
+  });
+
+  it('starts a new window for the items added after one closed', async () => {
+    const batches: number[][] = [];
+    const batcher = batchWindow(async (items: number[]) => {
+      batches.push(items);
+      return items;
+    }, 1);
+    expect(await Promise.all([batcher.add(1), batcher.add(2)])).toEqual([1, 2]);
+    expect(await batcher.add(3)).toBe(3);
+    expect(batches).toEqual([[1, 2], [3]]);
+  });
+
+  it("passes a batch's rejection to each of its items, and to no other batch's", async () => {
+    const batcher = batchWindow(async (items: number[]) => {
+      if (items.includes(2)) throw new Error('two');
+      return items;
+    }, 1);
+    const first = await Promise.allSettled([batcher.add(1), batcher.add(2)]);
+    const later = await Promise.allSettled([batcher.add(3)]);
+    expect(first).toMatchObject([
+      { status: 'rejected', reason: new Error('two') },
+      { status: 'rejected', reason: new Error('two') },
+    ]);
+    expect(later).toEqual([{ status: 'fulfilled', value: 3 }]);
+  });
+
+  it('rejects the items a batch left without an answer', async () => {
+    const batcher = batchWindow(async (items: number[]) => items.slice(0, 1), 1);
+    const outcomes = await Promise.allSettled([batcher.add(1), batcher.add(2)]);
+    expect(outcomes).toMatchObject([
+      { status: 'fulfilled', value: 1 },
+      { status: 'rejected', reason: { code: 'JobStoreError', message: 'a batch of 2 got 1 answers' } },
+    ]);
   });
 });
