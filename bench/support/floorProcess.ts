@@ -8,7 +8,8 @@
  *    (`signedQuery`, our ACS3 signer), sends it on our keep-alive HTTP/1.1 transport, parses the JSON
  *    response and maps its status to a state;
  * 3. stores each job's new state: one string per job, and out of the due set once it ended, the jobs of
- *    each 5 ms window (the sweep's commit window) sent together as one MSET and one ZREM.
+ *    each 5 ms window (the Redis store's commit window, commitWindow.ts) sent together as one MSET and
+ *    one ZREM.
  *
  * No retries, backoff, leases, compare-and-set, notifications, logging or summary: what a sweeper must
  * do and nothing else. Why our transport and not `node:http`: the floor is the cheapest known way to
