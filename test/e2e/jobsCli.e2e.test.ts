@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#local/cli/cliSupport.ts';
 import { runJobsCli } from '#local/cli/jobs.ts';
 import type { TriggerClientOptions } from '#local/cli/triggerClient.ts';
-import type { JobPage, Stats } from '#local/console/page/contract.ts';
+import type { JobPage, Stats } from '#shared/query/operatorApi.ts';
 import { type SweptStack, startSweptStack } from '#test/helpers/sweptStack.ts';
 import { tsxProcesses } from '#test/helpers/tsxProcess.ts';
 

@@ -13,7 +13,7 @@ import {
   type Stats,
   type SweepSummary,
   type Tracking,
-} from '#local/console/page/contract.ts';
+} from '#shared/query/operatorApi.ts';
 
 export interface FakeOperatorApi {
   url: string;

@@ -4,7 +4,7 @@
  * screen readers and for copying.
  */
 import uPlot from 'uplot';
-import type { Stats, SweepSummary } from './contract.ts';
+import type { Stats, SweepSummary } from '#shared/query/operatorApi.ts';
 import { formatClock, formatMs, shortBucketLabel } from './format.ts';
 
 const COLORS = {

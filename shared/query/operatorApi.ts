@@ -1,10 +1,10 @@
 /**
- * The operator API of the query function, as the console reads it: the tracking view of a job, a page
- * of tracked jobs, `GET /stats`, and the error envelope every route responds with.
+ * The bodies of the query function's operator API, as they travel: the tracking view of a job, a page
+ * of tracked jobs, `GET /stats`, and the error envelope every route responds with. The query function
+ * builds them to these types (`trackingView`, `statsView`), and its clients (the console page, `npm run
+ * jobs`) read them by the same types, so a change to the wire shape is a compile error on both sides.
+ * Imports nothing: the browser page compiles this file too.
  */
-
-/** Sent with every call of the page: the console server forwards nothing without it (see ../server.ts). */
-export const CONSOLE_HEADER = 'x-aicontent-console';
 
 export const JOB_STATES = ['pending', 'succeeded', 'failed', 'gave_up'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -34,24 +34,30 @@ export interface Tracking {
   notifyAttempts: number;
 }
 
-/** The job as aicontent last described it (fields may be missing upstream). */
+/** The job as aicontent describes it now (shared/aicontent/job.ts reads it); null where aicontent did not say. */
 export interface UpstreamJob {
   id: string;
+  /** The upstream `jobStatus` as received ('' when absent). */
   status: string;
-  state: string;
+  state: 'pending' | 'succeeded' | 'failed' | 'unknown';
   terminal: boolean;
-  modelId?: string;
-  promptId?: string;
-  progress?: number;
-  images?: string[];
-  createTime?: string;
+  modelId: string | null;
+  promptId: string | null;
+  /** 0..1. */
+  progress: number | null;
+  /** Resource ids of the generated images (e.g. `0000.png`); empty until the job finishes. */
+  images: string[];
+  /** As aicontent sends it: no time zone, microseconds (`2024-07-12T14:44:19.362931`). */
+  createTime: string | null;
 }
 
 /** `GET /jobs/{id}`. */
 export interface JobReplyBody {
   job: UpstreamJob;
   terminal: boolean;
+  /** When asking again makes sense; 0 once the job is terminal. */
   retryAfterSeconds: number;
+  /** The job's tracking, when it is tracked. */
   tracking?: Tracking;
 }
 
@@ -67,8 +73,8 @@ export interface HistogramBucket {
   count: number;
 }
 
-export interface SweepSummary {
-  startedAt: string;
+/** What one sweep did; the store keeps it with its start as epoch ms (`SweepRecord`), `/stats` as ISO-8601. */
+export interface SweepCounts {
   durationMs: number;
   claimed: number;
   succeeded: number;
@@ -77,9 +83,14 @@ export interface SweepSummary {
   rescheduled: number;
   notified: number;
   notifyFailed: number;
+  /** Polls aicontent throttled (their last try got `Throttling…`). */
   throttled: number;
   /** Failed polls by error code. */
   errors: Record<string, number>;
+}
+
+export interface SweepSummary extends SweepCounts {
+  startedAt: string;
 }
 
 /** `GET /stats`. */
