@@ -3,8 +3,9 @@
  * of tracked jobs, `GET /stats`, and the error envelope every route responds with. The query function
  * builds them to these types (`trackingView`, `statsView`), and its clients (the console page, `npm run
  * jobs`) read them by the same types, so a change to the wire shape is a compile error on both sides.
- * Imports nothing: the browser page compiles this file too.
+ * The browser page compiles this file too: it imports only types, from modules that use no Node API.
  */
+import type { Job } from '#shared/aicontent/job.ts';
 
 export const JOB_STATES = ['pending', 'succeeded', 'failed', 'gave_up'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -34,26 +35,10 @@ export interface Tracking {
   notifyAttempts: number;
 }
 
-/** The job as aicontent describes it now (shared/aicontent/job.ts reads it); null where aicontent did not say. */
-export interface UpstreamJob {
-  id: string;
-  /** The upstream `jobStatus` as received ('' when absent). */
-  status: string;
-  state: 'pending' | 'succeeded' | 'failed' | 'unknown';
-  terminal: boolean;
-  modelId: string | null;
-  promptId: string | null;
-  /** 0..1. */
-  progress: number | null;
-  /** Resource ids of the generated images (e.g. `0000.png`); empty until the job finishes. */
-  images: string[];
-  /** As aicontent sends it: no time zone, microseconds (`2024-07-12T14:44:19.362931`). */
-  createTime: string | null;
-}
-
 /** `GET /jobs/{id}`. */
 export interface JobReplyBody {
-  job: UpstreamJob;
+  /** The job as aicontent describes it now. */
+  job: Job;
   terminal: boolean;
   /** When asking again makes sense; 0 once the job is terminal. */
   retryAfterSeconds: number;

@@ -1,8 +1,8 @@
 /** What `npm run jobs` prints for answers the stack seldom gives: nothing to list, no sweep yet, a job on its way. */
 import { describe, expect, it } from 'vitest';
 import { formatJobPage, formatJobReply, formatStats } from '#local/cli/jobsOutput.ts';
+import type { Job } from '#shared/aicontent/job.ts';
 import { statsView } from '#shared/jobs/stats.ts';
-import type { UpstreamJob } from '#shared/query/operatorApi.ts';
 
 const NOW = Date.parse('2026-12-02T03:00:00.000Z');
 
@@ -41,7 +41,7 @@ describe('npm run jobs output', () => {
     ]);
   });
 
-  const upstream = (job: Partial<UpstreamJob>): UpstreamJob => ({
+  const upstream = (job: Partial<Job>): Job => ({
     ...{ id: '20', status: 'FINISHED', state: 'succeeded', terminal: true, images: ['0000.png'] },
     ...{ modelId: null, promptId: null, progress: null, createTime: null },
     ...job,
@@ -57,7 +57,7 @@ describe('npm run jobs output', () => {
   });
 
   it("shows a running job's progress only when aicontent reports one", () => {
-    const running: Partial<UpstreamJob> = {
+    const running: Partial<Job> = {
       status: 'INFERRING',
       state: 'pending',
       terminal: false,
