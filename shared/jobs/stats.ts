@@ -3,7 +3,7 @@
  * jobs and notifications by state, how many are due, how long the oldest pending job has waited, how long
  * recent jobs took to finish (quantiles and a fixed-bucket histogram), and the last sweeps.
  */
-import type { Stats, SweepSummary } from '#shared/query/operatorApi.ts';
+import type { RecentSweep, Stats } from '#shared/query/operatorApi.ts';
 import type { StoreStats, SweepRecord } from './jobStore.ts';
 
 /** Upper bounds of the histogram's buckets, in seconds; a last bucket (`null`) holds what is longer. */
@@ -34,7 +34,7 @@ export function timeToFinish(finishTimesMs: readonly number[]) {
 }
 
 /** A sweep as `/stats` shows it: its start as ISO-8601. */
-function sweepSummary({ startedAt, ...counts }: SweepRecord): SweepSummary {
+function recentSweep({ startedAt, ...counts }: SweepRecord): RecentSweep {
   return { startedAt: iso(startedAt), ...counts };
 }
 
@@ -48,6 +48,6 @@ export function statsView(stats: StoreStats, now: number): Stats {
     oldestPendingAgeSeconds:
       stats.oldestPendingSince === null ? null : Math.max(0, now - stats.oldestPendingSince) / 1000,
     timeToFinish: timeToFinish(stats.finishTimesMs),
-    sweeps: [...stats.sweeps].sort((a, b) => b.startedAt - a.startedAt).map(sweepSummary),
+    sweeps: [...stats.sweeps].sort((a, b) => b.startedAt - a.startedAt).map(recentSweep),
   };
 }

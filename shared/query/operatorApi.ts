@@ -74,7 +74,7 @@ export interface SweepCounts {
   errors: Record<string, number>;
 }
 
-export interface SweepSummary extends SweepCounts {
+export interface RecentSweep extends SweepCounts {
   startedAt: string;
 }
 
@@ -93,7 +93,7 @@ export interface Stats {
     histogram: HistogramBucket[];
   };
   /** Newest first. */
-  sweeps: SweepSummary[];
+  sweeps: RecentSweep[];
 }
 
 /** Every error response's body. */
