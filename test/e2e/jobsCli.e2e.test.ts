@@ -59,7 +59,7 @@ describe('npm run jobs, against npm start (anonymous trigger)', () => {
     const shown = await jobs('show', id as string);
     expect(shown.code).toBe(0);
     expect(shown.out).toMatch(
-      new RegExp(`^Job ${id}: [A-Z_]+ \\(pending, progress 0 %\\), ask again in \\d+ s\\nTracking:\\n`),
+      new RegExp(`^Job ${id}: [A-Z_]+ \\(pending, progress \\d+ %\\), ask again in \\d+ s\\nTracking:\\n`),
     );
     expect(shown.out).toMatch(/^ {2}state +gave up$/m);
     expect(shown.out).toMatch(/^ {2}polls +2$/m);
