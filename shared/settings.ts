@@ -41,6 +41,14 @@ const ALL: readonly FunctionId[] = ['query', 'sweeper', 'on-job-done'];
 const SWEEPER: readonly FunctionId[] = ['sweeper'];
 const QUERY: readonly FunctionId[] = ['query'];
 
+/** A deployment setting (a string s.yaml reads) with the default s.yaml deploys. */
+const deployment = (defaultValue: string, meaning: string) =>
+  ({ type: 'string', default: defaultValue, deploy: true, readBy: [], meaning }) as const;
+
+/** A deployment setting without a default: a deployment must set it (`npm run preflight` says so). */
+const requiredForDeployment = (meaning: string) =>
+  ({ ...deployment('', meaning), deployDefault: '' }) as const;
+
 export const SETTINGS = {
   AICONTENT_ENDPOINT: {
     type: 'string',
@@ -295,46 +303,22 @@ export const SETTINGS = {
   },
 
   // Deployment settings: read by s.yaml only.
-  S_ACCESS: {
-    type: 'string',
-    default: 'default',
-    deploy: true,
-    readBy: [],
-    meaning: 'the Serverless Devs access alias (`s config add`)',
-  },
-  REGION: {
-    type: 'string',
-    default: 'cn-shanghai',
-    deploy: true,
-    readBy: [],
-    meaning: 'the region the functions are deployed to',
-  },
-  QUERY_ROLE: {
-    type: 'string',
-    default: 'aicontent-jobs-query-role',
-    deploy: true,
-    readBy: [],
-    meaning:
-      'the RAM role the query function runs as: `ram/query-policy.json` (the aicontent query action only)',
-  },
-  SWEEPER_ROLE: {
-    type: 'string',
-    default: 'aicontent-jobs-sweeper-role',
-    deploy: true,
-    readBy: [],
-    meaning:
-      'the RAM role the sweeper runs as: `ram/sweeper-policy.json` (the aicontent query action, and ' +
+  S_ACCESS: deployment('default', 'the Serverless Devs access alias (`s config add`)'),
+  REGION: deployment('cn-shanghai', 'the region the functions are deployed to'),
+  QUERY_ROLE: deployment(
+    'aicontent-jobs-query-role',
+    'the RAM role the query function runs as: `ram/query-policy.json` (the aicontent query action only)',
+  ),
+  SWEEPER_ROLE: deployment(
+    'aicontent-jobs-sweeper-role',
+    'the RAM role the sweeper runs as: `ram/sweeper-policy.json` (the aicontent query action, and ' +
       '`fc:InvokeFunction` on the notify targets)',
-  },
-  ON_JOB_DONE_ROLE: {
-    type: 'string',
-    default: '',
-    deploy: true,
-    readBy: [],
-    meaning:
-      'the RAM role on-job-done runs as; none by default, as the example calls nothing (its ' +
+  ),
+  ON_JOB_DONE_ROLE: deployment(
+    '',
+    'the RAM role on-job-done runs as; none by default, as the example calls nothing (its ' +
       '`context.credentials` is then empty): give your next step a role of its own when it calls cloud APIs',
-  },
+  ),
   HTTP_AUTH_TYPE: {
     type: 'enum',
     default: 'function',
@@ -345,42 +329,19 @@ export const SETTINGS = {
       "the query function's HTTP trigger auth: `function` (ACS3-signed requests), `anonymous`, or `jwt` " +
       '(also needs an `authConfig` in s.yaml)',
   },
-  SWEEP_SCHEDULE: {
-    type: 'string',
-    default: '@every 1m',
-    deploy: true,
-    readBy: [],
-    meaning: "the sweeper's timer: `@every <n>m` or a 6-field UTC cron",
-  },
+  SWEEP_SCHEDULE: deployment('@every 1m', "the sweeper's timer: `@every <n>m` or a 6-field UTC cron"),
   // The job store's network: the functions that open the store (query, sweeper) join its VPC.
-  VPC_ID: {
-    type: 'string',
-    default: '',
-    deployDefault: '',
-    deploy: true,
-    readBy: [],
-    meaning: 'the VPC of your Redis/Tair instance (`vpc-…`); the query and sweeper functions join it',
-  },
-  VSWITCH_IDS: {
-    type: 'string',
-    default: '',
-    deployDefault: '',
-    deploy: true,
-    readBy: [],
-    meaning:
-      'comma-separated vSwitches of that VPC (`vsw-a,vsw-b`) the functions take their addresses from; ' +
+  VPC_ID: requiredForDeployment(
+    'the VPC of your Redis/Tair instance (`vpc-…`); the query and sweeper functions join it',
+  ),
+  VSWITCH_IDS: requiredForDeployment(
+    'comma-separated vSwitches of that VPC (`vsw-a,vsw-b`) the functions take their addresses from; ' +
       "each in a zone FC supports, and inside the Redis/Tair instance's IP whitelist",
-  },
-  SECURITY_GROUP_ID: {
-    type: 'string',
-    default: '',
-    deployDefault: '',
-    deploy: true,
-    readBy: [],
-    meaning:
-      "a security group of that VPC (`sg-…`) for the functions' network interfaces; its outbound rules " +
+  ),
+  SECURITY_GROUP_ID: requiredForDeployment(
+    "a security group of that VPC (`sg-…`) for the functions' network interfaces; its outbound rules " +
       "must let them reach Redis/Tair's port (the default rules do)",
-  },
+  ),
 } as const satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

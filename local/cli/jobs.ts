@@ -7,6 +7,7 @@
  */
 
 import { pathToFileURL } from 'node:url';
+import { AppError } from '#shared/errors.ts';
 import {
   JOB_STATES,
   type JobPage,
@@ -14,8 +15,7 @@ import {
   type JobState,
   type Stats,
   type Tracking,
-} from '#local/console/page/contract.ts';
-import { AppError } from '#shared/errors.ts';
+} from '#shared/query/operatorApi.ts';
 import { SigningError } from '#shared/signing/acs3.ts';
 import { argsOrExitCode, type CliIo, parseFlags, UsageError } from './cliSupport.ts';
 import { formatJobPage, formatJobReply, formatStats, formatTracking } from './jobsOutput.ts';

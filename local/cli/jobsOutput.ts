@@ -2,7 +2,7 @@
  * How `npm run jobs` prints the operator API's responses for people: a table of jobs, one job's tracking,
  * the stats. Pure functions of the response's body and the time; `--json` prints the body as it came instead.
  */
-import type { JobPage, JobReplyBody, JobState, Stats, Tracking } from '#local/console/page/contract.ts';
+
 import {
   bucketLabel,
   formatCount,
@@ -11,6 +11,7 @@ import {
   formatSeconds,
   stateLabel,
 } from '#local/console/page/format.ts';
+import type { JobPage, JobReplyBody, JobState, Stats, Tracking } from '#shared/query/operatorApi.ts';
 
 /** Columns padded to their widest cell; the last one as it is. */
 function table(rows: string[][]): string[] {
@@ -77,11 +78,11 @@ export function formatTracking(job: Tracking, now: number): string[] {
 
 export function formatJobReply(reply: JobReplyBody, now: number): string[] {
   const { job } = reply;
-  const progress = job.progress === undefined ? '' : `, progress ${Math.round(job.progress * 100)} %`;
+  const progress = job.progress === null ? '' : `, progress ${Math.round(job.progress * 100)} %`;
   const lines = [
     `Job ${job.id}: ${job.status} (${stateLabel(job.state)}${progress})${reply.terminal ? '' : `, ask again in ${reply.retryAfterSeconds} s`}`,
   ];
-  if (job.images?.length) lines.push(`  images: ${job.images.join(', ')}`);
+  if (job.images.length) lines.push(`  images: ${job.images.join(', ')}`);
   if (!reply.tracking) return [...lines, 'Not tracked: the sweeper does not poll it.'];
   return [...lines, 'Tracking:', ...formatTracking(reply.tracking, now)];
 }

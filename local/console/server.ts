@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { triggerSignature } from '#local/cli/triggerClient.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import { AppError } from '#shared/errors.ts';
-import { CONSOLE_HEADER } from './page/contract.ts';
+import { CONSOLE_HEADER } from './page/consoleHeader.ts';
 import { type ConsolePage, consolePage } from './page.ts';
 
 /** A call to the query function's trigger, before it is sent. */

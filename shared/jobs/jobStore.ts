@@ -22,6 +22,7 @@
  * caller to try again. Anything else it rejects with is a bug or corrupt data (500).
  */
 import { AppError, InvalidInputError } from '#shared/errors.ts';
+import type { SweepCounts } from '#shared/query/operatorApi.ts';
 
 /** How long a caller should wait after a `StoreUnavailable` error. */
 export const STORE_RETRY_AFTER_MS = 5_000;
@@ -143,20 +144,8 @@ export interface ListInput {
 }
 
 /** One sweep, as the sweeper records it for `GET /stats` (the store keeps the last `RECENT_SWEEPS`). */
-export interface SweepRecord {
+export interface SweepRecord extends SweepCounts {
   startedAt: number;
-  durationMs: number;
-  claimed: number;
-  succeeded: number;
-  failed: number;
-  gaveUp: number;
-  rescheduled: number;
-  notified: number;
-  notifyFailed: number;
-  /** Polls aicontent throttled (their last try got `Throttling…`). */
-  throttled: number;
-  /** Failed polls by error code. */
-  errors: Record<string, number>;
 }
 
 /** How many finished jobs the time to finish covers, and how many sweeps `stats` keeps. */

@@ -3,6 +3,7 @@
  * jobs and notifications by state, how many are due, how long the oldest pending job has waited, how long
  * recent jobs took to finish (quantiles and a fixed-bucket histogram), and the last sweeps.
  */
+import type { RecentSweep, Stats } from '#shared/query/operatorApi.ts';
 import type { StoreStats, SweepRecord } from './jobStore.ts';
 
 /** Upper bounds of the histogram's buckets, in seconds; a last bucket (`null`) holds what is longer. */
@@ -33,24 +34,12 @@ export function timeToFinish(finishTimesMs: readonly number[]) {
 }
 
 /** A sweep as `/stats` shows it: its start as ISO-8601. */
-function sweepView(record: SweepRecord) {
-  return {
-    startedAt: iso(record.startedAt),
-    durationMs: record.durationMs,
-    claimed: record.claimed,
-    succeeded: record.succeeded,
-    failed: record.failed,
-    gaveUp: record.gaveUp,
-    rescheduled: record.rescheduled,
-    notified: record.notified,
-    notifyFailed: record.notifyFailed,
-    throttled: record.throttled,
-    errors: record.errors,
-  };
+function recentSweep({ startedAt, ...counts }: SweepRecord): RecentSweep {
+  return { startedAt: iso(startedAt), ...counts };
 }
 
 /** The body of `GET /stats` as of `now`. Sweeps are newest first (by start: overlapping ones end out of order). */
-export function statsView(stats: StoreStats, now: number) {
+export function statsView(stats: StoreStats, now: number): Stats {
   return {
     generatedAt: iso(now),
     jobs: stats.jobs,
@@ -59,6 +48,6 @@ export function statsView(stats: StoreStats, now: number) {
     oldestPendingAgeSeconds:
       stats.oldestPendingSince === null ? null : Math.max(0, now - stats.oldestPendingSince) / 1000,
     timeToFinish: timeToFinish(stats.finishTimesMs),
-    sweeps: [...stats.sweeps].sort((a, b) => b.startedAt - a.startedAt).map(sweepView),
+    sweeps: [...stats.sweeps].sort((a, b) => b.startedAt - a.startedAt).map(recentSweep),
   };
 }

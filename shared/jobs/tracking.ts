@@ -5,6 +5,7 @@
  */
 import { InvalidInputError } from '#shared/errors.ts';
 import { describeTarget } from '#shared/notify/notifyTarget.ts';
+import type { Tracking } from '#shared/query/operatorApi.ts';
 import { TRACKED_STATES, type TrackedJob, type TrackedState } from './jobStore.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -26,13 +27,13 @@ export function lastErrorView(text: string | null): { code: string; message: str
  * in words (`function on-job-done`, a webhook without its query string: null for the deployment's
  * default), no lease or version.
  */
-export function trackingView(job: TrackedJob) {
+export function trackingView(job: TrackedJob): Tracking {
   return {
     id: job.id,
     state: job.state,
     status: job.status,
     attempts: job.attempts,
-    firstSeenAt: iso(job.firstSeenAt),
+    firstSeenAt: new Date(job.firstSeenAt).toISOString(),
     nextPollAt: iso(job.nextPollAt),
     lastPolledAt: iso(job.lastPolledAt),
     lastError: lastErrorView(job.lastError),

@@ -28,17 +28,8 @@ import { type JobStore, type NotifyTarget, TRACKED_STATES, type TrackedJob } fro
 import { parseListInput, trackingView } from '#shared/jobs/tracking.ts';
 import { isRecord } from '#shared/json.ts';
 import type { Logger } from '#shared/log.ts';
+import type { JobReplyBody } from './operatorApi.ts';
 import { listReply, resendReply, statsReply, trackReply, untrackReply } from './trackingReplies.ts';
-
-/** The body of the reply for a job (`GET /jobs/{id}`, `{"inferenceJobId"}`). */
-export interface JobReplyBody {
-  job: Job;
-  terminal: boolean;
-  /** When asking again makes sense; 0 once the job is terminal. */
-  retryAfterSeconds: number;
-  /** The job's tracking, when it is tracked. */
-  tracking?: ReturnType<typeof trackingView>;
-}
 
 export interface QueryRequest {
   client: AicontentClient;

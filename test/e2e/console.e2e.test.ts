@@ -13,9 +13,9 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobPage, JobState, Stats } from '#local/console/page/contract.ts';
 import { formatCount, formatSeconds } from '#local/console/page/format.ts';
 import { type ConsoleServer, startConsole } from '#local/console/server.ts';
+import type { JobPage, JobState, Stats } from '#shared/query/operatorApi.ts';
 import { launchChromium, type WatchedPage, watchedPage } from '#test/helpers/chromium.ts';
 import { type FakeOperatorApi, startFakeOperatorApi } from '#test/helpers/fakeOperatorApi.ts';
 import { type SweptStack, startSweptStack } from '#test/helpers/sweptStack.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_HEADER } from '#local/console/page/contract.ts';
+import { CONSOLE_HEADER } from '#local/console/page/consoleHeader.ts';
 import type { LocalStack } from '#local/stack.ts';
 import { startTestStack } from '#test/helpers/testStack.ts';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#local/cli/cliSupport.ts';
 import { runJobsCli } from '#local/cli/jobs.ts';
 import type { TriggerClientOptions } from '#local/cli/triggerClient.ts';
-import type { JobPage, Stats } from '#local/console/page/contract.ts';
+import type { JobPage, Stats } from '#shared/query/operatorApi.ts';
 import { type SweptStack, startSweptStack } from '#test/helpers/sweptStack.ts';
 import { tsxProcesses } from '#test/helpers/tsxProcess.ts';
 
@@ -59,7 +59,7 @@ describe('npm run jobs, against npm start (anonymous trigger)', () => {
     const shown = await jobs('show', id as string);
     expect(shown.code).toBe(0);
     expect(shown.out).toMatch(
-      new RegExp(`^Job ${id}: [A-Z_]+ \\(pending, progress 0 %\\), ask again in \\d+ s\\nTracking:\\n`),
+      new RegExp(`^Job ${id}: [A-Z_]+ \\(pending, progress \\d+ %\\), ask again in \\d+ s\\nTracking:\\n`),
     );
     expect(shown.out).toMatch(/^ {2}state +gave up$/m);
     expect(shown.out).toMatch(/^ {2}polls +2$/m);

@@ -10,10 +10,10 @@ import {
   JOB_STATES,
   type JobState,
   NOTIFICATION_STATES,
+  type RecentSweep,
   type Stats,
-  type SweepSummary,
   type Tracking,
-} from '#local/console/page/contract.ts';
+} from '#shared/query/operatorApi.ts';
 
 export interface FakeOperatorApi {
   url: string;
@@ -109,7 +109,7 @@ export function demoJobs(now: number, count = 240): Tracking[] {
 }
 
 /** Twenty sweeps a minute apart, newest first, with throttling now and then. */
-export function demoSweeps(now: number, count = 20): SweepSummary[] {
+export function demoSweeps(now: number, count = 20): RecentSweep[] {
   const next = random(7);
   return Array.from({ length: count }, (_, i) => {
     const claimed = 20 + Math.floor(next() * 40);
@@ -139,7 +139,7 @@ export function demoSweeps(now: number, count = 20): SweepSummary[] {
 }
 
 /** `/stats` of these jobs and sweeps, as the contract defines it. */
-export function statsOf(jobs: Iterable<Tracking>, sweeps: SweepSummary[], now: number): Stats {
+export function statsOf(jobs: Iterable<Tracking>, sweeps: RecentSweep[], now: number): Stats {
   const all = [...jobs];
   const count = <K extends string>(keys: readonly K[], pick: (job: Tracking) => string) =>
     Object.fromEntries(keys.map((key) => [key, all.filter((job) => pick(job) === key).length])) as Record<
@@ -191,7 +191,7 @@ export interface FakeOperatorApiOptions {
   /** The clock of the seeded data and of `/stats` (default: now). */
   now?: number;
   jobs?: Tracking[];
-  sweeps?: SweepSummary[];
+  sweeps?: RecentSweep[];
 }
 
 export async function startFakeOperatorApi(options: FakeOperatorApiOptions = {}): Promise<FakeOperatorApi> {

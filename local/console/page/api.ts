@@ -3,15 +3,15 @@
  * for a deployed trigger). Every failure becomes an `ApiError` that says what was asked and what came
  * back, so the page can show it as it is.
  */
-import {
-  CONSOLE_HEADER,
-  type ErrorBody,
-  type JobPage,
-  type JobReplyBody,
-  type JobState,
-  type Stats,
-  type Tracking,
-} from './contract.ts';
+import type {
+  ErrorBody,
+  JobPage,
+  JobReplyBody,
+  JobState,
+  Stats,
+  Tracking,
+} from '#shared/query/operatorApi.ts';
+import { CONSOLE_HEADER } from './consoleHeader.ts';
 
 export class ApiError extends Error {
   override name = 'ApiError';

@@ -4,7 +4,7 @@
  * screen readers and for copying.
  */
 import uPlot from 'uplot';
-import type { Stats, SweepSummary } from './contract.ts';
+import type { RecentSweep, Stats } from '#shared/query/operatorApi.ts';
 import { formatClock, formatMs, shortBucketLabel } from './format.ts';
 
 const COLORS = {
@@ -90,11 +90,11 @@ export class HistogramChart extends Chart {
 }
 
 /** Failed polls of one sweep, all codes together. */
-export const pollErrors = (sweep: SweepSummary) => Object.values(sweep.errors).reduce((a, b) => a + b, 0);
+export const pollErrors = (sweep: RecentSweep) => Object.values(sweep.errors).reduce((a, b) => a + b, 0);
 
 export class SweepsChart extends Chart {
   /** `sweeps` newest first, as `/stats` gives them. */
-  update(sweeps: SweepSummary[]): void {
+  update(sweeps: RecentSweep[]): void {
     const oldestFirst = [...sweeps].reverse();
     this.draw(
       {

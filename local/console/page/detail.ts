@@ -3,9 +3,9 @@
  * what aicontent says of it now, and the two actions, untrack and re-send, each confirmed first.
  */
 
+import type { JobReplyBody, Tracking } from '#shared/query/operatorApi.ts';
 import { clearAlert, showError, showNotice } from './alerts.ts';
 import { api } from './api.ts';
-import type { JobReplyBody, Tracking } from './contract.ts';
 import { byId, h, timeElement } from './dom.ts';
 import { formatRelative, formatSeconds, formatTime, stateLabel } from './format.ts';
 import { notificationBadge, timeToFinishSeconds } from './jobs.ts';
@@ -115,7 +115,7 @@ export class DetailView {
           ...row('notification', notificationBadge(tracking), 'notification'),
           ...row('images', tracking.images.length ? tracking.images.join(', ') : '—', 'images'),
           ...(jobReply?.job.modelId ? row('model', jobReply.job.modelId, 'modelId') : []),
-          ...(jobReply?.job.progress !== undefined
+          ...(typeof jobReply?.job.progress === 'number'
             ? row('progress', `${Math.round(jobReply.job.progress * 100)} %`, 'progress')
             : []),
         ),

@@ -1,8 +1,8 @@
 /** The tracked jobs of one state, a page at a time (the API's cursor), with a tab per state. */
 
+import { JOB_STATES, type JobState, type Tracking } from '#shared/query/operatorApi.ts';
 import { clearAlert, showError } from './alerts.ts';
 import { api } from './api.ts';
-import { JOB_STATES, type JobState, type Tracking } from './contract.ts';
 import { byId, h, timeElement } from './dom.ts';
 import { formatCount, formatRelative, formatSeconds, stateLabel } from './format.ts';
 

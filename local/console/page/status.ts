@@ -1,7 +1,8 @@
 /** The status numbers, the two charts with their tables, and why polls failed, all from one `GET /stats`. */
+
+import type { Stats } from '#shared/query/operatorApi.ts';
 import { HistogramChart, pollErrors, SweepsChart } from './charts.ts';
 import { codeMeaning } from './codes.ts';
-import type { Stats } from './contract.ts';
 import { byId, h, timeElement } from './dom.ts';
 import { bucketLabel, formatCount, formatMs, formatRelative, formatSeconds, formatTime } from './format.ts';
 

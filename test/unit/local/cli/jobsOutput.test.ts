@@ -1,6 +1,7 @@
 /** What `npm run jobs` prints for answers the stack seldom gives: nothing to list, no sweep yet, a job on its way. */
 import { describe, expect, it } from 'vitest';
 import { formatJobPage, formatJobReply, formatStats } from '#local/cli/jobsOutput.ts';
+import type { Job } from '#shared/aicontent/job.ts';
 import { statsView } from '#shared/jobs/stats.ts';
 
 const NOW = Date.parse('2026-12-02T03:00:00.000Z');
@@ -40,16 +41,36 @@ describe('npm run jobs output', () => {
     ]);
   });
 
+  const upstream = (job: Partial<Job>): Job => ({
+    ...{ id: '20', status: 'FINISHED', state: 'succeeded', terminal: true, images: ['0000.png'] },
+    ...{ modelId: null, promptId: null, progress: null, createTime: null },
+    ...job,
+  });
+
   it('shows a job that is not tracked, and its images', () => {
-    const reply = {
-      job: { id: '20', status: 'FINISHED', state: 'succeeded', terminal: true, images: ['0000.png'] },
-      terminal: true,
-      retryAfterSeconds: 0,
-    };
+    const reply = { job: upstream({}), terminal: true, retryAfterSeconds: 0 };
     expect(formatJobReply(reply, NOW)).toEqual([
       'Job 20: FINISHED (succeeded)',
       '  images: 0000.png',
       'Not tracked: the sweeper does not poll it.',
     ]);
+  });
+
+  it("shows a running job's progress only when aicontent reports one", () => {
+    const running: Partial<Job> = {
+      status: 'INFERRING',
+      state: 'pending',
+      terminal: false,
+      images: [],
+    };
+    const reply = (progress: number | null) => ({
+      job: upstream({ ...running, progress }),
+      terminal: false,
+      retryAfterSeconds: 5,
+    });
+    expect(formatJobReply(reply(0.42), NOW)[0]).toBe(
+      'Job 20: INFERRING (pending, progress 42 %), ask again in 5 s',
+    );
+    expect(formatJobReply(reply(null), NOW)[0]).toBe('Job 20: INFERRING (pending), ask again in 5 s');
   });
 });

@@ -1,7 +1,7 @@
 /** The CLI as a process: serves the console for a target until SIGTERM; --help exits 0; bad input exits 1. */
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_HEADER } from '#local/console/page/contract.ts';
+import { CONSOLE_HEADER } from '#local/console/page/consoleHeader.ts';
 import { type FakeOperatorApi, startFakeOperatorApi } from '#test/helpers/fakeOperatorApi.ts';
 import { tsxProcesses } from '#test/helpers/tsxProcess.ts';
 

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#local/cli/cliSupport.ts';
-import { CONSOLE_HEADER, type ErrorBody, type JobPage } from '#local/console/page/contract.ts';
+import { CONSOLE_HEADER } from '#local/console/page/consoleHeader.ts';
 import {
   type ConsoleOptions,
   type ConsoleServer,
@@ -15,6 +15,7 @@ import {
   startConsole,
 } from '#local/console/server.ts';
 import { FAKE_ACCESS_KEY_ID, FAKE_ACCESS_KEY_SECRET } from '#local/emulator/emulator.ts';
+import type { ErrorBody, JobPage } from '#shared/query/operatorApi.ts';
 import { formatAcsDate, sign } from '#shared/signing/acs3.ts';
 import { type FakeOperatorApi, startFakeOperatorApi } from '#test/helpers/fakeOperatorApi.ts';
 import { expectedAcs3Signature, scriptedServers } from '#test/helpers/scriptedServer.ts';

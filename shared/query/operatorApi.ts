@@ -1,10 +1,11 @@
 /**
- * The operator API of the query function, as the console reads it: the tracking view of a job, a page
- * of tracked jobs, `GET /stats`, and the error envelope every route responds with.
+ * The bodies of the query function's operator API, as they travel: the tracking view of a job, a page
+ * of tracked jobs, `GET /stats`, and the error envelope every route responds with. The query function
+ * builds them to these types (`trackingView`, `statsView`), and its clients (the console page, `npm run
+ * jobs`) read them by the same types, so a change to the wire shape is a compile error on both sides.
+ * The browser page compiles this file too: it imports only types, from modules that use no Node API.
  */
-
-/** Sent with every call of the page: the console server forwards nothing without it (see ../server.ts). */
-export const CONSOLE_HEADER = 'x-aicontent-console';
+import type { Job } from '#shared/aicontent/job.ts';
 
 export const JOB_STATES = ['pending', 'succeeded', 'failed', 'gave_up'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -34,24 +35,14 @@ export interface Tracking {
   notifyAttempts: number;
 }
 
-/** The job as aicontent last described it (fields may be missing upstream). */
-export interface UpstreamJob {
-  id: string;
-  status: string;
-  state: string;
-  terminal: boolean;
-  modelId?: string;
-  promptId?: string;
-  progress?: number;
-  images?: string[];
-  createTime?: string;
-}
-
 /** `GET /jobs/{id}`. */
 export interface JobReplyBody {
-  job: UpstreamJob;
+  /** The job as aicontent describes it now. */
+  job: Job;
   terminal: boolean;
+  /** When asking again makes sense; 0 once the job is terminal. */
   retryAfterSeconds: number;
+  /** The job's tracking, when it is tracked. */
   tracking?: Tracking;
 }
 
@@ -67,8 +58,8 @@ export interface HistogramBucket {
   count: number;
 }
 
-export interface SweepSummary {
-  startedAt: string;
+/** What one sweep did; the store keeps it with its start as epoch ms (`SweepRecord`), `/stats` as ISO-8601. */
+export interface SweepCounts {
   durationMs: number;
   claimed: number;
   succeeded: number;
@@ -77,9 +68,14 @@ export interface SweepSummary {
   rescheduled: number;
   notified: number;
   notifyFailed: number;
+  /** Polls aicontent throttled (their last try got `Throttling…`). */
   throttled: number;
   /** Failed polls by error code. */
   errors: Record<string, number>;
+}
+
+export interface RecentSweep extends SweepCounts {
+  startedAt: string;
 }
 
 /** `GET /stats`. */
@@ -97,7 +93,7 @@ export interface Stats {
     histogram: HistogramBucket[];
   };
   /** Newest first. */
-  sweeps: SweepSummary[];
+  sweeps: RecentSweep[];
 }
 
 /** Every error response's body. */
