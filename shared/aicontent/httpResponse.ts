@@ -44,8 +44,8 @@ type Phase = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'tr
 
 /**
  * One reader per response: `push` each chunk received; `end` when the connection ends. A chunk may be a
- * buffer that is overwritten once `push` returns (a socket's `onread` buffer): what the reader keeps
- * for later it copies, and the body of a complete response is only valid until the next read.
+ * buffer the caller overwrites once `push` returns (one it reads into again): what the reader keeps for
+ * later it copies, and the body of a complete response is only valid until the next read.
  */
 export class HttpResponseReader {
   #pending: Buffer = EMPTY;

@@ -7,6 +7,8 @@
  * `fetch` three times what `http` does, and the sweeper makes thousands of requests per tick. This one
  * does what a GET needs and no more: one socket write per request, one pass over the response
  * (httpResponse.ts). For the same reason the time limit is a plain timer, not `AbortSignal.timeout`.
+ * Reads arrive as plain 'data' events: reading through `onread` into one shared buffer instead saved no
+ * CPU clearly above the noise when re-measured (README "Performance").
  */
 import net from 'node:net';
 import type tls from 'node:tls';
@@ -88,17 +90,10 @@ interface Exchange {
   settle(error: Error | undefined, response?: HttpResponse): void;
 }
 
-/** How a connection opens its socket: with `onread` (see `Connection`) passed through. */
-type Opener = (onread: net.OnReadOpts) => net.Socket;
+/** How a connection opens its socket. */
+type Opener = () => net.Socket;
 
-/**
- * One socket; carries one exchange at a time and goes back to its pool when the response allows.
- *
- * The socket reads into a buffer shared by all the connections of a transport (`onread`) rather than
- * emitting 'data' events: Node's stream machinery cost more CPU than parsing the response. Safe because each
- * read is parsed, and the response handed over, before the callback returns (HttpResponseReader copies what
- * it keeps).
- */
+/** One socket; carries one exchange at a time and goes back to its pool when the response allows. */
 class Connection {
   readonly socket: net.Socket;
   idleSince = 0;
@@ -108,16 +103,10 @@ class Connection {
 
   constructor(
     open: Opener,
-    readBuffer: Buffer,
     readonly onGone: (connection: Connection) => void,
   ) {
-    const socket = open({
-      buffer: readBuffer,
-      callback: (bytes, buffer) => {
-        this.#data((buffer as Buffer).subarray(0, bytes));
-        return true;
-      },
-    });
+    const socket = open();
+    socket.on('data', (chunk: Buffer) => this.#data(chunk));
     socket.on('end', () => this.#end());
     socket.on('error', (error) => this.#close(error));
     socket.on('close', () => this.#close(undefined));
@@ -188,7 +177,6 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
   const maxIdleMs = options.maxIdleMs ?? 30_000;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const idle = new Map<string, Connection[]>();
-  const readBuffer = Buffer.allocUnsafe(64 * 1024);
   /** `node:tls` is loaded on the first HTTPS connection, not at cold start. */
   let tlsModule: Promise<typeof tls> | undefined;
 
@@ -219,25 +207,17 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       tlsModule ??= import('node:tls').then((module) => module.default);
       const { connect: connectTls } = await tlsModule;
       const servername = net.isIP(host) ? undefined : host;
-      open = (onread) => {
-        // `onread` is documented for tls.connect (Node 15.1+) though @types/node leaves it out.
-        const tlsOptions: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
-          ...options.tls,
-          host,
-          port: Number(origin.port || 443),
-          servername,
-          onread,
-        };
-        const socket = connectTls(tlsOptions);
+      open = () => {
+        const socket = connectTls({ ...options.tls, host, port: Number(origin.port || 443), servername });
         socket.setNoDelay(true);
         socket.setKeepAlive(true, 1000);
         return socket;
       };
     } else {
       const port = Number(origin.port || 80);
-      open = (onread) => net.connect({ host, port, noDelay: true, keepAlive: true, onread });
+      open = () => net.connect({ host, port, noDelay: true, keepAlive: true });
     }
-    return new Connection(open, readBuffer, (gone) => {
+    return new Connection(open, (gone) => {
       const at = pool.indexOf(gone);
       if (at >= 0) pool.splice(at, 1);
     });

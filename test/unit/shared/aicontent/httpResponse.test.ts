@@ -133,7 +133,7 @@ describe('HttpResponseReader: bodies', () => {
     ],
     ['the end of the connection', `${head('HTTP/1.1 200 OK')}0123456789`, true],
   ])('copies what it keeps between pushes: the caller may reuse its buffer (%s)', (_, text, end) => {
-    // As a socket's `onread` buffer is: every read lands in the same bytes.
+    // As a buffer read into again: every read lands in the same bytes.
     const shared = Buffer.alloc(text.length);
     const reader = new HttpResponseReader();
     let response: HttpResponse | undefined;
