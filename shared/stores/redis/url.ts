@@ -7,7 +7,8 @@
  * retry (`maxRetriesPerRequest: 1`), so a down Redis rejects an operation within seconds (the store turns
  * that into a `StoreUnavailableError`, store.ts) instead of hanging the invocation. ioredis keeps
  * reconnecting in the background (a thawed FC instance finds its socket closed). ioredis's
- * auto-pipelining stays off (its default): the store already sends a window's commits as one script call.
+ * auto-pipelining stays off (its default): the store already sends a window's commits as one script call,
+ * and turned on it cost the sweep 9 % more CPU per job (README "Performance").
  */
 import { isIP } from 'node:net';
 import type { RedisOptions } from 'ioredis';
