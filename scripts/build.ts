@@ -13,8 +13,8 @@
  */
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { type BuildResult, build } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BuildResult, build, type Plugin } from 'esbuild';
 import { usageIfAsked } from '#local/cli/cliSupport.ts';
 
 /** Modules the FC nodejs20 runtime provides (docs/fc-runtime.md §4.3). */
@@ -38,6 +38,18 @@ export const NATIVE_MODULES: Record<string, string[]> = {
     'file-uri-to-path/LICENSE',
     'file-uri-to-path/index.js',
   ],
+};
+
+/** `node:stream/web` as `@middy/core` imports it: scripts/middyStreamWeb.ts, which says why. */
+const middyWithoutWebStreams: Plugin = {
+  name: 'middy-without-web-streams',
+  setup(build) {
+    build.onResolve({ filter: /^node:stream\/web$/ }, ({ importer }) =>
+      /[\\/]node_modules[\\/]@middy[\\/]core[\\/]/.test(importer)
+        ? { path: fileURLToPath(new URL('middyStreamWeb.ts', import.meta.url)) }
+        : undefined,
+    );
+  },
 };
 
 export interface BundleOptions {
@@ -70,6 +82,7 @@ export function bundle({
     external: [...RUNTIME_PROVIDED, ...Object.keys(NATIVE_MODULES)],
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    plugins: [middyWithoutWebStreams],
     logLevel: 'warning',
   });
 }
