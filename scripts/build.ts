@@ -80,8 +80,12 @@ export function bundle({
     metafile: true,
     legalComments: 'none',
     external: [...RUNTIME_PROVIDED, ...Object.keys(NATIVE_MODULES)],
-    // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    // CommonJS dependencies bundled into ESM still call require() for Node built-ins. Every output gets
+    // the banner, and a cold start loads several (the entry and its shared chunks), so each makes its
+    // require on its first call: only the chunks holding those dependencies ever call it.
+    banner: {
+      js: "import{createRequire as __cr}from'node:module';let __rq;const require=(id)=>(__rq??=__cr(import.meta.url))(id);",
+    },
     plugins: [middyWithoutWebStreams],
     logLevel: 'warning',
   });
