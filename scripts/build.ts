@@ -13,8 +13,8 @@
  */
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { type BuildResult, build } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BuildResult, build, type Plugin } from 'esbuild';
 import { usageIfAsked } from '#local/cli/cliSupport.ts';
 
 /** Modules the FC nodejs20 runtime provides (docs/fc-runtime.md §4.3). */
@@ -38,6 +38,18 @@ export const NATIVE_MODULES: Record<string, string[]> = {
     'file-uri-to-path/LICENSE',
     'file-uri-to-path/index.js',
   ],
+};
+
+/** `node:stream/web` as `@middy/core` imports it: scripts/middyStreamWeb.ts, which says why. */
+const middyWithoutWebStreams: Plugin = {
+  name: 'middy-without-web-streams',
+  setup(build) {
+    build.onResolve({ filter: /^node:stream\/web$/ }, ({ importer }) =>
+      /[\\/]node_modules[\\/]@middy[\\/]core[\\/]/.test(importer)
+        ? { path: fileURLToPath(new URL('middyStreamWeb.ts', import.meta.url)) }
+        : undefined,
+    );
+  },
 };
 
 export interface BundleOptions {
@@ -68,8 +80,13 @@ export function bundle({
     metafile: true,
     legalComments: 'none',
     external: [...RUNTIME_PROVIDED, ...Object.keys(NATIVE_MODULES)],
-    // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    // CommonJS dependencies bundled into ESM still call require() for Node built-ins. Every output gets
+    // the banner, and a cold start loads several (the entry and its shared chunks), so each makes its
+    // require on its first call: only the chunks holding those dependencies ever call it.
+    banner: {
+      js: "import{createRequire as __cr}from'node:module';let __rq;const require=(id)=>(__rq??=__cr(import.meta.url))(id);",
+    },
+    plugins: [middyWithoutWebStreams],
     logLevel: 'warning',
   });
 }

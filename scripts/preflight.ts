@@ -36,8 +36,10 @@ import {
 } from '#shared/config.ts';
 import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
+import { describeTarget } from '#shared/notify/describeTarget.ts';
 import { createNotifier, MIN_WEBHOOK_SECRET_LENGTH } from '#shared/notify/notifier.ts';
-import { defaultNotifyTarget, describeTarget, targetAllowlist } from '#shared/notify/notifyTarget.ts';
+import { defaultNotifyTarget } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/targetAllowlist.ts';
 import {
   type BoolSetting,
   type EnumSetting,

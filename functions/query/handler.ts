@@ -8,8 +8,9 @@ import { createAicontentClient } from '#shared/aicontent/client.ts';
 import { readQueryConfig } from '#shared/config.ts';
 import { credentialsFromContext } from '#shared/fc/context.ts';
 import { createFcHandler } from '#shared/fc/handler.ts';
+import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import { createLogger } from '#shared/log.ts';
-import { parseNotifyTarget, targetAllowlist } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/targetAllowlist.ts';
 import { replyToQuery } from '#shared/query/queryApi.ts';
 import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
@@ -22,6 +23,15 @@ const targetRules = {
   allowed: targetAllowlist(config.notifyTargetsAllowed),
   webhooksSigned: config.webhooksSigned,
 };
+
+/**
+ * A caller's `notify`, checked. The checks (and the address tables they use) are loaded by the first
+ * `POST /jobs`, not at cold start: a query of a job never needs them.
+ */
+async function parseNotify(input: unknown): Promise<NotifyTarget | null> {
+  const { parseNotifyTarget } = await import('#shared/notify/notifyTarget.ts');
+  return parseNotifyTarget(input, targetRules);
+}
 
 /** Leave this much of the invocation's time to reply after the last aicontent attempt. */
 const REPLY_MARGIN_MS = 1_000;
@@ -36,7 +46,7 @@ export const handler = createFcHandler(
         attemptTimeoutMs: config.aicontentTimeoutMs,
       }),
       store,
-      parseNotify: (input) => parseNotifyTarget(input, targetRules),
+      parseNotify,
       trackOnQuery: config.trackOnQuery,
       maxTrackedJobs: config.maxTrackedJobs,
       pollHintSeconds: config.pollHintSeconds,

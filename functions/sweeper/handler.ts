@@ -11,7 +11,8 @@ import { createFcHandler } from '#shared/fc/handler.ts';
 import { sweep } from '#shared/jobs/sweep.ts';
 import { createLogger } from '#shared/log.ts';
 import { createNotifier } from '#shared/notify/notifier.ts';
-import { defaultNotifyTarget, targetAllowlist } from '#shared/notify/notifyTarget.ts';
+import { defaultNotifyTarget } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/targetAllowlist.ts';
 import { lazyJobStore, openJobStore } from '#shared/stores/openJobStore.ts';
 
 const config = readSweeperConfig(process.env);

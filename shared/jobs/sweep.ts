@@ -24,7 +24,7 @@ import type { QueryOptions, QueryResult } from '#shared/aicontent/client.ts';
 import type { SweepPolicy } from '#shared/config.ts';
 import { AppError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
-import { describeTarget } from '#shared/notify/notifyTarget.ts';
+import { describeTarget } from '#shared/notify/describeTarget.ts';
 import {
   decideNotification,
   decidePoll,

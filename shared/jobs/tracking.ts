@@ -4,7 +4,7 @@
  * are built from these in shared/query/trackingReplies.ts.
  */
 import { InvalidInputError } from '#shared/errors.ts';
-import { describeTarget } from '#shared/notify/notifyTarget.ts';
+import { describeTarget } from '#shared/notify/describeTarget.ts';
 import type { Tracking } from '#shared/query/operatorApi.ts';
 import { TRACKED_STATES, type TrackedJob, type TrackedState } from './jobStore.ts';
 

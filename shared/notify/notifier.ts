@@ -22,8 +22,9 @@ import { type Attempt, deliver } from './delivery.ts';
 import { type Fc2ClientFactory, fc2Client, invokeFc2 } from './fc2Invoke.ts';
 import { fcEndpoint, invokeFunction } from './fcInvoke.ts';
 import { invalidTarget, NotifyError } from './notifyError.ts';
-import { perJobRules, type TargetAllowlist, targetProblem } from './notifyTarget.ts';
+import { perJobRules, targetProblem } from './notifyTarget.ts';
 import { buildNotification, type Notification } from './payload.ts';
+import type { TargetAllowlist } from './targetAllowlist.ts';
 import { postWebhook } from './webhook.ts';
 
 /** Longest wait for one try: an asynchronous invocation or a webhook's 2xx should take far less. */

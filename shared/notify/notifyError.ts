@@ -12,7 +12,7 @@
 import { AppError, UNEXPOSED } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import { retryAfterMs } from '#shared/retryAfter.ts';
-import { describeTarget } from './notifyTarget.ts';
+import { describeTarget } from './describeTarget.ts';
 
 export interface NotifyFailure {
   target: NotifyTarget;

@@ -8,7 +8,7 @@
  *
  * Safe by default: a per-job target has the sweeper invoke a function with its role, or POST a body
  * signed with the deployment's secret, so `POST /jobs` may name only the targets `NOTIFY_TARGETS_ALLOWED`
- * lists (none when it is empty; `targetAllowlist`). Webhooks go to public addresses only: a
+ * lists (none when it is empty; targetAllowlist.ts). Webhooks go to public addresses only: a
  * URL whose host is a literal address that is not public unicast (or `localhost`) is refused here, and
  * a host name is checked again, against every address it resolves to, when it is sent to
  * (shared/net/checkedPost.ts). `NOTIFY_ALLOW_PRIVATE_ADDRESSES` lifts the address check for local runs.
@@ -18,6 +18,8 @@ import { ConfigError, InvalidInputError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import { isRecord } from '#shared/json.ts';
 import { hostOf, isLocalhostName, kindOfAddress } from '#shared/net/address.ts';
+import { describeTarget } from './describeTarget.ts';
+import { NO_TARGETS, type TargetAllowlist } from './targetAllowlist.ts';
 
 /**
  * FC 3.0 function names: letters, digits, `_`, `-`, 1–128 characters, not starting with a digit or `-`;
@@ -45,16 +47,6 @@ export interface TargetRules {
   /** False when the deployment cannot sign webhooks (no `NOTIFY_WEBHOOK_SECRET`): webhook targets are refused. */
   webhooksSigned?: boolean | undefined;
 }
-
-/** The per-job targets a deployment accepts; see `targetAllowlist`. */
-export interface TargetAllowlist {
-  /** The setting as given, for messages ('' when it allows nothing). */
-  text: string;
-  allows(target: NotifyTarget): boolean;
-}
-
-/** No per-job target at all: what an empty or unset `NOTIFY_TARGETS_ALLOWED` means. */
-export const NO_TARGETS: TargetAllowlist = { text: '', allows: () => false };
 
 function nameProblem(what: string, value: string, pattern: RegExp): string | undefined {
   if (pattern.test(value)) return undefined;
@@ -138,53 +130,6 @@ export function perJobRules(rules: TargetRules): TargetRules {
   return { ...rules, allowed: rules.allowed ?? NO_TARGETS };
 }
 
-/** `*` stands for any run of characters; everything else for itself. */
-function globPattern(glob: string): RegExp {
-  const parts = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${parts.join('.*')}$`);
-}
-
-type Allow = (target: NotifyTarget) => boolean;
-
-function allowEntry(entry: string): Allow {
-  const [kind, value = ''] = entry.split(/:(.*)/s);
-  if (kind === 'fn' && value) {
-    const name = globPattern(value);
-    return (target) => target.type === 'function' && name.test(target.name);
-  }
-  if (kind === 'fc2' && /^[^/]+\/[^/]+$/.test(value)) {
-    const [service, fn] = value.split('/').map(globPattern) as [RegExp, RegExp];
-    return (target) => target.type === 'fc2' && service.test(target.service) && fn.test(target.name);
-  }
-  // A URL prefix is compared as URLs are sent (host lower-cased, default port and `..` gone), and must
-  // end in `/`, so that `https://hooks.example.com/` does not allow `https://hooks.example.com.evil.test`.
-  if (kind === 'url' && URL.canParse(value) && value.endsWith('/') && /^https?:\/\//i.test(value)) {
-    const prefix = new URL(value).href;
-    return (target) =>
-      target.type === 'webhook' && URL.canParse(target.url) && new URL(target.url).href.startsWith(prefix);
-  }
-  throw new ConfigError(
-    `NOTIFY_TARGETS_ALLOWED: ${JSON.stringify(entry)} is not an entry; use fn:<function>, ` +
-      'fc2:<service>/<function> (both may hold *) or url:<https URL prefix ending in />',
-  );
-}
-
-/**
- * The per-job targets `POST /jobs` may ask for, from the text of `NOTIFY_TARGETS_ALLOWED`: comma-separated
- * `fn:on-job-done`, `fn:store-*`, `fc2:legacy/on-*`, `url:https://hooks.example.com/aicontent/`.
- * Empty: none (see the top of this file). The deployment's default target needs no entry.
- * Throws `ConfigError` for an entry it cannot read.
- */
-export function targetAllowlist(text: string): TargetAllowlist {
-  if (text === '') return NO_TARGETS;
-  const rules = text
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean)
-    .map(allowEntry);
-  return { text, allows: (target) => rules.some((allows) => allows(target)) };
-}
-
 /**
  * A webhook URL as it is stored, sent and signed (webhook.ts): the WHATWG URL serialization
  * (`new URL(url).href`: scheme and host lower-case, the default port left out, the path
@@ -199,32 +144,6 @@ export function canonicalWebhookUrl(url: string): string {
 /** Webhook URLs in their canonical form, once they passed the checks. */
 function canonical(target: NotifyTarget): NotifyTarget {
   return target.type === 'webhook' ? { ...target, url: canonicalWebhookUrl(target.url) } : target;
-}
-
-/** A webhook URL as it may be shown: `<origin><path>`, never the query string (it may hold a token) or user info. */
-export function shownUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
-
-/**
- * A target for messages and logs: `function name[:qualifier]`, `fc2 service/name[:qualifier]`, or
- * `webhook <origin><path>` (`shownUrl`).
- */
-export function describeTarget(target: NotifyTarget): string {
-  const qualified = (name: string, qualifier?: string) => (qualifier ? `${name}:${qualifier}` : name);
-  switch (target.type) {
-    case 'function':
-      return `function ${qualified(target.name, target.qualifier)}`;
-    case 'fc2':
-      return `fc2 ${target.service}/${qualified(target.name, target.qualifier)}`;
-    case 'webhook':
-      return `webhook ${shownUrl(target.url)}`;
-  }
 }
 
 function invalid(message: string): InvalidInputError {

@@ -36,7 +36,7 @@ export interface QueryRequest {
   /** The job store, opened on first use. */
   store: () => Promise<JobStore>;
   /** Validates a user-supplied notify target (`POST /jobs`). */
-  parseNotify: (input: unknown) => NotifyTarget | null;
+  parseNotify: (input: unknown) => Promise<NotifyTarget | null>;
   trackOnQuery: boolean;
   /** Most jobs tracked while pending (MAX_TRACKED_JOBS). */
   maxTrackedJobs: number;
@@ -153,7 +153,7 @@ async function askBeforeTracking(id: string, request: QueryRequest): Promise<voi
 
 async function track(input: Record<string, unknown>, request: QueryRequest): Promise<FunctionReply> {
   const id = validateJobId(input.inferenceJobId);
-  const notify = request.parseNotify(input.notify);
+  const notify = await request.parseNotify(input.notify);
   const store = await request.store();
   if (!(await store.get(id))) await askBeforeTracking(id, request);
   return trackReply(store, { id, notify, now: request.now(), maxPending: request.maxTrackedJobs });

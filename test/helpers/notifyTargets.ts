@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { newTrackedJob, type TrackedJob } from '#shared/jobs/jobStore.ts';
 import type { Resolve } from '#shared/net/checkedPost.ts';
 import { createNotifier, type NotifierOptions } from '#shared/notify/notifier.ts';
-import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/targetAllowlist.ts';
 import type { Credentials } from '#shared/signing/acs3.ts';
 import type { ScriptedServer, Step } from '#test/helpers/scriptedServer.ts';
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,15 @@ describe('buildAll', () => {
       const shipped = files(join(root, name));
       expect(shipped).toContain('index.mjs');
       expect(shipped.filter((file) => file.endsWith('.node') || file.startsWith('node_modules'))).toEqual([]);
+    }
+  });
+
+  it("gives middy a stand-in for node:stream/web, which its streaming mode (AWS Lambda's) alone uses", async () => {
+    const root = await build(false);
+    for (const name of ['query', 'sweeper', 'on-job-done']) {
+      const bundle = readFileSync(join(root, name, 'index.mjs'), 'utf8');
+      expect(bundle).not.toContain('node:stream/web');
+      expect(bundle).toContain('instanceof globalThis.ReadableStream');
     }
   });
 

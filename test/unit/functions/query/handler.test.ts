@@ -660,3 +660,13 @@ describe('query function operating tracked jobs', () => {
     ).toMatchObject({ error: { code: 'InvalidCursor' } });
   });
 });
+
+describe('query function at cold start', () => {
+  it('fails on a NOTIFY_TARGETS_ALLOWED entry it cannot read, before any POST /jobs loads the target checks', async () => {
+    vi.stubEnv('NOTIFY_TARGETS_ALLOWED', 'fn:on-job-done, nope');
+    vi.resetModules();
+    await expect(import('#functions/query/handler.ts')).rejects.toThrow(
+      /NOTIFY_TARGETS_ALLOWED: "nope" is not an entry/,
+    );
+  });
+});

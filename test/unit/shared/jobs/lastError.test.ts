@@ -15,7 +15,7 @@ import { trackingView } from '#shared/jobs/tracking.ts';
 import { createLogger } from '#shared/log.ts';
 import { createNotifier } from '#shared/notify/notifier.ts';
 import { WEBHOOK_FAILED } from '#shared/notify/notifyError.ts';
-import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/targetAllowlist.ts';
 import { listReply } from '#shared/query/trackingReplies.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 import { forbidSystemDns, STS, stubResolver, WEBHOOK_SECRET } from '#test/helpers/notifyTargets.ts';

@@ -12,7 +12,7 @@ import type { TrackedJob } from '#shared/jobs/jobStore.ts';
 import { sweep } from '#shared/jobs/sweep.ts';
 import { createLogger } from '#shared/log.ts';
 import { createNotifier } from '#shared/notify/notifier.ts';
-import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/targetAllowlist.ts';
 import { createMemoryStore } from '#shared/stores/memoryStore.ts';
 
 interface Tarpit {

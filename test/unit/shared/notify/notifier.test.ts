@@ -4,7 +4,7 @@ import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import type { Notifier } from '#shared/jobs/sweep.ts';
 import { createNotifier, NOTIFY_ATTEMPT_TIMEOUT_MS, type NotifierOptions } from '#shared/notify/notifier.ts';
 import { NotifyError } from '#shared/notify/notifyError.ts';
-import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/targetAllowlist.ts';
 import { endedJob, fcAccepted, notifierFor, STS } from '#test/helpers/notifyTargets.ts';
 import { type ScriptedServer, scriptedServers } from '#test/helpers/scriptedServer.ts';
 

@@ -2,13 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { type Env, readDefaultTargetSettings, readTrackingConfig } from '#shared/config.ts';
 import { ConfigError, InvalidInputError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
-import {
-  defaultNotifyTarget,
-  describeTarget,
-  parseNotifyTarget,
-  type TargetRules,
-  targetAllowlist,
-} from '#shared/notify/notifyTarget.ts';
+import { describeTarget } from '#shared/notify/describeTarget.ts';
+import { defaultNotifyTarget, parseNotifyTarget, type TargetRules } from '#shared/notify/notifyTarget.ts';
+import { targetAllowlist } from '#shared/notify/targetAllowlist.ts';
 
 /** The allowlist as the functions build it: its setting read by config.ts, then parsed. */
 const allowlistFromEnv = (env: Env) => targetAllowlist(readTrackingConfig(env).notifyTargetsAllowed);

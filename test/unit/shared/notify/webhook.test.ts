@@ -5,8 +5,8 @@ import type { TLSSocket } from 'node:tls';
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { NotifierOptions } from '#shared/notify/notifier.ts';
 import { NotifyError, WEBHOOK_FAILED } from '#shared/notify/notifyError.ts';
-import { targetAllowlist } from '#shared/notify/notifyTarget.ts';
 import { buildNotification } from '#shared/notify/payload.ts';
+import { targetAllowlist } from '#shared/notify/targetAllowlist.ts';
 import { verifyWebhookSignature, webhookSignature } from '#shared/notify/webhook.ts';
 import {
   endedJob,

@@ -22,7 +22,7 @@ function request(overrides: Partial<QueryRequest> = {}): QueryRequest {
     store: async () => {
       throw new Error('redis is down');
     },
-    parseNotify: () => null,
+    parseNotify: async () => null,
     trackOnQuery: true,
     maxTrackedJobs: 100,
     pollHintSeconds: 5,
