@@ -240,6 +240,35 @@ export function countsAsFinished(job: Pick<TrackedJob, 'state' | 'finishedAt'>):
   return (job.state === 'succeeded' || job.state === 'failed') && job.finishedAt !== null;
 }
 
+/**
+ * The numbers of `stats` for these jobs, counted one by one: what they mean. The memory store counts
+ * so; the contract suite holds every adapter's `stats` to it.
+ */
+export function countStats(jobs: Iterable<TrackedJob>, now: number): Omit<StoreStats, 'sweeps'> {
+  const stats: Omit<StoreStats, 'sweeps'> = {
+    jobs: zeroCounts(TRACKED_STATES),
+    notifications: zeroCounts(NOTIFICATION_STATES),
+    dueNow: 0,
+    oldestPendingSince: null,
+    finishTimesMs: [],
+  };
+  const finished: TrackedJob[] = [];
+  for (const job of jobs) {
+    stats.jobs[job.state]++;
+    stats.notifications[job.notification]++;
+    if (isDue(job, now)) stats.dueNow++;
+    if (job.state === 'pending') {
+      stats.oldestPendingSince = Math.min(stats.oldestPendingSince ?? job.firstSeenAt, job.firstSeenAt);
+    }
+    if (countsAsFinished(job)) finished.push(job);
+  }
+  stats.finishTimesMs = finished
+    .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))
+    .slice(0, RECENT_FINISHED)
+    .map((job) => (job.finishedAt ?? 0) - job.firstSeenAt);
+  return stats;
+}
+
 /** `{key: 0}` for each key. */
 export function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
   return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;

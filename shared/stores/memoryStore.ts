@@ -3,30 +3,20 @@
  * same contract suite as the real adapters; every read and write copies, as a real store serializes.
  */
 import {
-  type ClaimInput,
   canCommit,
   claimed,
   committed,
-  countsAsFinished,
+  countStats,
   cursorId,
   isDue,
-  type JobChanges,
   type JobStore,
-  type ListInput,
   listCursor,
-  NOTIFICATION_STATES,
   newTrackedJob,
-  RECENT_FINISHED,
   RECENT_SWEEPS,
   requeued,
-  type StoreStats,
   type SweepRecord,
-  TRACKED_STATES,
   type TrackedJob,
-  type TrackInput,
-  type TrackResult,
   trackKnown,
-  zeroCounts,
 } from '#shared/jobs/jobStore.ts';
 
 export function createMemoryStore(): JobStore {
@@ -40,7 +30,7 @@ export function createMemoryStore(): JobStore {
   };
 
   return {
-    async track(input: TrackInput): Promise<TrackResult> {
+    async track(input) {
       const existing = jobs.get(input.id);
       if (existing) {
         const result = trackKnown(copy(existing), input);
@@ -55,7 +45,7 @@ export function createMemoryStore(): JobStore {
       return { outcome: 'created', job };
     },
 
-    async claimDue(input: ClaimInput) {
+    async claimDue(input) {
       const due = [...jobs.values()]
         .filter((job) => isDue(job, input.now))
         .sort((a, b) => (a.nextPollAt ?? 0) - (b.nextPollAt ?? 0))
@@ -67,7 +57,7 @@ export function createMemoryStore(): JobStore {
       });
     },
 
-    async commit(job: TrackedJob, owner: string, changes: JobChanges) {
+    async commit(job, owner, changes) {
       const stored = jobs.get(job.id);
       if (!stored || !canCommit(stored, job, owner)) return null;
       const next = committed(stored, changes);
@@ -75,12 +65,12 @@ export function createMemoryStore(): JobStore {
       return copy(next);
     },
 
-    async get(id: string) {
+    async get(id) {
       const job = jobs.get(id);
       return job ? copy(job) : null;
     },
 
-    async requeueNotification(input: { id: string; now: number }) {
+    async requeueNotification(input) {
       const stored = jobs.get(input.id);
       if (!stored) return null;
       const next = requeued(stored, input.now);
@@ -88,7 +78,7 @@ export function createMemoryStore(): JobStore {
       return copy(next);
     },
 
-    async list(input: ListInput) {
+    async list(input) {
       const after = input.cursor === undefined ? undefined : cursorId(input.state, input.cursor);
       const matching = [...jobs.values()]
         .filter((job) => job.state === input.state)
@@ -100,39 +90,17 @@ export function createMemoryStore(): JobStore {
       return { jobs: page.map(copy), cursor: more && last ? listCursor(input.state, last.id) : null };
     },
 
-    async untrack(id: string) {
+    async untrack(id) {
       return jobs.delete(id);
     },
 
-    async recordSweep(record: SweepRecord) {
+    async recordSweep(record) {
       sweeps = [structuredClone(record), ...sweeps].slice(0, RECENT_SWEEPS);
     },
 
     // Counts every job: fine for the tests and benchmarks this store is for.
-    async stats(now: number): Promise<StoreStats> {
-      const stats: StoreStats = {
-        jobs: zeroCounts(TRACKED_STATES),
-        notifications: zeroCounts(NOTIFICATION_STATES),
-        dueNow: 0,
-        oldestPendingSince: null,
-        finishTimesMs: [],
-        sweeps: structuredClone(sweeps),
-      };
-      const finished: TrackedJob[] = [];
-      for (const job of jobs.values()) {
-        stats.jobs[job.state]++;
-        stats.notifications[job.notification]++;
-        if (isDue(job, now)) stats.dueNow++;
-        if (job.state === 'pending') {
-          stats.oldestPendingSince = Math.min(stats.oldestPendingSince ?? job.firstSeenAt, job.firstSeenAt);
-        }
-        if (countsAsFinished(job)) finished.push(job);
-      }
-      stats.finishTimesMs = finished
-        .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))
-        .slice(0, RECENT_FINISHED)
-        .map((job) => (job.finishedAt ?? 0) - job.firstSeenAt);
-      return stats;
+    async stats(now) {
+      return { ...countStats(jobs.values(), now), sweeps: structuredClone(sweeps) };
     },
 
     async close() {},

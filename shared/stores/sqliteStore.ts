@@ -34,7 +34,6 @@ import {
   type JobChanges,
   type JobStore,
   LATER_FIELDS,
-  type ListInput,
   listCursor,
   NOTIFICATION_STATES,
   newTrackedJob,
@@ -343,19 +342,17 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
   }
 
   return {
-    track: (input: TrackInput) => run('track', () => track.immediate(input)),
+    track: (input) => run('track', () => track.immediate(input)),
 
-    claimDue: (input: ClaimInput) => run('claimDue', () => claimDue.immediate(input)),
+    claimDue: (input) => run('claimDue', () => claimDue.immediate(input)),
 
-    commit: (job: TrackedJob, owner: string, changes: JobChanges) =>
-      run('commit', () => commit.immediate(job, owner, changes)),
+    commit: (job, owner, changes) => run('commit', () => commit.immediate(job, owner, changes)),
 
-    get: (id: string) => run('get', () => parse(statements.get.get(key(id)))),
+    get: (id) => run('get', () => parse(statements.get.get(key(id)))),
 
-    requeueNotification: (input: { id: string; now: number }) =>
-      run('requeueNotification', () => requeue.immediate(input)),
+    requeueNotification: (input) => run('requeueNotification', () => requeue.immediate(input)),
 
-    list: (input: ListInput) =>
+    list: (input) =>
       run('list', () => {
         // One row more than the page tells whether another page follows.
         const rows =
@@ -370,11 +367,11 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Jo
         };
       }),
 
-    untrack: (id: string) => run('untrack', () => statements.remove.run(key(id)).changes > 0),
+    untrack: (id) => run('untrack', () => statements.remove.run(key(id)).changes > 0),
 
-    recordSweep: (record: SweepRecord) => run('recordSweep', () => recordSweep.immediate(record)),
+    recordSweep: (record) => run('recordSweep', () => recordSweep.immediate(record)),
 
-    stats: (now: number) => run('stats', () => stats.deferred(now)),
+    stats: (now) => run('stats', () => stats.deferred(now)),
 
     async close() {
       db.close();

@@ -6,11 +6,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  countsAsFinished,
-  isDue,
+  countStats,
   type JobChanges,
   type JobStore,
-  NOTIFICATION_STATES,
   type NotifyTarget,
   RECENT_FINISHED,
   RECENT_SWEEPS,
@@ -18,7 +16,6 @@ import {
   type SweepRecord,
   TRACKED_STATES,
   type TrackedJob,
-  zeroCounts,
 } from '#shared/jobs/jobStore.ts';
 
 export interface ContractBackend {
@@ -59,34 +56,18 @@ async function everyJob(store: JobStore): Promise<TrackedJob[]> {
   return jobs;
 }
 
-/** The stats of these jobs, counted one by one: what every adapter's `stats` must agree with. */
-function recount(jobs: TrackedJob[], now: number): Omit<StoreStats, 'sweeps'> {
-  const stats: Omit<StoreStats, 'sweeps'> = {
-    jobs: zeroCounts(TRACKED_STATES),
-    notifications: zeroCounts(NOTIFICATION_STATES),
-    dueNow: jobs.filter((job) => isDue(job, now)).length,
-    oldestPendingSince: null,
-    finishTimesMs: jobs
-      .filter(countsAsFinished)
-      .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))
-      .slice(0, RECENT_FINISHED)
-      .map((job) => (job.finishedAt ?? 0) - job.firstSeenAt)
-      .sort((a, b) => a - b),
-  };
-  for (const job of jobs) {
-    stats.jobs[job.state]++;
-    stats.notifications[job.notification]++;
-    if (job.state === 'pending') {
-      stats.oldestPendingSince = Math.min(stats.oldestPendingSince ?? job.firstSeenAt, job.firstSeenAt);
-    }
-  }
-  return stats;
-}
+/** Finish times in ascending order: a store may read them in any. */
+const inOrder = (stats: Omit<StoreStats, 'sweeps'>) => ({
+  ...stats,
+  finishTimesMs: [...stats.finishTimesMs].sort((a, b) => a - b),
+});
 
-/** `stats` without the sweeps, its finish times in order (the port gives them in none). */
+/** The stats of these jobs, counted one by one (`countStats`). */
+const recount = (jobs: TrackedJob[], now: number) => inOrder(countStats(jobs, now));
+
 async function countedStats(store: JobStore, now: number): Promise<Omit<StoreStats, 'sweeps'>> {
   const { sweeps: _, ...stats } = await store.stats(now);
-  return { ...stats, finishTimesMs: stats.finishTimesMs.sort((a, b) => a - b) };
+  return inOrder(stats);
 }
 
 export function describeJobStoreContract(name: string, createBackend: () => Promise<ContractBackend>): void {
