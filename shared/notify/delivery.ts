@@ -8,6 +8,7 @@
 import { AppError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import { NotifyError, transportFailure } from './notifyError.ts';
+import type { Notification } from './payload.ts';
 
 /** One try: it must be over when `signal` aborts. */
 export interface Attempt {
@@ -15,6 +16,18 @@ export interface Attempt {
   /** The time this try has (ms): the per-try timeout, or what is left before the deadline. */
   timeoutMs: number;
 }
+
+/**
+ * A sender: one request to one kind of target (fcInvoke.ts, fc2Invoke.ts, webhook.ts), over when
+ * `attempt.signal` aborts; resolves when the target took the notification, else throws (a `NotifyError`
+ * says what went wrong). The notifier picks the sender by the target's `type`.
+ */
+export type Sender<Kind extends NotifyTarget['type'], Deps> = (
+  target: Extract<NotifyTarget, { type: Kind }>,
+  notification: Notification,
+  attempt: Attempt,
+  deps: Deps,
+) => Promise<void>;
 
 export interface DeliveryOptions {
   attemptTimeoutMs: number;

@@ -12,9 +12,9 @@ import { createRequire } from 'node:module';
 import { untilAborted } from '#shared/abort.ts';
 import type { CredentialsProvider } from '#shared/credentials.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
-import type { Attempt } from './delivery.ts';
+import type { Sender } from './delivery.ts';
 import { httpFailure, transportFailure } from './notifyError.ts';
-import { IDEMPOTENCY_HEADER, type Notification } from './payload.ts';
+import { IDEMPOTENCY_HEADER } from './payload.ts';
 
 /** The `new FCClient(accountId, config)` settings we use. */
 export interface Fc2ClientConfig {
@@ -87,12 +87,7 @@ function fc2Failure(target: NotifyTarget, error: unknown): unknown {
 }
 
 /** One asynchronous invocation, with a client built for this attempt's credentials. */
-export async function invokeFc2(
-  target: Extract<NotifyTarget, { type: 'fc2' }>,
-  notification: Notification,
-  attempt: Attempt,
-  deps: Fc2InvokeDeps,
-): Promise<void> {
+export const invokeFc2: Sender<'fc2', Fc2InvokeDeps> = async (target, notification, attempt, deps) => {
   const credentials = await deps.credentials();
   const client = deps.createClient(deps.accountId, {
     accessKeyID: credentials.accessKeyId,
@@ -117,4 +112,4 @@ export async function invokeFc2(
   } catch (error) {
     throw fc2Failure(target, error);
   }
-}
+};

@@ -16,9 +16,9 @@ import { ConfigError } from '#shared/errors.ts';
 import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import { parseJsonObject } from '#shared/json.ts';
 import { canonicalQuery, formatAcsDate, percentEncode, sign } from '#shared/signing/acs3.ts';
-import type { Attempt } from './delivery.ts';
+import type { Sender } from './delivery.ts';
 import { httpFailure } from './notifyError.ts';
-import { IDEMPOTENCY_HEADER, type Notification } from './payload.ts';
+import { IDEMPOTENCY_HEADER } from './payload.ts';
 
 const FC_API_VERSION = '2023-03-30';
 /** 202 is FC's response to an accepted asynchronous invocation; 200 and 204 are taken as delivered too. */
@@ -84,12 +84,12 @@ function fcRefusal(target: NotifyTarget, status: number, headers: Headers, text:
 }
 
 /** One signed InvokeFunction request; a fresh date and nonce each time, so a retry is a new request. */
-export async function invokeFunction(
-  target: Extract<NotifyTarget, { type: 'function' }>,
-  notification: Notification,
-  attempt: Attempt,
-  deps: FcInvokeDeps,
-): Promise<void> {
+export const invokeFunction: Sender<'function', FcInvokeDeps> = async (
+  target,
+  notification,
+  attempt,
+  deps,
+) => {
   const credentials = await deps.credentials();
   // The path is signed as sent: encoded once, here (only a migrated name's `$` changes, to %24).
   const pathname = `/${FC_API_VERSION}/functions/${percentEncode(target.name)}/invocations`;
@@ -122,4 +122,4 @@ export async function invokeFunction(
   });
   const text = await response.text();
   if (!DELIVERED.has(response.status)) throw fcRefusal(target, response.status, response.headers, text);
-}
+};

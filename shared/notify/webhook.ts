@@ -37,17 +37,16 @@
  *    delivery is at least once.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { NotifyTarget } from '#shared/jobs/jobStore.ts';
 import {
   AddressRefusedError,
   checkedPost,
   type PostResponse,
   type Resolve,
 } from '#shared/net/checkedPost.ts';
-import type { Attempt } from './delivery.ts';
+import type { Sender } from './delivery.ts';
 import { httpFailure, NotifyError } from './notifyError.ts';
 import { canonicalWebhookUrl } from './notifyTarget.ts';
-import { IDEMPOTENCY_HEADER, type Notification } from './payload.ts';
+import { IDEMPOTENCY_HEADER } from './payload.ts';
 
 export const TIMESTAMP_HEADER = 'x-aicontent-jobs-timestamp';
 export const SIGNATURE_HEADER = 'x-aicontent-jobs-signature';
@@ -115,12 +114,7 @@ export interface WebhookDeps {
 }
 
 /** One signed POST; the timestamp is taken per attempt, so a retry passes the receiver's replay check. */
-export async function postWebhook(
-  target: Extract<NotifyTarget, { type: 'webhook' }>,
-  notification: Notification,
-  attempt: Attempt,
-  deps: WebhookDeps,
-): Promise<void> {
+export const postWebhook: Sender<'webhook', WebhookDeps> = async (target, notification, attempt, deps) => {
   if (!deps.secret) {
     throw new NotifyError({
       target,
@@ -161,4 +155,4 @@ export async function postWebhook(
   if (response.status < 200 || response.status > 299) {
     throw httpFailure(target, response.status, {}, response.header('retry-after'));
   }
-}
+};
