@@ -38,7 +38,7 @@ function mapOf(file: string): SourceMap | null {
   return map;
 }
 
-/** `../../shared/jobs/sweep.ts` (relative to the map, in dist/<function>/) as `shared/jobs/sweep.ts`. */
+/** A map's source, written relative to the map in dist/<function>/ (`../../` then the project path), as that project path. */
 function projectPath(source: string): string {
   return source.replace(/^(?:\.\.?\/)+/, '');
 }
