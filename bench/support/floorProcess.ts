@@ -23,8 +23,8 @@ import { Redis } from 'ioredis';
 import { randomNonce, resolveEndpoint, signedQuery } from '#shared/aicontent/client.ts';
 import { isTerminal, stateOf } from '#shared/aicontent/job.ts';
 import { nodeTransport } from '#shared/aicontent/transport.ts';
-import { COMMIT_WINDOW_MS } from '#shared/jobs/commitWindow.ts';
 import { formatAcsDate } from '#shared/signing/acs3.ts';
+import { COMMIT_WINDOW_MS } from '#shared/stores/redis/commitWindow.ts';
 import { benchSettings, serveSweeps } from './sweepingProcess.ts';
 
 const settings = benchSettings();

@@ -189,7 +189,7 @@ class SweepRun {
 
   /**
    * Commits the job's changes under this sweep's lease. Not awaited by the workers (the next job need
-   * not wait for the store, which may hold a commit back to send it with others: commitWindow.ts):
+   * not wait for the store, which may hold a commit back to send it with others: shared/stores/redis/commitWindow.ts):
    * `saved()` waits for them all. A commit that fails leaves the job to its lease's end.
    */
   save(job: TrackedJob, changes: JobChanges): void {

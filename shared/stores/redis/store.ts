@@ -30,7 +30,6 @@
  */
 import { Redis } from 'ioredis';
 import { AppError } from '#shared/errors.ts';
-import { batchWindow, COMMIT_WINDOW_MS } from '#shared/jobs/commitWindow.ts';
 import {
   cursorId,
   type JobStore,
@@ -55,6 +54,7 @@ import {
   isNumber,
   packChanges,
 } from './codec.ts';
+import { batchWindow, COMMIT_WINDOW_MS } from './commitWindow.ts';
 import { defineScripts } from './scripts.ts';
 import { parseRedisUrl, type RedisConnectionSettings, redisConnectionOptions } from './url.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchWindow, COMMIT_WINDOW_MS } from '#shared/jobs/commitWindow.ts';
+import { batchWindow, COMMIT_WINDOW_MS } from '#shared/stores/redis/commitWindow.ts';
 
 describe('batchWindow', () => {
   it('runs the items added within the window as one batch when it closes, each with its own result', async () => {
